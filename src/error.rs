@@ -1,0 +1,377 @@
+//! The crate's error type and the structured [`Diagnostic`] used by policies.
+//!
+//! Every [`Error`] variant names the field or value that was wrong, so that a message can
+//! be shown to a caller as-is and a program can branch on [`Error::code`].
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Everything that can go wrong in `backoffice`.
+///
+/// Each variant's message names the offending field and value. [`Error::code`] gives a
+/// stable snake_case identifier for programs (and for the C ABI's error objects), and
+/// [`Error::field`] the input field at fault when there is one.
+///
+/// ```
+/// use backoffice::{Currency, Error};
+/// let err = Currency::from_code("XYZ").unwrap_err();
+/// assert_eq!(err.code(), "unknown_currency");
+/// assert_eq!(err.to_string(), "unknown currency code `XYZ` (not in ISO 4217 List One)");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A currency code (alpha or numeric) that ISO 4217 List One does not contain.
+    #[error("unknown currency code `{code}` (not in ISO 4217 List One)")]
+    UnknownCurrency {
+        /// The code as it was given.
+        code: String,
+    },
+
+    /// Two amounts in different currencies were combined without a conversion.
+    #[error(
+        "currency mismatch in {operation}: {left} vs {right}; convert one side explicitly first"
+    )]
+    CurrencyMismatch {
+        /// What was being done (`add`, `compare`, a field name, ...).
+        operation: String,
+        /// Currency of the left-hand amount.
+        left: String,
+        /// Currency of the right-hand amount.
+        right: String,
+    },
+
+    /// A computation left the range of `Decimal` or `i64`.
+    #[error("arithmetic overflow in {operation}")]
+    Overflow {
+        /// The operation that overflowed.
+        operation: String,
+    },
+
+    /// Rounding to a minor unit was asked of a currency that has none (XAU, XXX, ...).
+    #[error("currency {currency} has no minor unit, so an amount in it cannot be rounded to one; use round_dp with an explicit scale")]
+    NoMinorUnit {
+        /// The currency's alpha code.
+        currency: String,
+    },
+
+    /// An input value is malformed or out of range.
+    #[error("invalid `{field}`: {message}")]
+    InvalidInput {
+        /// Path of the offending field, e.g. `lines[2].quantity`.
+        field: String,
+        /// What was wrong with it, including the value.
+        message: String,
+    },
+
+    /// No exchange rate is available for a currency pair at a time.
+    #[error("no exchange rate for {from}->{to} at or before {at}")]
+    MissingRate {
+        /// Source currency.
+        from: String,
+        /// Target currency.
+        to: String,
+        /// The time the rate was needed for (RFC 3339).
+        at: String,
+    },
+
+    /// The newest usable rate is older than the configured maximum age.
+    #[error("exchange rate {from}->{to} as of {as_of} is stale at {at} (maximum age {max_age_seconds} s)")]
+    StaleRate {
+        /// Source currency.
+        from: String,
+        /// Target currency.
+        to: String,
+        /// When the rate was quoted (RFC 3339).
+        as_of: String,
+        /// The time the rate was needed for (RFC 3339).
+        at: String,
+        /// The configured maximum age in seconds.
+        max_age_seconds: i64,
+    },
+
+    /// A JSON document could not be read into the expected shape.
+    #[error("invalid JSON{}: {message}", location_suffix(*line, *column))]
+    Json {
+        /// serde_json's explanation, which names unknown or missing fields.
+        message: String,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// 1-based column, when known.
+        column: Option<usize>,
+    },
+
+    /// A policy failed to compile, to bind to an engine, or to run.
+    #[error("{}", render_diagnostics(diagnostics))]
+    Policy {
+        /// Every problem found, each with its position.
+        diagnostics: Vec<Diagnostic>,
+    },
+
+    /// A request was well-formed but the engine refuses it for a business reason
+    /// (e.g. an over-refund or an idempotency conflict).
+    #[error("{message}")]
+    Rejected {
+        /// Stable snake_case code, e.g. `over_refund`.
+        code: String,
+        /// The field at fault.
+        field: String,
+        /// What happened and what to do next.
+        message: String,
+    },
+}
+
+fn location_suffix(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(" at line {l}, column {c}"),
+        (Some(l), None) => format!(" at line {l}"),
+        _ => String::new(),
+    }
+}
+
+fn render_diagnostics(diagnostics: &[Diagnostic]) -> String {
+    if diagnostics.is_empty() {
+        return "policy error".to_string();
+    }
+    diagnostics
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Error {
+    /// A stable snake_case identifier for the kind of error.
+    pub fn code(&self) -> &str {
+        match self {
+            Error::UnknownCurrency { .. } => "unknown_currency",
+            Error::CurrencyMismatch { .. } => "currency_mismatch",
+            Error::Overflow { .. } => "overflow",
+            Error::NoMinorUnit { .. } => "no_minor_unit",
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::MissingRate { .. } => "missing_rate",
+            Error::StaleRate { .. } => "stale_rate",
+            Error::Json { .. } => "invalid_json",
+            Error::Policy { .. } => "policy_error",
+            Error::Rejected { code, .. } => code,
+        }
+    }
+
+    /// The input field at fault, when the error is about one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::InvalidInput { field, .. } | Error::Rejected { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// The policy diagnostics carried by [`Error::Policy`] (empty for other variants).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            Error::Policy { diagnostics } => diagnostics,
+            _ => &[],
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidInput`].
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Overflow`].
+    pub fn overflow(operation: impl Into<String>) -> Self {
+        Error::Overflow {
+            operation: operation.into(),
+        }
+    }
+
+    /// Converts a `serde_json` error, keeping its position.
+    pub fn from_json(err: &serde_json::Error) -> Self {
+        let (line, column) = if err.line() == 0 {
+            (None, None)
+        } else {
+            (Some(err.line()), Some(err.column()))
+        };
+        Error::Json {
+            message: strip_position(&err.to_string()),
+            line,
+            column,
+        }
+    }
+
+    /// A JSON object describing the error: `{code, message, field?, diagnostics}`.
+    ///
+    /// This is the shape the C ABI and the CLI print.
+    pub fn to_json_value(&self) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        map.insert("code".into(), self.code().into());
+        map.insert("message".into(), self.to_string().into());
+        if let Some(field) = self.field() {
+            map.insert("field".into(), field.into());
+        }
+        let diagnostics = serde_json::to_value(self.diagnostics())
+            .unwrap_or_else(|_| serde_json::Value::Array(Vec::new()));
+        map.insert("diagnostics".into(), diagnostics);
+        serde_json::Value::Object(map)
+    }
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(idx) => message.get(..idx).unwrap_or(message).to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// How serious a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The policy cannot be used.
+    Error,
+    /// The policy works but something looks wrong.
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// A structured problem found in a policy: at compile time, when binding it to an engine,
+/// or while running one of its hooks.
+///
+/// `Display` renders it rustc-style:
+///
+/// ```text
+/// error[policy.unknown_hook]: `fn refund_amount` is not a hook of the returns engine
+///  --> loyalty.rhai:3:1
+///   |
+/// 3 | fn refund_amount(item) { 0 }
+///   | ^
+///   = help: known hooks: eligibility/2, window_days/2; prefix private helpers with `_`
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// Stable code such as `policy.syntax` or `policy.limit.operations`.
+    pub code: String,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// What to do about it, when there is advice to give.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// Name of the policy (usually its file name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// The hook that was running, for runtime errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook: Option<String>,
+    /// 1-based line in the policy source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 1-based column in the policy source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    /// The source line the position points into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+}
+
+impl Diagnostic {
+    /// A new error-severity diagnostic with no position.
+    pub fn error(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code: code.into(),
+            severity: Severity::Error,
+            message: message.into(),
+            help: None,
+            policy: None,
+            hook: None,
+            line: None,
+            column: None,
+            snippet: None,
+        }
+    }
+
+    /// Adds advice.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the policy name.
+    pub fn with_policy(mut self, policy: impl Into<String>) -> Self {
+        self.policy = Some(policy.into());
+        self
+    }
+
+    /// Sets the hook name.
+    pub fn with_hook(mut self, hook: impl Into<String>) -> Self {
+        self.hook = Some(hook.into());
+        self
+    }
+
+    /// Sets the position and takes the snippet from `source` (the whole policy text).
+    pub fn at(mut self, line: u32, column: u32, source: &str) -> Self {
+        self.line = Some(line);
+        self.column = Some(column);
+        self.snippet = line
+            .checked_sub(1)
+            .and_then(|idx| source.lines().nth(idx as usize))
+            .map(str::to_string);
+        self
+    }
+}
+
+impl From<Diagnostic> for Error {
+    fn from(diagnostic: Diagnostic) -> Self {
+        Error::Policy {
+            diagnostics: vec![diagnostic],
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]: {}", self.severity, self.code, self.message)?;
+        let name = self.policy.as_deref().unwrap_or("<policy>");
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => {
+                write!(f, "\n --> {name}:{line}:{column}")?;
+                if let Some(snippet) = &self.snippet {
+                    let gutter = line.to_string();
+                    let pad = " ".repeat(gutter.len());
+                    // The caret sits under the column, counted in characters.
+                    let caret_pad: String = snippet
+                        .chars()
+                        .take(column.saturating_sub(1) as usize)
+                        .map(|c| if c == '\t' { '\t' } else { ' ' })
+                        .collect();
+                    write!(f, "\n{pad} |\n{gutter} | {snippet}\n{pad} | {caret_pad}^")?;
+                }
+            }
+            (Some(line), None) => write!(f, "\n --> {name}:{line}")?,
+            _ => {
+                if self.policy.is_some() {
+                    write!(f, "\n --> {name}")?;
+                }
+            }
+        }
+        if let Some(hook) = &self.hook {
+            write!(f, "\n  = in hook `{hook}`")?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  = help: {help}")?;
+        }
+        Ok(())
+    }
+}

@@ -67,6 +67,9 @@ pub struct Reason {
     /// What the reason is about (a line id, a node id, a field), when it is about one thing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// The policy diagnostic behind a `policy_error` reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostic: Option<crate::Diagnostic>,
 }
 
 impl Reason {
@@ -81,6 +84,7 @@ impl Reason {
             message: message.into(),
             source: ReasonSource::Builtin { rule: rule.into() },
             subject: None,
+            diagnostic: None,
         }
     }
 
@@ -95,6 +99,26 @@ impl Reason {
             message: message.into(),
             source: ReasonSource::Policy(source),
             subject: None,
+            diagnostic: None,
+        }
+    }
+
+    /// A `policy_error` reason: a hook failed and the engine fell back to its safe
+    /// outcome ([`OnHookError::Fallback`](crate::policy::OnHookError::Fallback)).
+    pub fn policy_error(
+        diagnostic: crate::Diagnostic,
+        source: PolicySource,
+        fallback: &str,
+    ) -> Self {
+        Reason {
+            code: "policy_error".to_string(),
+            message: format!(
+                "policy hook `{}` failed ({}: {}); {fallback}",
+                source.hook, diagnostic.code, diagnostic.message
+            ),
+            source: ReasonSource::Policy(source),
+            subject: None,
+            diagnostic: Some(diagnostic),
         }
     }
 

@@ -7,6 +7,7 @@ pub mod decision;
 pub mod error;
 pub mod fx;
 pub mod money;
+pub mod policy;
 
 pub use decision::{Decision, PolicySource, Reason, ReasonSource, Trace, TraceStep};
 pub use error::{Diagnostic, Error, Severity};

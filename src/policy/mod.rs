@@ -5,6 +5,14 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod bridge;
+mod compiled;
+mod runtime;
+
+pub use bridge::Timestamp;
+pub use compiled::{Coverage, FunctionInfo, HookOutput, Policy};
+pub use runtime::{Limits, PolicyRuntime};
+
 /// One hook an engine offers to policies: its name, parameters, what it must return, and
 /// what it is for. Engines list theirs in a `static` slice; binding a policy checks every
 /// `fn` of the script against that list.

@@ -10,6 +10,7 @@ use rhai::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 
 /// What one hook call produced: the value it returned and what it printed.
@@ -130,9 +131,19 @@ impl Policy {
     /// (`policy.top_level`) and nesting beyond the limits (`policy.limit.expr_depth`).
     pub fn compile(name: &str, source: &str, runtime: &PolicyRuntime) -> Result<Policy, Error> {
         let engine = runtime.engine();
-        let ast = engine
-            .compile(source)
-            .map_err(|e| Error::from(parse_diagnostic(&e, name, source)))?;
+        let ast = match std::panic::catch_unwind(AssertUnwindSafe(|| engine.compile(source))) {
+            Ok(Ok(ast)) => ast,
+            Ok(Err(e)) => return Err(Error::from(parse_diagnostic(&e, name, source))),
+            Err(_) => {
+                return Err(Error::from(
+                    Diagnostic::error(
+                        "policy.internal",
+                        "the script engine failed unexpectedly while compiling this policy",
+                    )
+                    .with_policy(name),
+                ))
+            }
+        };
 
         let mut diagnostics = Vec::new();
         for stmt in ast.statements() {
@@ -151,15 +162,30 @@ impl Policy {
         }
 
         let mut statement_lines = BTreeSet::new();
+        let mut calls: Vec<(String, Position)> = Vec::new();
+        let mut variables: std::collections::HashSet<String> = ast
+            .iter_functions()
+            .flat_map(|f| f.params.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+            .collect();
         ast.walk(&mut |path: &[ASTNode]| {
             if let Some(node) = path.last() {
                 match node {
                     ASTNode::Stmt(Stmt::Block(..)) | ASTNode::Stmt(Stmt::Noop(..)) => {}
                     ASTNode::Stmt(stmt) => {
-                        if let Stmt::FnCall(call, pos) = stmt {
-                            if let Some(d) = sandbox_call(call.name.as_str(), *pos, name, source) {
-                                diagnostics.push(d);
+                        match stmt {
+                            Stmt::FnCall(call, pos) => {
+                                if let Some(d) =
+                                    sandbox_call(call.name.as_str(), *pos, name, source)
+                                {
+                                    diagnostics.push(d);
+                                } else {
+                                    calls.push((call.name.to_string(), *pos));
+                                }
                             }
+                            Stmt::Var(var, ..) => {
+                                variables.insert(var.0.name.to_string());
+                            }
+                            _ => {}
                         }
                         if let Some(line) = stmt.position().line() {
                             statement_lines.insert(u32::try_from(line).unwrap_or(u32::MAX));
@@ -168,6 +194,8 @@ impl Policy {
                     ASTNode::Expr(rhai::Expr::FnCall(call, pos)) => {
                         if let Some(d) = sandbox_call(call.name.as_str(), *pos, name, source) {
                             diagnostics.push(d);
+                        } else {
+                            calls.push((call.name.to_string(), *pos));
                         }
                     }
                     _ => {}
@@ -175,7 +203,37 @@ impl Policy {
             }
             true
         });
+        // A call to a function that exists nowhere would only fail when the hook runs;
+        // report it now. Operators are calls too (`+`, `==`): only names are checked, and
+        // a variable holding a function pointer may be called like a function.
+        let defined: std::collections::HashSet<&str> =
+            ast.iter_functions().map(|f| f.name).collect();
+        for (function, pos) in &calls {
+            let is_name = function
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_');
+            if is_name
+                && !defined.contains(function.as_str())
+                && !variables.contains(function)
+                && !runtime.is_known_function(function)
+            {
+                diagnostics.push(located(
+                    Diagnostic::error(
+                        "policy.unknown_function",
+                        format!("there is no function called `{function}`"),
+                    )
+                    .with_help(
+                        "check the spelling; the functions policies can call are listed in the `backoffice::policy` documentation",
+                    )
+                    .with_policy(name),
+                    *pos,
+                    source,
+                ));
+            }
+        }
         if !diagnostics.is_empty() {
+            diagnostics.sort_by_key(|d| (d.line, d.column));
             return Err(Error::Policy { diagnostics });
         }
 
@@ -368,14 +426,23 @@ impl Policy {
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
         // Drop anything a previous panic-free but interrupted call may have left.
         let _ = take_output();
-        let result = {
+        // The script engine is not expected to panic; if it ever does, the caller gets a
+        // diagnostic instead of an unwinding thread.
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let _guard = inner.executed_lines.clone().map(CoverageGuard::set);
             engine.call_fn_with_options::<Dynamic>(options, &mut scope, &inner.ast, hook, args)
-        };
+        }));
         let output = take_output();
         match result {
-            Ok(value) => Ok(HookOutput { value, output }),
-            Err(err) => Err(runtime_diagnostic(
+            Err(_) => Err(Diagnostic::error(
+                "policy.internal",
+                "the script engine failed unexpectedly while running this hook",
+            )
+            .with_policy(&inner.name)
+            .with_hook(hook)
+            .with_help("this is a bug in backoffice or rhai; please report it with the policy")),
+            Ok(Ok(value)) => Ok(HookOutput { value, output }),
+            Ok(Err(err)) => Err(runtime_diagnostic(
                 &err,
                 hook,
                 &inner.name,
@@ -440,6 +507,10 @@ fn sandbox_call(function: &str, pos: Position, policy: &str, source: &str) -> Op
         "eval" => (
             "`eval` is not available in policies",
             "write the code directly in the hook",
+        ),
+        "sleep" => (
+            "`sleep()` is not available: a policy must not block the thread it runs on",
+            "decide from the input; waiting belongs to the caller",
         ),
         _ => return None,
     };

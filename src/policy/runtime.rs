@@ -4,7 +4,7 @@ use rhai::packages::{Package, StandardPackage};
 use rhai::{Engine, OptimizationLevel};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// The resource limits every hook call runs under. All are finite by default and all can
@@ -13,12 +13,12 @@ use std::sync::{Arc, Mutex};
 /// | limit | default | what happens when exceeded |
 /// |---|---|---|
 /// | `max_operations` | 200 000 per hook call | `policy.limit.operations` |
-/// | `max_call_depth` | 32 nested function calls | `policy.limit.call_depth` |
+/// | `max_call_depth` | 8 nested function calls | `policy.limit.call_depth` |
 /// | `max_expr_depth` | 64 (top level) | `policy.limit.expr_depth` at compile time |
 /// | `max_function_expr_depth` | 32 (inside functions) | `policy.limit.expr_depth` at compile time |
-/// | `max_string_size` | 65 536 bytes | `policy.limit.size` |
-/// | `max_array_size` | 10 000 items | `policy.limit.size` |
-/// | `max_map_size` | 10 000 entries | `policy.limit.size` |
+/// | `max_string_size` | 65 536 bytes (all strings inside one array or map together) | `policy.limit.size` |
+/// | `max_array_size` | 2 000 items (nested arrays count too) | `policy.limit.size` |
+/// | `max_map_size` | 2 000 entries (nested maps count too) | `policy.limit.size` |
 /// | `max_variables` | 256 live variables | `policy.limit.variables` |
 /// | `max_output_bytes` | 65 536 bytes of `print`/`debug` per call | further output dropped, one `…` line |
 ///
@@ -56,12 +56,12 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_operations: 200_000,
-            max_call_depth: 32,
+            max_call_depth: 8,
             max_expr_depth: 64,
             max_function_expr_depth: 32,
             max_string_size: 64 * 1024,
-            max_array_size: 10_000,
-            max_map_size: 10_000,
+            max_array_size: 2_000,
+            max_map_size: 2_000,
             max_variables: 256,
             max_output_bytes: 64 * 1024,
         }
@@ -90,6 +90,8 @@ pub(crate) struct RuntimeInner {
     pub(crate) engine: Engine,
     pub(crate) limits: Limits,
     pub(crate) coverage: bool,
+    /// Names of every function a script can call without defining it.
+    pub(crate) known_functions: HashSet<String>,
 }
 
 impl std::fmt::Debug for PolicyRuntime {
@@ -141,13 +143,41 @@ impl PolicyRuntime {
     }
 
     fn build(limits: Limits, coverage: bool) -> Self {
+        let engine = build_engine(&limits, coverage);
+        let mut known_functions: HashSet<String> = engine
+            .gen_fn_signatures(true)
+            .iter()
+            .filter_map(|signature| signature.split('(').next())
+            .map(|name| name.trim().to_string())
+            .collect();
+        // Keywords that look like calls.
+        for keyword in [
+            "print",
+            "debug",
+            "type_of",
+            "Fn",
+            "call",
+            "curry",
+            "is_shared",
+            "is_def_fn",
+            "is_def_var",
+        ] {
+            known_functions.insert(keyword.to_string());
+        }
         PolicyRuntime {
             inner: Arc::new(RuntimeInner {
-                engine: build_engine(&limits, coverage),
+                engine,
                 limits,
                 coverage,
+                known_functions,
             }),
         }
+    }
+
+    /// Whether scripts can call a function called `name` without defining it (a helper
+    /// or a built-in of the language).
+    pub fn is_known_function(&self, name: &str) -> bool {
+        self.inner.known_functions.contains(name)
     }
 }
 
@@ -181,6 +211,15 @@ fn build_engine(limits: &Limits, coverage: bool) -> Engine {
     });
 
     super::bridge::register(&mut engine);
+    // The standard package's `sleep` would block the host thread; functions registered on
+    // the engine itself are found before package functions, so this one shadows it (for
+    // calls through `Fn("sleep")` too).
+    engine.register_fn(
+        "sleep",
+        |_: rhai::INT| -> Result<(), Box<rhai::EvalAltResult>> {
+            Err("`sleep()` is not available in policies".into())
+        },
+    );
 
     if coverage {
         #[allow(deprecated)] // rhai marks the debugger API "volatile", not deprecated.

@@ -151,6 +151,13 @@ fn refine(value: Dynamic, decimal_keys: &[&str]) -> Dynamic {
         let Ok(mut map) = value.try_cast_result::<Map>() else {
             return Dynamic::UNIT;
         };
+        // `serde_json::Value` numbers (with the `arbitrary_precision` feature this crate
+        // enables) serialize as a one-entry map holding the number's text.
+        if map.len() == 1 {
+            if let Some(number) = map.get(JSON_NUMBER_TOKEN).and_then(number_of_json_text) {
+                return number;
+            }
+        }
         let is_money = map.len() == 2
             && map.get("currency").is_some_and(Dynamic::is_string)
             && map.get("amount").is_some_and(Dynamic::is_string);
@@ -188,6 +195,21 @@ fn refine(value: Dynamic, decimal_keys: &[&str]) -> Dynamic {
     } else {
         value
     }
+}
+
+/// The private map key `serde_json` uses for numbers under `arbitrary_precision`.
+const JSON_NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// An integer when the text is one that fits `i64`, otherwise an exact decimal.
+fn number_of_json_text(text: &Dynamic) -> Option<Dynamic> {
+    let text = text.read_lock::<ImmutableString>()?;
+    if let Ok(i) = text.parse::<INT>() {
+        return Some(Dynamic::from_int(i));
+    }
+    text.parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(text.as_str()))
+        .ok()
+        .map(Dynamic::from_decimal)
 }
 
 fn decimal_of_string(value: &Dynamic) -> Option<Decimal> {

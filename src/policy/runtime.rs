@@ -225,11 +225,11 @@ fn build_engine(limits: &Limits, coverage: bool) -> Engine {
         #[allow(deprecated)] // rhai marks the debugger API "volatile", not deprecated.
         engine.register_debugger(
             |_, debugger| debugger,
-            |_context, _event, node, _source, pos| {
-                if node.is_stmt() {
-                    if let Some(line) = pos.line() {
-                        record_line(line);
-                    }
+            |_context, _event, _node, _source, pos| {
+                // Statements and expressions both count: an expression statement
+                // (`base` as a function's last line) only reports its expression.
+                if let Some(line) = pos.line() {
+                    record_line(line);
                 }
                 Ok(rhai::debugger::DebuggerCommand::StepInto)
             },

@@ -263,3 +263,64 @@ fn serde_bridge_converts_money_timestamps_json_numbers_and_listed_decimals() {
             .unwrap();
     assert_eq!(expect, request.requested_at);
 }
+
+#[test]
+fn policy_test_cases_report_what_broke() {
+    use backoffice::policy::testing::{run_cases, PolicyCase};
+    let policy = Policy::compile(
+        "cases.rhai",
+        "fn score(order) { print(`id ${order.id}`); order.total.amount * 2 }",
+        &PolicyRuntime::new(),
+    )
+    .unwrap();
+    let cases: Vec<PolicyCase> = serde_json::from_str(
+        r#"[
+      {"name": "doubles", "hook": "score",
+       "args": [{"id": 1, "total": {"amount": "1.25", "currency": "EUR"}}],
+       "expect": 2.5, "expect_output": ["id 1"]},
+      {"name": "wrong value", "hook": "score",
+       "args": [{"id": 2, "total": {"amount": "1.25", "currency": "EUR"}}],
+       "expect": "2.6"},
+      {"name": "wrong output", "hook": "score",
+       "args": [{"id": 3, "total": {"amount": "1", "currency": "EUR"}}],
+       "expect_output": ["id 4"]},
+      {"name": "expected failure", "hook": "score", "args": [{"id": 4}],
+       "expect_error": "policy.runtime"},
+      {"name": "unexpected success", "hook": "score",
+       "args": [{"id": 5, "total": {"amount": "1", "currency": "EUR"}}],
+       "expect_error": "policy.runtime"}
+    ]"#,
+    )
+    .unwrap();
+    let results = run_cases(&policy, &cases);
+    let summary: Vec<_> = results
+        .iter()
+        .map(|r| (r.name.as_str(), r.passed, r.failures.clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("doubles", true, vec![]),
+            (
+                "wrong value",
+                false,
+                vec!["expected \"2.6\", got 2.50".to_string()]
+            ),
+            (
+                "wrong output",
+                false,
+                vec!["expected output [\"id 4\"], got [\"id 3\"]".to_string()]
+            ),
+            ("expected failure", true, vec![]),
+            (
+                "unexpected success",
+                false,
+                vec!["expected error policy.runtime, but the hook returned 2".to_string()]
+            ),
+        ]
+    );
+    assert_eq!(
+        results[3].error.as_ref().unwrap().message,
+        "property `total` not found"
+    );
+}

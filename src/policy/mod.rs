@@ -250,6 +250,7 @@ use serde::{Deserialize, Serialize};
 pub mod bridge;
 mod compiled;
 mod runtime;
+pub mod testing;
 
 pub use bridge::Timestamp;
 pub use compiled::{Coverage, FunctionInfo, HookOutput, Policy};

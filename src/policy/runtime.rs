@@ -174,6 +174,24 @@ impl PolicyRuntime {
         }
     }
 
+    /// Rhai definition files (`*.d.rhai`) describing every function and operator a
+    /// policy can call, as `(file name, content)` pairs, for editor completion (the
+    /// `backoffice definitions` command writes them to a directory).
+    ///
+    /// ```
+    /// let files = backoffice::policy::PolicyRuntime::new().definition_files();
+    /// assert!(files.iter().any(|(_, text)| text.contains("fn round_money(")));
+    /// ```
+    pub fn definition_files(&self) -> Vec<(String, String)> {
+        self.inner
+            .engine
+            .definitions()
+            .with_headers(true)
+            .include_standard_packages(true)
+            .iter_files()
+            .collect()
+    }
+
     /// Whether scripts can call a function called `name` without defining it (a helper
     /// or a built-in of the language).
     pub fn is_known_function(&self, name: &str) -> bool {

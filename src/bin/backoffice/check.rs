@@ -1,0 +1,166 @@
+//! `backoffice check`: compile, check hooks, print diagnostics.
+
+use crate::args::{CheckArgs, ErrorFormat};
+use crate::common::{policy_name, read_text, resolve_engine, Failure};
+use backoffice::engine::hooks_of;
+use backoffice::policy::{Policy, PolicyRuntime};
+use backoffice::{Diagnostic, Error};
+use serde_json::json;
+use std::process::ExitCode;
+
+/// What checking one file found.
+struct Checked {
+    path: String,
+    engine: Option<String>,
+    hooks: Vec<String>,
+    diagnostics: Vec<Diagnostic>,
+    /// A problem that is not about the policy text (unreadable file, unknown engine).
+    error: Option<String>,
+}
+
+impl Checked {
+    fn ok(&self) -> bool {
+        self.diagnostics.is_empty() && self.error.is_none()
+    }
+}
+
+fn check_file(path: &std::path::Path, engine: Option<&str>, runtime: &PolicyRuntime) -> Checked {
+    let mut checked = Checked {
+        path: policy_name(path),
+        engine: None,
+        hooks: Vec::new(),
+        diagnostics: Vec::new(),
+        error: None,
+    };
+    let source = match read_text(path) {
+        Ok(source) => source,
+        Err(Failure(message)) => {
+            checked.error = Some(strip_error(&message));
+            return checked;
+        }
+    };
+    let kind = match resolve_engine(engine, Some(&source), Some(path)) {
+        Ok(kind) => kind,
+        Err(Failure(message)) => {
+            checked.error = Some(strip_error(&message));
+            return checked;
+        }
+    };
+    checked.engine = Some(kind.clone());
+    let policy = match Policy::compile(&checked.path, &source, runtime) {
+        Ok(policy) => policy,
+        Err(err) => {
+            checked.diagnostics = diagnostics_of(err);
+            return checked;
+        }
+    };
+    let bound = hooks_of(&kind).and_then(|hooks| policy.bind(&kind, hooks));
+    match bound {
+        Ok(()) => {
+            checked.hooks = policy
+                .functions()
+                .iter()
+                .filter(|f| !f.name.starts_with('_'))
+                .map(|f| f.name.clone())
+                .collect();
+        }
+        Err(err) => checked.diagnostics = diagnostics_of(err),
+    }
+    checked
+}
+
+fn diagnostics_of(err: Error) -> Vec<Diagnostic> {
+    match err {
+        Error::Policy { diagnostics } => diagnostics,
+        other => vec![Diagnostic::error(other.code(), other.to_string())],
+    }
+}
+
+fn strip_error(message: &str) -> String {
+    message
+        .strip_prefix("error: ")
+        .unwrap_or(message)
+        .to_string()
+}
+
+/// Runs `check`.
+pub fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
+    let runtime = PolicyRuntime::new();
+    let results: Vec<Checked> = args
+        .files
+        .iter()
+        .map(|path| check_file(path, args.engine.as_deref(), &runtime))
+        .collect();
+    let failed = results.iter().filter(|c| !c.ok()).count();
+    let errors: usize = results
+        .iter()
+        .map(|c| c.diagnostics.len() + usize::from(c.error.is_some()))
+        .sum();
+    match args.error_format {
+        ErrorFormat::Json => {
+            let files: Vec<serde_json::Value> = results
+                .iter()
+                .map(|c| {
+                    let mut file = json!({
+                        "path": c.path,
+                        "engine": c.engine,
+                        "ok": c.ok(),
+                        "hooks": c.hooks,
+                        "diagnostics": c.diagnostics,
+                    });
+                    if let (Some(error), Some(map)) = (&c.error, file.as_object_mut()) {
+                        map.insert("error".into(), json!(error));
+                    }
+                    file
+                })
+                .collect();
+            let report = json!({
+                "files": files,
+                "checked": results.len(),
+                "failed": failed,
+                "errors": errors,
+            });
+            println!("{}", pretty(&report));
+        }
+        ErrorFormat::Human => {
+            for checked in &results {
+                if let Some(error) = &checked.error {
+                    eprintln!("error: {error}\n");
+                }
+                for diagnostic in &checked.diagnostics {
+                    eprintln!("{diagnostic}\n");
+                }
+                if checked.ok() {
+                    let hooks = if checked.hooks.is_empty() {
+                        "no hooks".to_string()
+                    } else {
+                        format!("hooks: {}", checked.hooks.join(", "))
+                    };
+                    println!(
+                        "ok: {} ({} engine; {hooks})",
+                        checked.path,
+                        checked.engine.as_deref().unwrap_or("?")
+                    );
+                }
+            }
+            if failed > 0 {
+                eprintln!(
+                    "error: {errors} error{} in {failed} of {} polic{}",
+                    if errors == 1 { "" } else { "s" },
+                    results.len(),
+                    if results.len() == 1 { "y" } else { "ies" }
+                );
+            }
+        }
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Pretty JSON (serialising a `Value` cannot fail; an empty string if it ever did).
+pub fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}

@@ -1,0 +1,154 @@
+//! File handling shared by the subcommands: reading policies and JSON, choosing the
+//! engine, compiling.
+
+use backoffice::engine::{hooks_of, AnyEngine, ENGINE_KINDS};
+use backoffice::policy::{Policy, PolicyRuntime};
+use backoffice::Error;
+use std::fmt;
+use std::path::Path;
+
+/// A failure that stops a command: printed to stderr, exit status 1.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Failure {
+    /// `error: <message>`.
+    pub fn new(message: impl fmt::Display) -> Self {
+        Failure(format!("error: {message}"))
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(err: Error) -> Self {
+        match err {
+            // Policy errors render themselves rustc-style.
+            Error::Policy { .. } => Failure(err.to_string()),
+            other => Failure::new(other),
+        }
+    }
+}
+
+/// Reads a text file, or standard input for `-`.
+pub fn read_text(path: &Path) -> Result<String, Failure> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| Failure::new(format_args!("cannot read standard input: {e}")))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::new(format_args!("cannot read `{}`: {e}", path.display())))
+}
+
+/// Parses JSON text from `origin` (a file name, for messages).
+pub fn parse_json(text: &str, origin: &str) -> Result<serde_json::Value, Failure> {
+    serde_json::from_str(text)
+        .map_err(|e| Failure::new(format_args!("`{origin}` is not valid JSON: {e}")))
+}
+
+/// The engine named by a `// engine: NAME` comment among the comment lines that open
+/// a policy.
+pub fn engine_header(source: &str) -> Option<String> {
+    for line in source.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let Some(comment) = line.strip_prefix("//") else {
+            break;
+        };
+        let comment = comment.trim_start_matches(['/', '!']).trim();
+        if let Some(rest) = comment.strip_prefix("engine:") {
+            let name = rest.trim();
+            if !name.is_empty() {
+                return Some(name.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// Which engine a policy is for: `--engine`, else its header, else its file name when
+/// that is an engine's name (`returns.rhai`).
+pub fn resolve_engine(
+    flag: Option<&str>,
+    source: Option<&str>,
+    path: Option<&Path>,
+) -> Result<String, Failure> {
+    let kind = flag
+        .map(str::to_string)
+        .or_else(|| source.and_then(engine_header))
+        .or_else(|| {
+            let stem = path?.file_name()?.to_str()?.split('.').next()?;
+            ENGINE_KINDS.contains(&stem).then(|| stem.to_string())
+        });
+    match kind {
+        Some(kind) => {
+            hooks_of(&kind)?;
+            Ok(kind)
+        }
+        None => Err(Failure::new(format_args!(
+            "cannot tell which engine {} is for\n  = help: pass --engine ENGINE or start the policy with a `// engine: ENGINE` line; engines: {}",
+            path.map_or_else(|| "the request".to_string(), |p| format!("`{}`", p.display())),
+            known_engines()
+        ))),
+    }
+}
+
+/// The engine names, comma-separated, for messages.
+pub fn known_engines() -> String {
+    if ENGINE_KINDS.is_empty() {
+        "none (this build has no engines)".to_string()
+    } else {
+        ENGINE_KINDS.join(", ")
+    }
+}
+
+/// The name a policy goes by in diagnostics and reasons: its path as given.
+pub fn policy_name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// What `eval` and `bench` need: the engine built from the flags.
+pub struct Loaded {
+    /// The engine's kind.
+    pub kind: String,
+    /// The engine, with the policy attached.
+    pub engine: AnyEngine,
+    /// The policy, when one was given.
+    pub policy: Option<Policy>,
+    /// The configuration text, when one was given.
+    pub config: Option<String>,
+}
+
+/// Builds an engine from `--engine`, `--policy` and `--config`.
+pub fn load_engine(
+    engine: Option<&str>,
+    policy: Option<&Path>,
+    config: Option<&Path>,
+    runtime: &PolicyRuntime,
+) -> Result<Loaded, Failure> {
+    let (kind, policy) = match policy {
+        Some(path) => {
+            let source = read_text(path)?;
+            let kind = resolve_engine(engine, Some(&source), Some(path))?;
+            let policy = Policy::compile(&policy_name(path), &source, runtime)?;
+            (kind, Some(policy))
+        }
+        None => (resolve_engine(engine, None, None)?, None),
+    };
+    let config = config.map(read_text).transpose()?;
+    let built = AnyEngine::new(&kind, config.as_deref(), policy.clone())?;
+    Ok(Loaded {
+        kind,
+        engine: built,
+        policy,
+        config,
+    })
+}

@@ -1,0 +1,192 @@
+//! `backoffice eval`: one request through an engine, printed as JSON or as a table.
+
+use crate::args::EvalArgs;
+use crate::check::pretty;
+use crate::common::{load_engine, read_text, Failure};
+use crate::matching::{flatten, plain};
+use backoffice::policy::{DecideOptions, OnHookError, PolicyRuntime};
+use serde_json::Value;
+use std::process::ExitCode;
+
+/// Runs `eval`.
+pub fn run(args: &EvalArgs) -> Result<ExitCode, Failure> {
+    let runtime = PolicyRuntime::new();
+    let loaded = load_engine(
+        args.engine.as_deref(),
+        args.policy.as_deref(),
+        args.config.as_deref(),
+        &runtime,
+    )?;
+    let input = read_text(&args.input)?;
+    let options = DecideOptions {
+        trace: args.trace,
+        on_hook_error: if args.fallback {
+            OnHookError::Fallback
+        } else {
+            OnHookError::Fail
+        },
+    };
+    let decision = if args.batch {
+        loaded.engine.decide_batch_json(&input, &options)?
+    } else {
+        loaded.engine.decide_json(&input, &options)?
+    };
+    if args.explain {
+        match &decision {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    println!("== request {i}");
+                    print!("{}", explain(item));
+                }
+            }
+            single => print!("{}", explain(single)),
+        }
+    } else {
+        println!("{}", pretty(&decision));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A decision as readable tables: outcome fields, reasons, trace.
+pub fn explain(decision: &Value) -> String {
+    let mut text = String::new();
+    if let Some(error) = decision.get("error") {
+        text.push_str(&format!(
+            "error: {}\n",
+            error.get("message").map(plain).unwrap_or_default()
+        ));
+        return text;
+    }
+    let mut rows = Vec::new();
+    if let Some(outcome) = decision.get("outcome") {
+        flatten(outcome, "", &mut rows);
+    }
+    text.push_str("OUTCOME\n");
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|(path, value)| {
+            vec![
+                if path.is_empty() {
+                    "(value)".to_string()
+                } else {
+                    path
+                },
+                value,
+            ]
+        })
+        .collect();
+    text.push_str(&table(&["field", "value"], &rows));
+
+    let reasons: Vec<Vec<String>> = decision
+        .get("reasons")
+        .and_then(Value::as_array)
+        .map(|reasons| {
+            reasons
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.get("code").map(plain).unwrap_or_default(),
+                        source_of(r.get("source")),
+                        r.get("subject").map(plain).unwrap_or_default(),
+                        r.get("message").map(plain).unwrap_or_default(),
+                    ]
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    text.push_str("\nREASONS\n");
+    if reasons.is_empty() {
+        text.push_str("(none)\n");
+    } else {
+        text.push_str(&table(&["code", "source", "subject", "message"], &reasons));
+    }
+
+    if let Some(trace) = decision.get("trace") {
+        let steps: Vec<Vec<String>> = trace
+            .get("steps")
+            .and_then(Value::as_array)
+            .map(|steps| {
+                steps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        vec![
+                            (i + 1).to_string(),
+                            s.get("stage").map(plain).unwrap_or_default(),
+                            s.get("message").map(plain).unwrap_or_default(),
+                        ]
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        text.push_str("\nTRACE\n");
+        text.push_str(&table(&["#", "stage", "message"], &steps));
+        if let Some(output) = trace.get("policy_output").and_then(Value::as_array) {
+            text.push_str("\nPOLICY OUTPUT\n");
+            for line in output {
+                text.push_str(&format!("{}\n", plain(line)));
+            }
+        }
+    }
+    text
+}
+
+fn source_of(source: Option<&Value>) -> String {
+    let Some(source) = source else {
+        return String::new();
+    };
+    match source.get("kind").and_then(Value::as_str) {
+        Some("builtin") => format!("rule {}", source.get("rule").map(plain).unwrap_or_default()),
+        Some("policy") => {
+            let line = source
+                .get("line")
+                .map(|l| format!(":{}", plain(l)))
+                .unwrap_or_default();
+            format!(
+                "{}{line} {}",
+                source.get("policy").map(plain).unwrap_or_default(),
+                source.get("hook").map(plain).unwrap_or_default()
+            )
+        }
+        _ => plain(source),
+    }
+}
+
+/// A plain-text table with a header row; columns padded to their widest cell (the last
+/// column is not padded).
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    let mut line = |cells: Vec<&str>| {
+        let last = cells.len().saturating_sub(1);
+        let mut out = String::new();
+        for (i, (cell, width)) in cells.iter().zip(&widths).enumerate() {
+            if i == last {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{cell:<width$}  "));
+            }
+        }
+        text.push_str(out.trim_end());
+        text.push('\n');
+    };
+    line(header.to_vec());
+    line(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    );
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+    text
+}

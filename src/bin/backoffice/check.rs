@@ -39,6 +39,15 @@ fn check_file(path: &std::path::Path, engine: Option<&str>, runtime: &PolicyRunt
             return checked;
         }
     };
+    // Compile first: syntax errors are worth showing even when the engine is unknown.
+    let policy = match Policy::compile(&checked.path, &source, runtime) {
+        Ok(policy) => policy,
+        Err(err) => {
+            checked.engine = resolve_engine(engine, Some(&source), Some(path)).ok();
+            checked.diagnostics = diagnostics_of(err);
+            return checked;
+        }
+    };
     let kind = match resolve_engine(engine, Some(&source), Some(path)) {
         Ok(kind) => kind,
         Err(Failure(message)) => {
@@ -47,13 +56,6 @@ fn check_file(path: &std::path::Path, engine: Option<&str>, runtime: &PolicyRunt
         }
     };
     checked.engine = Some(kind.clone());
-    let policy = match Policy::compile(&checked.path, &source, runtime) {
-        Ok(policy) => policy,
-        Err(err) => {
-            checked.diagnostics = diagnostics_of(err);
-            return checked;
-        }
-    };
     let bound = hooks_of(&kind).and_then(|hooks| policy.bind(&kind, hooks));
     match bound {
         Ok(()) => {

@@ -112,7 +112,16 @@ pub fn known_engines() -> String {
 
 /// The name a policy goes by in diagnostics and reasons: its path as given.
 pub fn policy_name(path: &Path) -> String {
-    path.display().to_string()
+    display(path)
+}
+
+/// A path as the user reads it: without a leading `./`.
+pub fn display(path: &Path) -> String {
+    let text = path.display().to_string();
+    match text.strip_prefix("./") {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => text,
+    }
 }
 
 /// What `eval` and `bench` need: the engine built from the flags.

@@ -4,7 +4,7 @@
 
 use crate::args::{Format, TestArgs};
 use crate::check::pretty;
-use crate::common::{parse_json, read_text, resolve_engine, Failure};
+use crate::common::{display, parse_json, read_text, resolve_engine, Failure};
 use crate::matching::{lookup, subset_diff, Mismatch};
 use backoffice::engine::AnyEngine;
 use backoffice::policy::testing::{json_matches, run_case, PolicyCase};
@@ -149,8 +149,7 @@ impl Workspace {
             .entry(path.to_path_buf())
             .or_insert_with(|| {
                 let source = read_text(path).map_err(|f| f.0)?;
-                Policy::compile(&path.display().to_string(), &source, runtime)
-                    .map_err(|e| e.to_string())
+                Policy::compile(&display(path), &source, runtime).map_err(|e| e.to_string())
             })
             .clone()
     }
@@ -242,7 +241,7 @@ struct LoadedFile {
 }
 
 fn load_file(path: &Path) -> LoadedFile {
-    let display = path.display().to_string();
+    let display = display(path);
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut loaded = LoadedFile {
         display: display.clone(),
@@ -667,7 +666,7 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, Failure> {
         .filter_map(|(path, policy)| {
             let policy = policy.as_ref().ok()?;
             Some(PolicyCoverage {
-                policy: path.display().to_string(),
+                policy: display(path),
                 source: policy.source().to_string(),
                 coverage: policy.coverage()?,
             })

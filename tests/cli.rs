@@ -219,3 +219,541 @@ fn help_links_the_test_file_format() {
     let out = run(repo(), &["--help"]);
     assert!(stdout(&out).contains("docs/policy-tests.md"));
 }
+
+// ---------------------------------------------------------------------------------------
+// Subcommands that run an engine. They use the routing engine and its example policy.
+
+/// Whether the engine has landed in this build.
+fn have(kind: &str) -> bool {
+    backoffice::engine::ENGINE_KINDS.contains(&kind)
+}
+
+const ROUTING_CONFIG: &str = r#"{"chain": ["policy", "priority"], "max_shipments": 1}"#;
+
+/// A one-line order that the store, the drop-shipper and the warehouse can all fill.
+const ROUTING_REQUEST: &str = r#"{
+  "order": {"id": "SO-1", "channel": "web",
+            "ship_to": {"country": "DE", "postal_code": "10115", "latitude": "52.5200", "longitude": "13.4050"},
+            "lines": [{"line_id": "1", "sku": "MUG", "quantity": 2}]},
+  "nodes": [
+    {"id": "STORE-BERLIN", "kind": "store", "country": "DE", "priority": 1, "location": {"latitude": "52.5246", "longitude": "13.4027"}},
+    {"id": "DC-MUNICH", "kind": "warehouse", "country": "DE", "priority": 3, "location": {"latitude": "48.1351", "longitude": "11.5820"}}
+  ],
+  "stock": [
+    {"node_id": "STORE-BERLIN", "sku": "MUG", "on_hand": 5},
+    {"node_id": "DC-MUNICH", "sku": "MUG", "on_hand": 5}
+  ],
+  "now": "2026-03-01T09:30:00Z"
+}"#;
+
+/// A scratch directory holding the routing example policy, a config and a request.
+fn routing_scratch(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::copy(
+        repo().join("examples/policies/routing.rhai"),
+        dir.join("routing.rhai"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("config.json"), ROUTING_CONFIG).unwrap();
+    std::fs::write(dir.join("order.json"), ROUTING_REQUEST).unwrap();
+    dir
+}
+
+#[test]
+fn check_passes_the_shipped_example_policies() {
+    let mut args = vec!["check".to_string()];
+    for kind in backoffice::engine::ENGINE_KINDS {
+        let path = format!("examples/policies/{kind}.rhai");
+        if repo().join(&path).exists() {
+            args.push(path);
+        }
+    }
+    if args.len() == 1 {
+        return;
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(repo(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    if have("routing") {
+        assert!(stdout(&out).contains(
+            "ok: examples/policies/routing.rhai (routing engine; hooks: chain, eligible, rank)\n"
+        ));
+    }
+}
+
+#[test]
+fn check_reports_an_unknown_hook_and_a_wrong_arity() {
+    if !have("routing") {
+        return;
+    }
+    let dir = scratch("check_unknown_hook");
+    std::fs::write(
+        dir.join("typo.rhai"),
+        "// engine: routing\n\nfn eligble(node, order) { () }\n\nfn rank(node) { 0 }\n",
+    )
+    .unwrap();
+    let out = run(&dir, &["check", "typo.rhai"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "\
+error[policy.unknown_hook]: `fn eligble` is not a hook of the routing engine
+ --> typo.rhai:3:1
+  |
+3 | fn eligble(node, order) { () }
+  | ^
+  = help: known hooks: eligible/2, rank/2, chain/1; prefix private helpers with `_`
+
+error[policy.hook_arity]: hook `rank` takes 2 parameters but `fn rank` has 1
+ --> typo.rhai:5:1
+  |
+5 | fn rank(node) { 0 }
+  | ^
+  = help: write `fn rank(node, order)`
+
+error: 2 errors in 1 of 1 policy
+"
+    );
+    let out = run(&dir, &["check", "--error-format", "json", "typo.rhai"]);
+    let report = json(&out);
+    assert_eq!(report["files"][0]["engine"], "routing");
+    assert_eq!(
+        report["files"][0]["diagnostics"][0]["code"],
+        "policy.unknown_hook"
+    );
+    assert_eq!(
+        report["files"][0]["diagnostics"][1]["code"],
+        "policy.hook_arity"
+    );
+}
+
+#[test]
+fn eval_prints_the_decision_as_json() {
+    if !have("routing") {
+        return;
+    }
+    let dir = routing_scratch("eval_json");
+    let out = run(
+        &dir,
+        &[
+            "eval",
+            "--policy",
+            "routing.rhai",
+            "--config",
+            "config.json",
+            "--input",
+            "order.json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let decision = json(&out);
+    // The policy ranks warehouses before stores.
+    assert_eq!(decision["outcome"]["status"], "routed");
+    assert_eq!(decision["outcome"]["shipments"][0]["node_id"], "DC-MUNICH");
+    assert_eq!(decision["reasons"][0]["code"], "routed");
+    assert!(decision.get("trace").is_none());
+    assert!(stdout(&out).starts_with("{\n  \"outcome\": {\n"));
+
+    let out = run(
+        &dir,
+        &[
+            "eval",
+            "--engine",
+            "routing",
+            "--config",
+            "config.json",
+            "--input",
+            "order.json",
+            "--trace",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let decision = json(&out);
+    // Without the policy, the built-in priority rule picks the store.
+    assert_eq!(
+        decision["outcome"]["shipments"][0]["node_id"],
+        "STORE-BERLIN"
+    );
+    assert!(decision["trace"]["steps"]
+        .as_array()
+        .is_some_and(|s| !s.is_empty()));
+}
+
+#[test]
+fn eval_explain_prints_tables() {
+    if !have("routing") {
+        return;
+    }
+    let dir = routing_scratch("eval_explain");
+    let out = run(
+        &dir,
+        &[
+            "eval",
+            "--policy",
+            "routing.rhai",
+            "--config",
+            "config.json",
+            "--input",
+            "order.json",
+            "--explain",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("OUTCOME\nfield"), "{text}");
+    assert!(
+        text.contains("\nchain                           policy, priority\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nshipments[0].node_id            DC-MUNICH\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nREASONS\ncode    source        subject  message\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nrouted  rule routing           routed in 1 shipment(s): DC-MUNICH (2)\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn eval_reports_missing_files_and_bad_input() {
+    if !have("routing") {
+        return;
+    }
+    let dir = routing_scratch("eval_errors");
+    let out = run(
+        &dir,
+        &[
+            "eval",
+            "--policy",
+            "routing.rhai",
+            "--input",
+            "nowhere.json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: cannot read `nowhere.json`: "),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(
+        &dir,
+        &["eval", "--policy", "missing.rhai", "--input", "order.json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: cannot read `missing.rhai`: "),
+        "{}",
+        stderr(&out)
+    );
+
+    std::fs::write(dir.join("bad.json"), r#"{"order": 1, "nope": true}"#).unwrap();
+    let out = run(
+        &dir,
+        &["eval", "--engine", "routing", "--input", "bad.json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: invalid JSON"),
+        "{}",
+        stderr(&out)
+    );
+
+    std::fs::write(dir.join("broken.rhai"), "fn chain(order) { [ }\n").unwrap();
+    let out = run(
+        &dir,
+        &[
+            "eval",
+            "--engine",
+            "routing",
+            "--policy",
+            "broken.rhai",
+            "--input",
+            "order.json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error[policy.syntax]: "),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("\n --> broken.rhai:1:"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A suite with two passing cases (one decision, one hook) and one failing case.
+const ROUTING_SUITE: &str = r#"{
+  "engine": "routing",
+  "policy": "routing.rhai",
+  "config": "config.json",
+  "cases": [
+    {"name": "warehouse first", "input_file": "order.json",
+     "expect": {"outcome": {"status": "routed", "shipments": [{"node_id": "DC-MUNICH"}]},
+                "reasons": {"exactly": ["routed"]}}},
+    {"name": "stores rank second", "hook": "rank",
+     "args": [{"kind": "store"}, {}], "expect": 1},
+    {"name": "wrong expectation", "input_file": "order.json",
+     "expect": {"outcome": {"shipments": [{"node_id": "STORE-BERLIN"}]},
+                "reasons": {"contains": ["chain_from_policy"]}}}
+  ]
+}"#;
+
+#[test]
+fn test_reports_passes_failures_and_diffs_like_cargo() {
+    if !have("routing") {
+        return;
+    }
+    let dir = routing_scratch("test_human");
+    std::fs::write(dir.join("routing.test.json"), ROUTING_SUITE).unwrap();
+    let out = run(&dir, &["test", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let expected_start = "\
+running 3 cases from 1 file
+test routing.test.json :: warehouse first ... ok
+test routing.test.json :: stores rank second ... ok
+test routing.test.json :: wrong expectation ... FAILED
+
+failures:
+
+---- routing.test.json :: wrong expectation ----
+reasons: expected to contain [chain_from_policy], got [routed]
+(- expected, + actual)
+  outcome.shipments[0].node_id
+    - \"STORE-BERLIN\"
+    + \"DC-MUNICH\"
+
+failures:
+    routing.test.json :: wrong expectation
+
+coverage:
+  routing.rhai: ";
+    assert!(text.starts_with(expected_start), "{text}");
+    assert!(text.contains("\n    never run: "), "{text}");
+    assert!(text.ends_with("\n\nresult: 2 passed, 1 failed\n"), "{text}");
+
+    // --run filters by name; the rest count as skipped.
+    let out = run(
+        &dir,
+        &["test", "routing.test.json", "--run", "^(warehouse|stores)"],
+    );
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(
+        stdout(&out).ends_with("\nresult: 2 passed, 0 failed, 1 skipped\n"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = run(&dir, &["test", ".", "--run", "("]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("error: --run: invalid regular expression"));
+}
+
+#[test]
+fn test_json_format_and_coverage_threshold() {
+    if !have("routing") {
+        return;
+    }
+    let dir = routing_scratch("test_json");
+    std::fs::write(dir.join("routing.test.json"), ROUTING_SUITE).unwrap();
+    let out = run(
+        &dir,
+        &[
+            "test",
+            "routing.test.json",
+            "--format",
+            "json",
+            "--threshold",
+            "100",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["passed"], 2);
+    assert_eq!(report["failed"], 1);
+    assert_eq!(report["skipped"], 0);
+    let failed = &report["cases"][2];
+    assert_eq!(failed["name"], "wrong expectation");
+    assert_eq!(failed["kind"], "decision");
+    assert_eq!(failed["passed"], false);
+    assert_eq!(
+        failed["mismatches"][0],
+        serde_json::json!({"path": "outcome.shipments[0].node_id", "expected": "STORE-BERLIN", "actual": "DC-MUNICH"})
+    );
+    assert_eq!(
+        failed["failures"][0],
+        "reasons: expected to contain [chain_from_policy], got [routed]"
+    );
+    assert_eq!(failed["actual"]["outcome"]["status"], "routed");
+    assert_eq!(report["cases"][1]["kind"], "hook");
+    assert_eq!(report["cases"][1]["actual"], 1);
+    let coverage = &report["coverage"][0];
+    assert_eq!(coverage["policy"], "routing.rhai");
+    assert!(!coverage["missed_lines"].as_array().unwrap().is_empty());
+    assert_eq!(report["threshold"], "100");
+    assert_eq!(
+        report["below_threshold"],
+        serde_json::json!(["routing.rhai"])
+    );
+
+    // Passing cases only, but coverage below the threshold still fails.
+    let out = run(
+        &dir,
+        &[
+            "test",
+            "routing.test.json",
+            "--run",
+            "warehouse",
+            "--threshold",
+            "100",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("\nerror: coverage of routing.rhai is "),
+        "{text}"
+    );
+    assert!(text.contains("%, below the threshold of 100%\n"), "{text}");
+    assert!(
+        text.ends_with("\nresult: 1 passed, 0 failed, 2 skipped\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn test_passes_the_shipped_suites_above_90_percent() {
+    let present = backoffice::engine::ENGINE_KINDS.iter().any(|kind| {
+        repo()
+            .join(format!("examples/policies/{kind}.test.json"))
+            .exists()
+    });
+    if !present {
+        return;
+    }
+    let out = run(repo(), &["test", "examples/policies", "--threshold", "90"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("\nresult: "));
+    assert!(stdout(&out).ends_with(" 0 failed\n"));
+}
+
+#[test]
+fn hooks_lists_each_engines_hooks() {
+    if !have("routing") {
+        return;
+    }
+    let out = run(repo(), &["hooks", "--engine", "routing"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("routing engine (3 hooks)\n  fn eligible(node, order)\n      "),
+        "{text}"
+    );
+    assert!(text.contains("\n  fn chain(order)\n"), "{text}");
+
+    let out = run(repo(), &["hooks", "--format", "json"]);
+    assert!(out.status.success());
+    let report = json(&out);
+    let engines: Vec<&str> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["engine"].as_str().unwrap())
+        .collect();
+    assert_eq!(engines, backoffice::engine::ENGINE_KINDS);
+    let routing = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["engine"] == "routing")
+        .unwrap();
+    assert_eq!(routing["hooks"][0]["name"], "eligible");
+    assert_eq!(
+        routing["hooks"][0]["params"],
+        serde_json::json!(["node", "order"])
+    );
+    assert!(routing["hooks"][0]["returns"].is_string());
+    assert!(routing["hooks"][0]["doc"].is_string());
+}
+
+#[test]
+fn bench_measures_evaluations_per_second() {
+    if !have("routing") {
+        return;
+    }
+    let dir = routing_scratch("bench");
+    let out = run(
+        &dir,
+        &[
+            "bench",
+            "--policy",
+            "routing.rhai",
+            "--config",
+            "config.json",
+            "--input",
+            "order.json",
+            "--seconds",
+            "0.2",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["engine"], "routing");
+    assert_eq!(report["policy"], "routing.rhai");
+    assert!(report["digest"].as_str().unwrap().starts_with("sha256:"));
+    for key in ["measured", "builtin_baseline"] {
+        assert!(report[key]["iterations"].as_u64().unwrap() > 0, "{report}");
+        assert!(report[key]["evaluations_per_second"].as_u64().unwrap() > 0);
+        assert!(report[key]["median_ns"].as_u64().unwrap() > 0);
+    }
+
+    let out = run(
+        &dir,
+        &[
+            "bench",
+            "--engine",
+            "routing",
+            "--input",
+            "order.json",
+            "--seconds",
+            "0.1",
+            "--max-iterations",
+            "50",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("engine routing, policy none (built-in behaviour)\n"),
+        "{text}"
+    );
+    assert!(text.contains("evaluations/s   median "), "{text}");
+    assert!(text.contains("(50 runs)"), "{text}");
+
+    // A request the engine refuses is not measured.
+    std::fs::write(dir.join("bad.json"), "{}").unwrap();
+    let out = run(
+        &dir,
+        &["bench", "--engine", "routing", "--input", "bad.json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: invalid JSON"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -97,6 +97,10 @@ pub fn flatten(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
                 flatten(child, &join(path, key), out);
             }
         }
+        Value::Array(items) if !items.is_empty() && items.iter().all(is_scalar) => {
+            let joined: Vec<String> = items.iter().map(plain).collect();
+            out.push((path.to_string(), joined.join(", ")));
+        }
         Value::Array(items) if !items.is_empty() => {
             for (i, child) in items.iter().enumerate() {
                 flatten(child, &format!("{path}[{i}]"), out);
@@ -104,6 +108,10 @@ pub fn flatten(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
         }
         other => out.push((path.to_string(), plain(other))),
     }
+}
+
+fn is_scalar(value: &Value) -> bool {
+    !matches!(value, Value::Array(_) | Value::Object(_))
 }
 
 fn is_money(map: &serde_json::Map<String, Value>) -> bool {

@@ -361,8 +361,6 @@ fn eval_prints_the_decision_as_json() {
             "eval",
             "--engine",
             "routing",
-            "--config",
-            "config.json",
             "--input",
             "order.json",
             "--trace",
@@ -370,7 +368,7 @@ fn eval_prints_the_decision_as_json() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let decision = json(&out);
-    // Without the policy, the built-in priority rule picks the store.
+    // Without the policy, the default chain picks the closest node, the store.
     assert_eq!(
         decision["outcome"]["shipments"][0]["node_id"],
         "STORE-BERLIN"

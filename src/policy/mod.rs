@@ -232,6 +232,26 @@
 //! `policy_error` reason ([`Reason::policy_error`](crate::Reason::policy_error)) that
 //! carries the diagnostic.
 //!
+//! # Checking and testing a policy
+//!
+//! The `backoffice` command-line tool (`cargo install --path . --features cli`) does for
+//! policy files what this module does for programs:
+//!
+//! ```text
+//! backoffice check returns.rhai                    # compile + hook check, rustc-style diagnostics
+//! backoffice eval --policy returns.rhai --input request.json --explain
+//! backoffice test policies/ --threshold 90         # *.test.json suites with line coverage
+//! backoffice hooks --engine returns                # what a policy may define
+//! backoffice definitions .rhai-defs/               # editor completion files
+//! backoffice bench --policy returns.rhai --input request.json
+//! ```
+//!
+//! A policy names its engine with a `// engine: returns` comment at the top (or the file
+//! is named after the engine, or `--engine` says). Test files hold decision cases (a
+//! request and the expected outcome fields, reason codes and amounts) and hook cases
+//! ([`testing::PolicyCase`]); their format is documented in `docs/policy-tests.md` in the
+//! repository.
+//!
 //! # For engine authors
 //!
 //! - Compile once ([`Policy::compile`]), check hooks once in `with_policy`

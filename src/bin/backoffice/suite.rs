@@ -623,11 +623,6 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, Failure> {
 
     let mut reports = Vec::new();
     for file in &files {
-        // Policies named by the file are compiled (and counted for coverage) even when
-        // every case is filtered out.
-        if let Some(policy) = &file.policy {
-            let _ = ws.policy(policy);
-        }
         for case in &file.cases {
             if !selected(file, pending_name(case)) {
                 continue;

@@ -155,19 +155,15 @@ mod tests {
     }
 
     #[test]
-    fn flatten_keeps_money_together() {
+    fn flatten_keeps_money_together_and_joins_scalar_arrays() {
         let mut out = Vec::new();
-        flatten(
-            &json!({"refund": {"amount": "1.00", "currency": "EUR"}, "ok": true}),
-            "",
-            &mut out,
-        );
-        assert_eq!(
-            out,
-            [
-                ("refund".to_string(), "1.00 EUR".to_string()),
-                ("ok".to_string(), "true".to_string())
-            ]
-        );
+        let value = json!({"refund": {"amount": "1.00", "currency": "EUR"}, "ok": true, "chain": ["a", "b"]});
+        flatten(&value, "", &mut out);
+        let expected = [("chain", "a, b"), ("ok", "true"), ("refund", "1.00 EUR")];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(out, expected);
     }
 }

@@ -38,6 +38,10 @@ impl HookRunner {
         })
     }
 
+    pub fn has_eligible(&self) -> bool {
+        false
+    }
+
     pub fn has_rank(&self) -> bool {
         false
     }

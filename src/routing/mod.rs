@@ -122,7 +122,7 @@ use crate::policy::{DecideOptions, HookSpec};
 use crate::{Decision, Error, Reason, Trace};
 use chrono::{DateTime, Utc};
 use hooks::{HookRunner, NodeFacts, Verdict};
-use plan::{cmp_key, Candidate, Fill, Need, Part, Problem};
+use plan::{Candidate, Fill, Need, Part, Problem};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -183,7 +183,7 @@ impl RoutingEngine {
         request: &RoutingRequest,
         options: &DecideOptions,
     ) -> Result<Decision<RoutingOutcome>, Error> {
-        validate_request(request)?;
+        let index = validate_request(request)?;
         let mut trace = options.trace.then(Trace::default);
         let mut reasons: Vec<Reason> = Vec::new();
         let order = &request.order;
@@ -206,7 +206,6 @@ impl RoutingEngine {
 
         let (skus, needs) = build_needs(order);
         let problem_skus = skus.len();
-        let stock = index_stock(&request.stock);
         let holder = order.holder();
         let ship_to_point = match (order.ship_to.latitude, order.ship_to.longitude) {
             (Some(lat), Some(lon)) => Some((lat, lon)),
@@ -215,9 +214,10 @@ impl RoutingEngine {
 
         // Eligibility, in node-id order so that hook calls and the trace are stable.
         let mut by_id: Vec<(usize, &Node)> = request.nodes.iter().enumerate().collect();
-        by_id.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+        by_id.sort_unstable_by(|a, b| a.1.id.cmp(&b.1.id));
+        let wants_facts = hooks.has_eligible() || hooks.has_rank();
         let mut candidates: Vec<(usize, Candidate<'_>)> = Vec::new();
-        for (index, node) in by_id {
+        for (index_in_request, node) in by_id {
             if let Some(why) = builtin_ineligibility(node, order) {
                 if let Some(t) = trace.as_mut() {
                     t.step("eligibility", format!("node {} excluded: {why}", node.id));
@@ -227,8 +227,8 @@ impl RoutingEngine {
             let mut atp = vec![0u64; problem_skus];
             let mut backorder = vec![0u64; problem_skus];
             let mut expected = vec![None; problem_skus];
-            for (sku, &k) in &skus {
-                if let Some(row) = stock.get(&(node.id.as_str(), *sku)) {
+            for k in 0..problem_skus {
+                if let Some(row) = index.row(index_in_request, k) {
                     if let Some(slot) = atp.get_mut(k) {
                         *slot = available_to_promise(row, holder, request.now);
                     }
@@ -250,12 +250,14 @@ impl RoutingEngine {
                 || matches!((&node.market, &order.ship_to.market), (Some(a), Some(b)) if a == b);
             let candidate = Candidate {
                 node,
+                caps: needs.iter().map(|n| capacity_of(&atp, n)).collect(),
                 atp,
                 backorder,
                 expected,
                 distance,
                 in_market,
                 keys: Vec::new(),
+                rankable: false,
                 cost: node.cost.map(|c| {
                     (
                         c.per_shipment.amount(),
@@ -264,8 +266,12 @@ impl RoutingEngine {
                     )
                 }),
             };
-            let facts = facts_of(&candidate, &skus);
-            match hooks.eligible(node, &facts)? {
+            let verdict = if wants_facts && hooks.has_eligible() {
+                hooks.eligible(node, &facts_of(&candidate, &skus))?
+            } else {
+                None
+            };
+            match verdict {
                 Some(Verdict::Exclude(why)) => {
                     if let Some(t) = trace.as_mut() {
                         t.step(
@@ -277,7 +283,7 @@ impl RoutingEngine {
                 }
                 Some(Verdict::Keep) | None => {}
             }
-            candidates.push((index, candidate));
+            candidates.push((index_in_request, candidate));
         }
         if let Some(t) = trace.as_mut() {
             t.step(
@@ -328,10 +334,19 @@ impl RoutingEngine {
         let total_units: u64 = needs.iter().fold(0u64, |a, n| {
             a.saturating_add(n.demand.saturating_mul(n.units_per))
         });
+        // With the fewest-splits search and no trace, `rank` is called lazily: only for
+        // nodes of the node sets the search actually fills (memoized), which keeps hook
+        // calls far below one per node. Everything else needs the full ranking up front.
+        let policy_position = chain
+            .iter()
+            .position(|r| *r == Rule::Policy)
+            .filter(|p| !abstaining.get(*p).copied().unwrap_or(true));
+        let lazy =
+            policy_position.is_some() && chain.contains(&Rule::MinimizeSplits) && trace.is_none();
         for (_, candidate) in candidates.iter_mut() {
             let mut keys = Vec::with_capacity(chain.len());
-            let useful = needs.iter().any(|n| {
-                capacity_of(&candidate.atp, n) > 0
+            candidate.rankable = needs.iter().enumerate().any(|(i, n)| {
+                candidate.caps.get(i).is_some_and(|q| *q > 0)
                     || n.parts
                         .iter()
                         .any(|p| candidate.backorder.get(p.sku).is_some_and(|b| *b > 0))
@@ -350,9 +365,10 @@ impl RoutingEngine {
                     Rule::Closest => candidate.distance,
                     Rule::Priority => Some(Decimal::from(candidate.node.priority)),
                     Rule::MostStock => {
-                        let stock = needs.iter().fold(0u64, |a, n| {
-                            a.saturating_add(capacity_of(&candidate.atp, n))
-                        });
+                        let stock = candidate
+                            .caps
+                            .iter()
+                            .fold(0u64, |a, q| a.saturating_add(*q));
                         Some(-Decimal::from(stock))
                     }
                     Rule::LowestCost => {
@@ -368,9 +384,8 @@ impl RoutingEngine {
                         Some(cost)
                     }
                     Rule::Policy => {
-                        if useful {
-                            let facts = facts_of(candidate, &skus);
-                            hooks.rank(candidate.node, &facts)?
+                        if candidate.rankable && !lazy {
+                            hooks.rank(candidate.node, &facts_of(candidate, &skus))?
                         } else {
                             None
                         }
@@ -381,15 +396,7 @@ impl RoutingEngine {
             candidate.keys = keys;
         }
         let mut candidates: Vec<Candidate<'_>> = candidates.into_iter().map(|(_, c)| c).collect();
-        candidates.sort_by(|a, b| {
-            for (x, y) in a.keys.iter().zip(b.keys.iter()) {
-                let ord = cmp_key(x, y);
-                if ord != std::cmp::Ordering::Equal {
-                    return ord;
-                }
-            }
-            a.node.id.cmp(&b.node.id)
-        });
+        candidates.sort_by(|a, b| plan::compare_candidates(a, b));
         if let Some(t) = trace.as_mut() {
             t.step("ranking", ranking_message(&candidates, &chain));
         }
@@ -404,11 +411,22 @@ impl RoutingEngine {
             chain: chain.clone(),
             abstaining,
             preferred: order.preferred_node.as_deref(),
+            lazy_position: if lazy { policy_position } else { None },
+            resolved: Vec::new(),
         };
+        let mut problem = problem;
+        problem.resolved = vec![false; problem.candidates.len()];
 
         let mut chosen: Option<Fill> = None;
         if chain.contains(&Rule::MinimizeSplits) {
-            let result = problem.search(trace.as_mut())?;
+            let mut resolve = |c: &Candidate<'_>| hooks.rank(c.node, &facts_of(c, &skus));
+            let mut result = problem.search(trace.as_mut(), &mut resolve)?;
+            if problem.lazy_position.is_some() && (result.exhausted || result.best.is_none()) {
+                // The greedy fill and backorders need the full ranking: resolve every
+                // rank, re-sort and search again eagerly.
+                problem.resolve_all(&mut resolve)?;
+                result = problem.search(trace.as_mut(), &mut resolve)?;
+            }
             if result.exhausted {
                 reasons.push(Reason::builtin(
                     "search_budget_exhausted",
@@ -451,7 +469,16 @@ impl RoutingEngine {
                 fill
             }
         };
-        let outcome = routed(&problem, &fill, holder, chain, &mut reasons);
+        let mut order_of_shipments = fill.used.clone();
+        order_of_shipments.sort_by(|a, b| problem.compare_positions(*a, *b));
+        let outcome = routed(
+            &problem,
+            &fill,
+            &order_of_shipments,
+            holder,
+            chain,
+            &mut reasons,
+        );
         Ok(finish(outcome, reasons, hooks, trace))
     }
 }
@@ -690,22 +717,17 @@ fn build_needs(order: &Order) -> (BTreeMap<&str, usize>, Vec<Need<'_>>) {
     (skus, needs)
 }
 
-fn index_stock(rows: &[StockRow]) -> BTreeMap<(&str, &str), &StockRow> {
-    rows.iter()
-        .map(|r| ((r.node_id.as_str(), r.sku.as_str()), r))
-        .collect()
-}
-
 fn routed(
     problem: &Problem<'_>,
     fill: &Fill,
+    order_of_shipments: &[usize],
     holder: &str,
     chain: Vec<Rule>,
     reasons: &mut Vec<Reason>,
 ) -> RoutingOutcome {
     let mut shipments = Vec::with_capacity(fill.used.len());
     let mut holds: BTreeMap<(&str, &str), u64> = BTreeMap::new();
-    for &c in &fill.used {
+    for &c in order_of_shipments {
         let Some(candidate) = problem.candidates.get(c) else {
             continue;
         };
@@ -894,7 +916,7 @@ fn check_coordinate(field: String, value: Decimal, limit: i64, what: &str) -> Re
     Ok(())
 }
 
-fn validate_request(request: &RoutingRequest) -> Result<(), Error> {
+fn validate_request(request: &RoutingRequest) -> Result<StockIndex<'_>, Error> {
     let order = &request.order;
     if order.id.trim().is_empty() {
         return Err(Error::invalid("order.id", "the order id is empty"));
@@ -1011,7 +1033,8 @@ fn validate_request(request: &RoutingRequest) -> Result<(), Error> {
         }
         (None, None) => {}
     }
-    let mut node_ids: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut node_ids: FastMap<&str, usize> = FastMap::default();
+    node_ids.reserve(request.nodes.len());
     for (i, node) in request.nodes.iter().enumerate() {
         if node.id.trim().is_empty() {
             return Err(Error::invalid(
@@ -1048,9 +1071,32 @@ fn validate_request(request: &RoutingRequest) -> Result<(), Error> {
             ));
         }
     }
-    let mut rows: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    // The order's SKUs, then a dense (node, order SKU) table of stock rows. Rows for SKUs
+    // the order does not contain cannot change the plan; they are only checked for an
+    // unknown node.
+    let mut order_skus: FastMap<&str, usize> = FastMap::default();
+    for sku in order.lines.iter().map(|l| l.sku.as_str()).chain(
+        order
+            .kits
+            .iter()
+            .flat_map(|k| k.components.iter().map(|c| c.sku.as_str())),
+    ) {
+        let next = order_skus.len();
+        order_skus.entry(sku).or_insert(next);
+    }
+    // Renumber in sorted order, as `build_needs` does.
+    let mut sorted: Vec<&str> = order_skus.keys().copied().collect();
+    sorted.sort_unstable();
+    for (k, sku) in sorted.iter().enumerate() {
+        order_skus.insert(sku, k);
+    }
+    let width = sorted.len();
+    let mut index = StockIndex {
+        width,
+        rows: vec![None; request.nodes.len().saturating_mul(width)],
+    };
     for (i, row) in request.stock.iter().enumerate() {
-        if !node_ids.contains_key(row.node_id.as_str()) {
+        let Some(&node) = node_ids.get(row.node_id.as_str()) else {
             return Err(Error::invalid(
                 format!("stock[{i}].node_id"),
                 format!(
@@ -1058,16 +1104,62 @@ fn validate_request(request: &RoutingRequest) -> Result<(), Error> {
                     row.node_id, row.sku
                 ),
             ));
-        }
-        if let Some(first) = rows.insert((row.node_id.as_str(), row.sku.as_str()), i) {
-            return Err(Error::invalid(
-                format!("stock[{i}]"),
-                format!(
-                    "duplicate stock row for node `{}` and SKU {} (also stock[{first}])",
-                    row.node_id, row.sku
-                ),
-            ));
+        };
+        let Some(&k) = order_skus.get(row.sku.as_str()) else {
+            continue;
+        };
+        if let Some(slot) = index.rows.get_mut(node * width + k) {
+            if let Some((first, _)) = slot {
+                return Err(Error::invalid(
+                    format!("stock[{i}]"),
+                    format!(
+                        "duplicate stock row for node `{}` and SKU {} (also stock[{first}])",
+                        row.node_id, row.sku
+                    ),
+                ));
+            }
+            *slot = Some((i, row));
         }
     }
-    Ok(())
+    Ok(index)
 }
+
+/// Stock rows by (node position in the request, order SKU index).
+struct StockIndex<'r> {
+    width: usize,
+    rows: Vec<Option<(usize, &'r StockRow)>>,
+}
+
+impl<'r> StockIndex<'r> {
+    fn row(&self, node: usize, sku: usize) -> Option<&'r StockRow> {
+        self.rows
+            .get(node.saturating_mul(self.width).saturating_add(sku))
+            .copied()
+            .flatten()
+            .map(|(_, row)| row)
+    }
+}
+
+/// FNV-1a (Fowler, Noll, Vo): a fixed, fast hash for short ids. Deterministic (no random
+/// seed), which the library needs: it reads no randomness.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+        const PRIME: u64 = 0x0000_0100_0000_01b3;
+        let mut hash = if self.0 == 0 { OFFSET } else { self.0 };
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(PRIME);
+        }
+        self.0 = hash;
+    }
+}
+
+type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;

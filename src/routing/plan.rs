@@ -33,6 +33,8 @@ pub(crate) struct Candidate<'a> {
     pub node: &'a Node,
     /// ATP per order SKU index.
     pub atp: Vec<u64>,
+    /// Units (kits) of each need this node could fill on its own, with fresh stock.
+    pub caps: Vec<u64>,
     /// Backorder allowance per order SKU index.
     pub backorder: Vec<u64>,
     /// Expected date per order SKU index.
@@ -41,6 +43,8 @@ pub(crate) struct Candidate<'a> {
     pub in_market: bool,
     /// One key per rule of the chain (lower first, `None` after every `Some`).
     pub keys: Vec<Option<Decimal>>,
+    /// Whether `rank` is asked about this node (it holds stock or backorders for the order).
+    pub rankable: bool,
     /// Cost of one shipment from here: (per shipment, per unit, per km), when modelled.
     pub cost: Option<(Decimal, Decimal, Decimal)>,
 }
@@ -60,6 +64,24 @@ pub(crate) struct Problem<'a> {
     /// Per chain position: the rule abstains (lacks data, or has nothing to say).
     pub abstaining: Vec<bool>,
     pub preferred: Option<&'a str>,
+    /// Chain position of the `policy` rule when its keys are resolved lazily.
+    pub lazy_position: Option<usize>,
+    /// Per candidate: its lazy key is resolved.
+    pub resolved: Vec<bool>,
+}
+
+/// Resolves the `policy` key of a candidate (calls the `rank` hook).
+pub(crate) type Resolver<'r, 'a> = dyn FnMut(&Candidate<'a>) -> Result<Option<Decimal>, Error> + 'r;
+
+/// Rank order: the chain's node keys, then the node id.
+pub(crate) fn compare_candidates(a: &Candidate<'_>, b: &Candidate<'_>) -> Ordering {
+    for (x, y) in a.keys.iter().zip(b.keys.iter()) {
+        let ord = cmp_key(x, y);
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    a.node.id.cmp(&b.node.id)
 }
 
 /// One allocation of a line to a node.
@@ -171,6 +193,51 @@ impl Scored<'_> {
 }
 
 impl<'a> Problem<'a> {
+    /// Rank order of two candidate positions.
+    pub fn compare_positions(&self, a: usize, b: usize) -> Ordering {
+        match (self.candidates.get(a), self.candidates.get(b)) {
+            (Some(x), Some(y)) => compare_candidates(x, y),
+            _ => a.cmp(&b),
+        }
+    }
+
+    /// Resolves the lazy keys of `set`'s candidates.
+    fn ensure_keys(&mut self, set: &[usize], resolve: &mut Resolver<'_, 'a>) -> Result<(), Error> {
+        let Some(position) = self.lazy_position else {
+            return Ok(());
+        };
+        for &c in set {
+            if self.resolved.get(c).copied().unwrap_or(true) {
+                continue;
+            }
+            let key = match self.candidates.get(c) {
+                Some(candidate) if candidate.rankable => resolve(candidate)?,
+                _ => None,
+            };
+            if let Some(slot) = self
+                .candidates
+                .get_mut(c)
+                .and_then(|x| x.keys.get_mut(position))
+            {
+                *slot = key;
+            }
+            if let Some(flag) = self.resolved.get_mut(c) {
+                *flag = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves every lazy key, sorts the candidates into their full rank order and
+    /// leaves lazy mode.
+    pub fn resolve_all(&mut self, resolve: &mut Resolver<'_, 'a>) -> Result<(), Error> {
+        let all: Vec<usize> = (0..self.candidates.len()).collect();
+        self.ensure_keys(&all, resolve)?;
+        self.candidates.sort_by(compare_candidates);
+        self.lazy_position = None;
+        Ok(())
+    }
+
     fn capacity(&self, pool: &[u64], need: &Need<'_>) -> u64 {
         need.parts
             .iter()
@@ -195,35 +262,59 @@ impl<'a> Problem<'a> {
 
     /// Capacity of `need` at a candidate with fresh stock.
     pub fn fresh_capacity(&self, candidate: usize, need: usize) -> u64 {
-        match (self.candidates.get(candidate), self.needs.get(need)) {
-            (Some(c), Some(n)) => self.capacity(&c.atp, n),
-            _ => 0,
-        }
+        self.candidates
+            .get(candidate)
+            .and_then(|c| c.caps.get(need))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Candidates that can contribute stock to at least one line.
     pub fn useful(&self) -> Vec<usize> {
         (0..self.candidates.len())
-            .filter(|&c| (0..self.needs.len()).any(|n| self.fresh_capacity(c, n) > 0))
+            .filter(|&c| {
+                self.candidates
+                    .get(c)
+                    .is_some_and(|c| c.caps.iter().any(|q| *q > 0))
+            })
             .collect()
+    }
+
+    /// A necessary condition for `set` to cover every line, from fresh capacities alone.
+    fn may_cover(&self, set: &[usize]) -> bool {
+        self.needs.iter().enumerate().all(|(n, need)| {
+            let caps = set.iter().map(|&c| self.fresh_capacity(c, n));
+            let reach = if self.mode == SplitMode::ByUnit {
+                caps.fold(0u64, u64::saturating_add)
+            } else {
+                caps.max().unwrap_or(0)
+            };
+            reach >= need.demand
+        })
     }
 
     /// Fills every line from the nodes of `set` (candidate positions in rank order): each
     /// line goes whole to the first node of the set that can fill it, else (by unit) it is
     /// filled in the set's rank order.
     pub fn fill_set(&self, set: &[usize]) -> Fill {
+        let mut pool = Vec::new();
+        let mut fill = self.empty_fill();
+        self.fill_set_into(set, &mut pool, &mut fill);
+        fill
+    }
+
+    /// [`Problem::fill_set`] into reusable buffers.
+    fn fill_set_into(&self, set: &[usize], pool: &mut Vec<u64>, fill: &mut Fill) {
         let width = self.skus;
-        let mut pool: Vec<u64> = Vec::with_capacity(set.len().saturating_mul(width));
+        pool.clear();
         for &c in set {
             if let Some(candidate) = self.candidates.get(c) {
                 pool.extend_from_slice(&candidate.atp);
             }
         }
-        let mut fill = Fill {
-            allocs: Vec::new(),
-            short: Vec::with_capacity(self.needs.len()),
-            used: Vec::new(),
-        };
+        fill.allocs.clear();
+        fill.short.clear();
+        fill.used.clear();
         for (n, need) in self.needs.iter().enumerate() {
             let mut remaining = need.demand;
             let whole = set.iter().enumerate().find(|(j, _)| {
@@ -265,7 +356,6 @@ impl<'a> Problem<'a> {
             }
             fill.short.push(remaining);
         }
-        fill
     }
 
     /// The greedy fill over every eligible node in rank order, never opening more than
@@ -511,7 +601,11 @@ impl<'a> Problem<'a> {
 
     /// The fewest-splits search: every node set of size 1..=max_shipments (1 for
     /// `whole_order`) among nodes that hold something for the order, under the budget.
-    pub fn search(&self, trace: Option<&mut Trace>) -> Result<SearchResult<'a>, Error> {
+    pub fn search(
+        &mut self,
+        trace: Option<&mut Trace>,
+        resolve: &mut Resolver<'_, 'a>,
+    ) -> Result<SearchResult<'a>, Error> {
         let useful = self.useful();
         let max_size = if self.mode == SplitMode::WholeOrder {
             1
@@ -524,6 +618,9 @@ impl<'a> Problem<'a> {
         let mut best: Option<Scored<'a>> = None;
         let mut evaluated: u64 = 0;
         let mut exhausted = false;
+        let mut pool: Vec<u64> = Vec::new();
+        let mut fill = self.empty_fill();
+        let mut set: Vec<usize> = Vec::with_capacity(max_size);
         'sizes: for size in 1..=max_size {
             let mut combo: Vec<usize> = (0..size).collect();
             loop {
@@ -532,13 +629,18 @@ impl<'a> Problem<'a> {
                     break 'sizes;
                 }
                 evaluated += 1;
-                let set: Vec<usize> = combo
-                    .iter()
-                    .filter_map(|&i| useful.get(i).copied())
-                    .collect();
-                let fill = self.fill_set(&set);
-                if fill.complete() && fill.used.len() == set.len() {
-                    let scored = self.score(fill)?;
+                set.clear();
+                set.extend(combo.iter().filter_map(|&i| useful.get(i).copied()));
+                let works = self.may_cover(&set) && {
+                    if self.lazy_position.is_some() {
+                        self.ensure_keys(&set, resolve)?;
+                        set.sort_by(|a, b| self.compare_positions(*a, *b));
+                    }
+                    self.fill_set_into(&set, &mut pool, &mut fill);
+                    fill.complete() && fill.used.len() == set.len()
+                };
+                if works {
+                    let scored = self.score(fill.clone())?;
                     let better = best
                         .as_ref()
                         .is_none_or(|b| scored.compare(b) == Ordering::Less);

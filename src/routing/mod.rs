@@ -311,7 +311,7 @@ impl RoutingEngine {
         // Rule data and node keys.
         let mut abstaining = Vec::with_capacity(chain.len());
         for rule in &chain {
-            let missing = missing_data(*rule, order, &candidates, &request.nodes, &hooks)?;
+            let missing = missing_data(*rule, order, &candidates, &hooks)?;
             let abstain = match missing {
                 Some(error) => match self.config.on_missing_data {
                     MissingData::Error => return Err(error),
@@ -588,7 +588,6 @@ fn missing_data(
     rule: Rule,
     order: &Order,
     candidates: &[(usize, Candidate<'_>)],
-    nodes: &[Node],
     hooks: &HookRunner,
 ) -> Result<Option<Error>, Error> {
     Ok(match rule {
@@ -652,7 +651,6 @@ fn missing_data(
                     break;
                 }
             }
-            let _ = nodes;
             found
         }
         Rule::Policy => (!hooks.has_rank()).then(|| {

@@ -678,7 +678,7 @@ impl<'a> Problem<'a> {
             trace.step(
                 "search",
                 format!(
-                    "evaluated {evaluated} node set(s) of size 1..={max_size} among {} node(s) holding stock for the order; {} complete plan(s){}",
+                    "evaluated {evaluated} node set(s) of up to {max_size} node(s) among {} node(s) holding stock for the order; {} complete plan(s){}",
                     useful.len(),
                     candidates.len(),
                     if exhausted { "; budget exhausted, greedy fill added" } else { "" }

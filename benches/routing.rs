@@ -1,6 +1,9 @@
 //! Routing benchmarks: a 10-line order over 10, 100 and 1,000 nodes with the fewest-splits
 //! search, without and with a policy `rank` hook, beside a hand-written native baseline
 //! of the same decision (best-ranked single node that holds the whole order).
+//!
+//! The hook ranks warehouses before stores and then by the configured priority, so the
+//! native baseline with the same ranking written in Rust decides the same node.
 #![allow(missing_docs)]
 #![allow(
     clippy::unwrap_used,
@@ -9,6 +12,7 @@
     clippy::panic
 )]
 
+use backoffice::policy::{Policy, PolicyRuntime};
 use backoffice::routing::{
     Node, NodeKind, Order, OrderLine, RoutingConfig, RoutingEngine, RoutingRequest, Rule, ShipTo,
     StockRow,
@@ -67,9 +71,16 @@ fn request(nodes: usize) -> RoutingRequest {
     }
 }
 
+const RANK_POLICY: &str = r#"
+fn rank(node, order) {
+    let kind_rank = if node.kind == "warehouse" { 0 } else { 100 };
+    kind_rank + node.priority
+}
+"#;
+
 /// The same decision written directly: ATP per (node, SKU), keep the nodes that hold every
-/// line, pick the lowest (priority, id).
-fn native_route(request: &RoutingRequest) -> Option<String> {
+/// line, pick the lowest (priority, id); with `by_kind`, warehouses first.
+fn native_route(request: &RoutingRequest, by_kind: bool) -> Option<String> {
     let mut atp: HashMap<(&str, &str), u32> = HashMap::with_capacity(request.stock.len());
     for row in &request.stock {
         atp.insert(
@@ -89,7 +100,14 @@ fn native_route(request: &RoutingRequest) -> Option<String> {
                     >= l.quantity
             })
         })
-        .min_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.id.cmp(&b.id)))
+        .min_by_key(|n| {
+            let kind_rank = if by_kind && n.kind != NodeKind::Warehouse {
+                100
+            } else {
+                0
+            };
+            (kind_rank + n.priority, n.priority, n.id.clone())
+        })
         .map(|n| n.id.clone())
 }
 
@@ -99,23 +117,47 @@ fn bench_routing(c: &mut Criterion) {
         ..RoutingConfig::default()
     })
     .unwrap();
+    let policy = Policy::compile("rank.rhai", RANK_POLICY, &PolicyRuntime::new()).unwrap();
+    let hooked = RoutingEngine::new(RoutingConfig {
+        chain: vec![Rule::MinimizeSplits, Rule::Policy, Rule::Priority],
+        ..RoutingConfig::default()
+    })
+    .unwrap()
+    .with_policy(policy)
+    .unwrap();
     let mut group = c.benchmark_group("route_10_lines");
     for nodes in [10usize, 100, 1000] {
         let req = request(nodes);
         // The engine and the baseline agree.
         let decision = engine.decide(&req).unwrap();
+        assert_eq!(decision.outcome.shipments().len(), 1);
         assert_eq!(
             Some(decision.outcome.shipments()[0].node_id.clone()),
-            native_route(&req)
+            native_route(&req, false)
         );
+        let decision = hooked.decide(&req).unwrap();
         assert_eq!(decision.outcome.shipments().len(), 1);
+        assert_eq!(
+            Some(decision.outcome.shipments()[0].node_id.clone()),
+            native_route(&req, true)
+        );
         group.bench_with_input(BenchmarkId::new("backoffice", nodes), &req, |b, req| {
             b.iter(|| engine.decide(black_box(req)).unwrap())
         });
         group.bench_with_input(
+            BenchmarkId::new("backoffice_rank_hook", nodes),
+            &req,
+            |b, req| b.iter(|| hooked.decide(black_box(req)).unwrap()),
+        );
+        group.bench_with_input(
             BenchmarkId::new("native_baseline", nodes),
             &req,
-            |b, req| b.iter(|| native_route(black_box(req))),
+            |b, req| b.iter(|| native_route(black_box(req), false)),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("native_baseline_ranked", nodes),
+            &req,
+            |b, req| b.iter(|| native_route(black_box(req), true)),
         );
     }
     group.finish();

@@ -10,6 +10,7 @@
 //! JSON. `UPDATE_FIXTURES=1 cargo test --test routing_fixtures` rewrites `expected` (review
 //! the diff before committing).
 
+use backoffice::policy::{Policy, PolicyRuntime};
 use backoffice::routing::{RoutingConfig, RoutingEngine, RoutingRequest};
 use std::path::{Path, PathBuf};
 
@@ -20,8 +21,18 @@ fn fixture_dir() -> PathBuf {
 fn engine_for(fixture: &serde_json::Value) -> RoutingEngine {
     let config: RoutingConfig = serde_json::from_value(fixture["config"].clone()).unwrap();
     let engine = RoutingEngine::new(config).unwrap();
-    assert!(fixture["policy"].is_null(), "policies are not wired yet");
-    engine
+    match fixture["policy"].as_str() {
+        None => engine,
+        // A policy file name, looked up in `examples/policies/`.
+        Some(file) => {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples/policies")
+                .join(file);
+            let source = std::fs::read_to_string(&path).unwrap();
+            let policy = Policy::compile(file, &source, &PolicyRuntime::new()).unwrap();
+            engine.with_policy(policy).unwrap()
+        }
+    }
 }
 
 #[test]

@@ -118,7 +118,7 @@ pub use atp::{available_to_promise, kit_available_to_promise};
 pub use geo::{great_circle_km, EARTH_RADIUS_KM};
 pub use types::*;
 
-use crate::policy::{DecideOptions, HookSpec};
+use crate::policy::{DecideOptions, HookSpec, Policy};
 use crate::{Decision, Error, Reason, Trace};
 use chrono::{DateTime, Utc};
 use hooks::{HookRunner, NodeFacts, Verdict};
@@ -152,6 +152,7 @@ pub static HOOKS: &[HookSpec] = &[
 #[derive(Debug, Clone)]
 pub struct RoutingEngine {
     config: RoutingConfig,
+    policy: Option<Policy>,
 }
 
 impl RoutingEngine {
@@ -159,7 +160,34 @@ impl RoutingEngine {
     /// at least 1, no rule twice in the chain).
     pub fn new(config: RoutingConfig) -> Result<Self, Error> {
         validate_config(&config)?;
-        Ok(RoutingEngine { config })
+        Ok(RoutingEngine {
+            config,
+            policy: None,
+        })
+    }
+
+    /// Attaches a policy after checking that every function it defines is a routing hook
+    /// ([`HOOKS`]) with the right arity (or a `_helper`).
+    ///
+    /// ```
+    /// use backoffice::policy::{Policy, PolicyRuntime};
+    /// use backoffice::routing::{RoutingConfig, RoutingEngine};
+    /// let source = r#"fn eligible(node, order) { node.kind != "store" }"#;
+    /// let policy = Policy::compile("no-stores.rhai", source, &PolicyRuntime::new()).unwrap();
+    /// let engine = RoutingEngine::new(RoutingConfig::default()).unwrap().with_policy(policy).unwrap();
+    /// assert_eq!(engine.policy().map(|p| p.name()), Some("no-stores.rhai"));
+    /// ```
+    pub fn with_policy(self, policy: Policy) -> Result<Self, Error> {
+        policy.bind("routing", HOOKS)?;
+        Ok(RoutingEngine {
+            policy: Some(policy),
+            ..self
+        })
+    }
+
+    /// The attached policy, if any.
+    pub fn policy(&self) -> Option<&Policy> {
+        self.policy.as_ref()
     }
 
     /// The configuration.
@@ -187,7 +215,7 @@ impl RoutingEngine {
         let mut trace = options.trace.then(Trace::default);
         let mut reasons: Vec<Reason> = Vec::new();
         let order = &request.order;
-        let mut hooks = HookRunner::new(order, options)?;
+        let mut hooks = HookRunner::new(self.policy.as_ref(), order, request.nodes.len(), options)?;
 
         let chain = match hooks.chain()? {
             Some(chain) => {
@@ -249,6 +277,7 @@ impl RoutingEngine {
             let in_market = node.country == order.ship_to.country
                 || matches!((&node.market, &order.ship_to.market), (Some(a), Some(b)) if a == b);
             let candidate = Candidate {
+                index: index_in_request,
                 node,
                 caps: needs.iter().map(|n| capacity_of(&atp, n)).collect(),
                 atp,
@@ -267,7 +296,7 @@ impl RoutingEngine {
                 }),
             };
             let verdict = if wants_facts && hooks.has_eligible() {
-                hooks.eligible(node, &facts_of(&candidate, &skus))?
+                hooks.eligible(index_in_request, node, &facts_of(&candidate, &skus))?
             } else {
                 None
             };
@@ -385,7 +414,11 @@ impl RoutingEngine {
                     }
                     Rule::Policy => {
                         if candidate.rankable && !lazy {
-                            hooks.rank(candidate.node, &facts_of(candidate, &skus))?
+                            hooks.rank(
+                                candidate.index,
+                                candidate.node,
+                                &facts_of(candidate, &skus),
+                            )?
                         } else {
                             None
                         }
@@ -419,7 +452,7 @@ impl RoutingEngine {
 
         let mut chosen: Option<Fill> = None;
         if chain.contains(&Rule::MinimizeSplits) {
-            let mut resolve = |c: &Candidate<'_>| hooks.rank(c.node, &facts_of(c, &skus));
+            let mut resolve = |c: &Candidate<'_>| hooks.rank(c.index, c.node, &facts_of(c, &skus));
             let mut result = problem.search(trace.as_mut(), &mut resolve)?;
             if problem.lazy_position.is_some() && (result.exhausted || result.best.is_none()) {
                 // The greedy fill and backorders need the full ranking: resolve every
@@ -486,7 +519,7 @@ impl RoutingEngine {
 fn finish(
     outcome: RoutingOutcome,
     mut reasons: Vec<Reason>,
-    hooks: HookRunner,
+    hooks: HookRunner<'_>,
     trace: Option<Trace>,
 ) -> Decision<RoutingOutcome> {
     reasons.extend(hooks.reasons);
@@ -588,7 +621,7 @@ fn missing_data(
     rule: Rule,
     order: &Order,
     candidates: &[(usize, Candidate<'_>)],
-    hooks: &HookRunner,
+    hooks: &HookRunner<'_>,
 ) -> Result<Option<Error>, Error> {
     Ok(match rule {
         Rule::Closest => {
@@ -1161,3 +1194,30 @@ impl std::hash::Hasher for Fnv {
 }
 
 type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
+impl crate::engine::Engine for RoutingEngine {
+    const KIND: &'static str = "routing";
+    type Config = RoutingConfig;
+    type Request = RoutingRequest;
+    type Outcome = RoutingOutcome;
+
+    fn hooks() -> &'static [HookSpec] {
+        HOOKS
+    }
+
+    fn from_config(config: RoutingConfig) -> Result<Self, Error> {
+        RoutingEngine::new(config)
+    }
+
+    fn attach_policy(self, policy: Policy) -> Result<Self, Error> {
+        self.with_policy(policy)
+    }
+
+    fn decide_with(
+        &self,
+        request: &RoutingRequest,
+        options: &DecideOptions,
+    ) -> Result<Decision<RoutingOutcome>, Error> {
+        RoutingEngine::decide_with(self, request, options)
+    }
+}

@@ -30,6 +30,8 @@ pub(crate) struct Need<'a> {
 /// An eligible node with everything the planner needs, pre-computed once per decision.
 #[derive(Debug, Clone)]
 pub(crate) struct Candidate<'a> {
+    /// Position of the node in the request.
+    pub index: usize,
     pub node: &'a Node,
     /// ATP per order SKU index.
     pub atp: Vec<u64>,

@@ -170,7 +170,13 @@ impl<'p> HookRunner<'p> {
     }
 
     /// The shared read-only map of the node at `index` in the request.
+    ///
+    /// Only when both `eligible` and `rank` are defined can a node be seen twice; then the
+    /// map is kept, shared and read-only. Otherwise each call gets its own map.
     fn node(&mut self, index: usize, node: &Node, facts: &NodeFacts<'_>) -> Dynamic {
+        if !(self.eligible && self.rank) {
+            return Dynamic::from_map(node_map(node, facts));
+        }
         if let Some(Some(cached)) = self.nodes.get(index) {
             return cached.clone();
         }
@@ -335,8 +341,10 @@ fn order_map(order: &Order) -> Map {
     m
 }
 
-/// `#{id, kind, country, market, priority, channels, tags, active, daily_capacity,
-/// orders_today, latitude, longitude, distance_km, in_market, atp: #{sku: units}}`.
+/// `#{id, kind, country, market, priority, tags, daily_capacity, orders_today,
+/// distance_km, in_market, atp: #{sku: units}}` (hooks only ever see active nodes that serve
+/// the order's channel, so those fields are left out; every field is built per node, so
+/// the map stays small).
 fn node_map(node: &Node, facts: &NodeFacts<'_>) -> Map {
     let mut atp = Map::new();
     for (sku, units) in &facts.atp {
@@ -348,23 +356,13 @@ fn node_map(node: &Node, facts: &NodeFacts<'_>) -> Map {
     m.insert("country".into(), text(&node.country));
     m.insert("market".into(), opt_text(node.market.as_deref()));
     m.insert("priority".into(), int(u64::from(node.priority)));
-    m.insert("channels".into(), strings(&node.channels));
     m.insert("tags".into(), strings(&node.tags));
-    m.insert("active".into(), Dynamic::from_bool(node.active));
     m.insert(
         "daily_capacity".into(),
         node.daily_capacity
             .map_or(Dynamic::UNIT, |c| int(u64::from(c))),
     );
     m.insert("orders_today".into(), int(u64::from(node.orders_today)));
-    m.insert(
-        "latitude".into(),
-        opt_decimal(node.location.map(|l| l.latitude)),
-    );
-    m.insert(
-        "longitude".into(),
-        opt_decimal(node.location.map(|l| l.longitude)),
-    );
     m.insert("distance_km".into(), opt_decimal(facts.distance_km));
     m.insert("in_market".into(), Dynamic::from_bool(facts.in_market));
     m.insert("atp".into(), Dynamic::from_map(atp));

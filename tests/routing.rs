@@ -834,3 +834,34 @@ fn outcome_json_shape() {
     let back: RoutingOutcome = serde_json::from_value(json).unwrap();
     assert_eq!(back, d.outcome);
 }
+
+#[test]
+fn any_engine_speaks_routing_json() {
+    use backoffice::engine::{hooks_of, AnyEngine, ENGINE_KINDS};
+    assert!(ENGINE_KINDS.contains(&"routing"));
+    let hooks: Vec<&str> = hooks_of("routing")
+        .unwrap()
+        .iter()
+        .map(|h| h.name)
+        .collect();
+    assert_eq!(hooks, vec!["eligible", "rank", "chain"]);
+    let engine = AnyEngine::new(
+        "routing",
+        Some(r#"{"chain": ["minimize_splits", "priority"]}"#),
+        None,
+    )
+    .unwrap();
+    assert_eq!(engine.kind(), "routing");
+    let request = serde_json::to_string(&single_sku(&[("N1", 3), ("N2", 3)])).unwrap();
+    let out = engine
+        .decide_json(&request, &DecideOptions::default())
+        .unwrap();
+    assert_eq!(out["outcome"]["status"], "routed");
+    assert_eq!(out["outcome"]["shipments"][0]["node_id"], "N1");
+    let batch = format!("[{request}, {{\"order\": 1}}]");
+    let out = engine
+        .decide_batch_json(&batch, &DecideOptions::default())
+        .unwrap();
+    assert_eq!(out[0]["outcome"]["status"], "routed");
+    assert_eq!(out[1]["error"]["code"], "invalid_json");
+}

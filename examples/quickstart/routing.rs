@@ -1,6 +1,6 @@
 //! Quickstart section: routing an order, explaining the choice, and replenishment.
 
-use backoffice::policy::DecideOptions;
+use backoffice::policy::{DecideOptions, Policy, PolicyRuntime};
 use backoffice::routing::replenishment::{self, ReplenishmentInput};
 use backoffice::routing::{RoutingConfig, RoutingEngine, RoutingOutcome, RoutingRequest};
 use serde::Deserialize;
@@ -63,6 +63,23 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("  how the rule chain decided:");
     if let Some(trace) = &decision.trace {
         for step in &trace.steps {
+            println!("    [{}] {}", step.stage, step.message);
+        }
+    }
+
+    println!("\n== Routing with examples/policies/routing.rhai (VIP closest-first, no oversized items from stores) ==");
+    let source = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policies/routing.rhai"),
+    )?;
+    let policy = Policy::compile("routing.rhai", &source, &PolicyRuntime::new())?;
+    let with_policy = engine.clone().with_policy(policy)?;
+    let decision = with_policy.decide_with(&sample.request, &DecideOptions::traced())?;
+    print_outcome(&decision.outcome);
+    for reason in &decision.reasons {
+        println!("  reason {}: {}", reason.code, reason.message);
+    }
+    if let Some(trace) = &decision.trace {
+        for step in trace.steps.iter().filter(|s| s.message.contains("by policy")) {
             println!("    [{}] {}", step.stage, step.message);
         }
     }

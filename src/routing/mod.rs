@@ -101,7 +101,42 @@
 //!
 //! # Policy hooks
 //!
-//! See [`HOOKS`]: `eligible(node, order)`, `rank(node, order)` and `chain(order)`.
+//! A policy attached with [`RoutingEngine::with_policy`] may define any of [`HOOKS`]:
+//!
+//! - `chain(order)` returns an array of rule names (the chain for this order) or `()` for
+//!   the configured chain; the reason `chain_from_policy` records a change.
+//! - `eligible(node, order)` returns `false` or a string (the node is out, the string is
+//!   the reason in the trace) or `true`/`()` (it stays). Called, in node-id order, for every
+//!   node the built-in checks let through.
+//! - `rank(node, order)` returns a number, lower first, or `()` to abstain; it is the node
+//!   key of the `policy` rule. It is called only for nodes holding stock or backorders for
+//!   the order; with `minimize_splits` in the chain and no trace requested, only for nodes
+//!   of the node sets the search fills (results are memoized), which gives the same plan
+//!   with far fewer calls.
+//!
+//! `order` is `#{id, channel, tags, holder, preferred_node, units, ship_to: #{country,
+//! market, region, postal_code, latitude, longitude}, lines: [#{line_id, sku, quantity,
+//! tags}], kits: [#{line_id, sku, quantity, tags, components: [#{sku, quantity}]}]}` and
+//! `node` is `#{id, kind, country, market, priority, tags, daily_capacity, orders_today,
+//! distance_km, in_market, atp: #{sku: units}}` (absent values are `()`, coordinates and
+//! distances are decimals). Both are read-only: copy a part into a variable to change it.
+//! A hook that fails or returns the wrong shape fails the decision
+//! ([`OnHookError::Fail`](crate::policy::OnHookError::Fail)) or, with
+//! [`OnHookError::Fallback`](crate::policy::OnHookError::Fallback), keeps the node, abstains
+//! or uses the configured chain, adding one `policy_error` reason per failing hook.
+//!
+//! ```
+//! use backoffice::policy::{Policy, PolicyRuntime};
+//! use backoffice::routing::RoutingEngine;
+//! let source = r#"
+//!     fn chain(order) { if "express" in order.tags { ["closest", "minimize_splits"] } }
+//!     fn eligible(node, order) {
+//!         if node.kind == "dropship" && order.units > 10 { return "drop-shippers take small orders only"; }
+//!     }
+//! "#;
+//! let policy = Policy::compile("shop.rhai", source, &PolicyRuntime::new()).unwrap();
+//! let engine = RoutingEngine::new(Default::default()).unwrap().with_policy(policy).unwrap();
+//! ```
 //!
 //! # Replenishment
 //!

@@ -3,6 +3,7 @@
 //! Pure, explainable e-commerce back-office decisions.
 #![forbid(unsafe_op_in_unsafe_fn)]
 
+pub mod address;
 pub mod decision;
 pub mod error;
 pub mod fx;

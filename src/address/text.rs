@@ -1,0 +1,165 @@
+//! Text folding shared by lookups, street parsing and match keys.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Folds text for lookups: Unicode NFKD, combining marks removed, lower case, a few
+/// letters that do not decompose spelled out (`ß` → `ss`, `æ` → `ae`, `ø` → `o`, ...),
+/// apostrophes and full stops removed (`U.S.A.` → `usa`), `#` kept as a word of its own,
+/// every other non-alphanumeric character a word break, and whitespace collapsed.
+///
+/// Country names, subdivision names and the abbreviation dictionaries are all compared in
+/// this form, so `Colombie-Britannique`, `COLOMBIE BRITANNIQUE` and `colombie-britannique`
+/// are the same key. It does not transliterate: `Köln` folds to `koln`, `東京都` stays
+/// `東京都` (modulo compatibility decomposition).
+///
+/// ```
+/// use backoffice::address::fold;
+/// assert_eq!(fold("  Colombie-Britannique "), "colombie britannique");
+/// assert_eq!(fold("U.S.A."), "usa");
+/// assert_eq!(fold("Straße #2f"), "strasse # 2f");
+/// ```
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    let push_word_char = |out: &mut String, c: char, pending_space: &mut bool| {
+        if *pending_space && !out.is_empty() {
+            out.push(' ');
+        }
+        *pending_space = false;
+        out.push(c);
+    };
+    for c in text.nfkd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        match c {
+            '.' | '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' => {}
+            '#' => {
+                pending_space = true;
+                push_word_char(&mut out, '#', &mut pending_space);
+                pending_space = true;
+            }
+            c if c.is_alphanumeric() => {
+                if let Some(spelled) = spell_out(c) {
+                    for s in spelled.chars() {
+                        push_word_char(&mut out, s, &mut pending_space);
+                    }
+                } else if c.is_uppercase() {
+                    for l in c.to_lowercase() {
+                        if !is_combining_mark(l) {
+                            push_word_char(&mut out, l, &mut pending_space);
+                        }
+                    }
+                } else {
+                    push_word_char(&mut out, c, &mut pending_space);
+                }
+            }
+            _ => pending_space = true,
+        }
+    }
+    out
+}
+
+/// Letters that NFKD leaves alone but that readers treat as letter sequences.
+fn spell_out(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ß' | 'ẞ' => "ss",
+        'æ' | 'Æ' => "ae",
+        'œ' | 'Œ' => "oe",
+        'ø' | 'Ø' => "o",
+        'ł' | 'Ł' => "l",
+        'đ' | 'Đ' => "d",
+        'ð' | 'Ð' => "d",
+        'þ' | 'Þ' => "th",
+        'ı' => "i",
+        _ => return None,
+    })
+}
+
+/// Cleans a field value for the canonical form: Unicode NFC, control and format
+/// characters removed (tabs and line breaks become spaces), whitespace collapsed and
+/// trimmed.
+pub(crate) fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.nfc() {
+        if c.is_whitespace() || c == '\u{00A0}' {
+            pending_space = true;
+        } else if c.is_control() || is_format_char(c) {
+            // dropped: control characters, zero-width and bidi controls
+        } else {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_format_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
+/// Transliterates folded text to ASCII (lower case, words separated by one space).
+pub(crate) fn ascii_words(folded: &str) -> String {
+    let ascii = deunicode::deunicode_with_tofu(folded, "");
+    let mut out = String::with_capacity(ascii.len());
+    let mut pending_space = false;
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c.to_ascii_lowercase());
+        } else if c == '#' {
+            // `#` only ever marks a unit number; the key keeps the number alone.
+            pending_space = true;
+        } else if c == '\'' || c == '.' {
+            // deunicode renders some letters with an apostrophe (e.g. soft signs)
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_case_accents_and_punctuation() {
+        assert_eq!(fold("Maranhão"), "maranhao");
+        assert_eq!(fold("Île-du-Prince-Édouard"), "ile du prince edouard");
+        assert_eq!(fold("P.O. Box 12"), "po box 12");
+        assert_eq!(fold("#2f"), "# 2f");
+        assert_eq!(fold("a  \t b"), "a b");
+        assert_eq!(fold(""), "");
+        assert_eq!(fold("ＡＢＣ１２"), "abc12");
+    }
+
+    #[test]
+    fn cleans_controls_and_spaces() {
+        assert_eq!(clean("  a\u{0}b\tc\u{200B}d  "), "ab cd");
+        assert_eq!(clean("e\u{301}"), "é");
+    }
+
+    #[test]
+    fn ascii_words_transliterates() {
+        assert_eq!(ascii_words("koln"), "koln");
+        assert_eq!(ascii_words("東京"), "dong jing");
+    }
+}

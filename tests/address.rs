@@ -134,11 +134,7 @@ fn countries_resolve_from_codes_names_and_aliases() {
         ("Brasil", "BR"),
     ];
     for (text, code) in cases {
-        assert_eq!(
-            resolve_country(text).map(|c| c.code),
-            Some(code),
-            "{text}"
-        );
+        assert_eq!(resolve_country(text).map(|c| c.code), Some(code), "{text}");
     }
     assert!(resolve_country("Narnia").is_none());
     assert!(resolve_country("").is_none());
@@ -285,7 +281,10 @@ fn postal_prefix_removal_is_reported_and_repairs_only_when_asked() {
 fn us_canonical_lines_follow_publication_28() {
     let cases = [
         ("1600 Amphitheatre Parkway", "1600 AMPHITHEATRE PKWY"),
-        ("123 north main street suite 5 unit 2", "123 N MAIN ST STE 5 UNIT 2"),
+        (
+            "123 north main street suite 5 unit 2",
+            "123 N MAIN ST STE 5 UNIT 2",
+        ),
         ("123 Main St. #2f", "123 MAIN ST # 2F"),
         ("500 W. Madison Avenue, Apt 12", "500 W MADISON AVE APT 12"),
         ("12 Elm Ct SW", "12 ELM CT SW"),
@@ -355,7 +354,10 @@ fn street_components() {
     ] {
         let s = decide(country, line);
         let po = s.po_box.as_ref().unwrap_or_else(|| panic!("{line}"));
-        assert_eq!((po.designator.as_str(), po.number.as_str()), (designator, number));
+        assert_eq!(
+            (po.designator.as_str(), po.number.as_str()),
+            (designator, number)
+        );
     }
 }
 

@@ -291,7 +291,11 @@ fn build_countries() -> (Vec<Country>, Map<String, Value>, BTreeMap<String, u16>
             subdivisions.push(Sub {
                 key: key.to_string(),
                 iso: field(&sub, "isoid").to_string(),
-                name: if name.is_empty() { key.to_string() } else { name },
+                name: if name.is_empty() {
+                    key.to_string()
+                } else {
+                    name
+                },
                 latin_name: lname,
                 zip: field(&sub, "zip").to_string(),
                 zipex: field(&sub, "zipex").to_string(),
@@ -402,7 +406,9 @@ fn generate_countries() -> String {
     out.push_str("// Sources: Google address metadata (CC-BY 4.0), OpenCage address-formatting (MIT),\n// tests/address_data/*.txt (hand-curated facts). See NOTICE.\n\n");
     out.push_str("use super::{CountryData, SubdivisionData};\n\n");
     let default_field = |name: &str| field(&default, name).to_string();
-    out.push_str("/// Every country, sorted by code.\npub(crate) static COUNTRIES: &[CountryData] = &[\n");
+    out.push_str(
+        "/// Every country, sorted by code.\npub(crate) static COUNTRIES: &[CountryData] = &[\n",
+    );
     for c in &countries {
         let e = &c.entry;
         let or_default = |name: &str| {
@@ -527,7 +533,9 @@ fn generate_dictionaries() -> String {
             &lang,
             &["unit_types_numbered", "level_types_numbered", "number"],
         );
-        units.entry("#".to_string()).or_insert_with(|| "#".to_string());
+        units
+            .entry("#".to_string())
+            .or_insert_with(|| "#".to_string());
         let po_boxes = dictionary(&lang, &["post_office"]);
         writeln!(out, "    DictionaryData {{\n        lang: {lang:?},").unwrap();
         write_pairs(&mut out, "street_types", &street_types);

@@ -66,7 +66,10 @@ impl AddressEngine {
             }
         }
         if config.max_field_bytes == 0 {
-            return Err(Error::invalid("max_field_bytes", "must be at least 1, got 0"));
+            return Err(Error::invalid(
+                "max_field_bytes",
+                "must be at least 1, got 0",
+            ));
         }
         Ok(AddressEngine { config })
     }
@@ -118,8 +121,12 @@ fn builtin_reasons(outcome: &AddressOutcome) -> Vec<Reason> {
     let mut reasons = Vec::new();
     for change in &outcome.changes {
         reasons.push(
-            Reason::builtin(change.code.clone(), "canonical_form", change.message.clone())
-                .about(change.field.clone()),
+            Reason::builtin(
+                change.code.clone(),
+                "canonical_form",
+                change.message.clone(),
+            )
+            .about(change.field.clone()),
         );
     }
     for problem in &outcome.problems {
@@ -148,7 +155,10 @@ fn trace_outcome(trace: &mut Trace, input: &Address, outcome: &AddressOutcome) {
     if !input.postal_code.is_empty() {
         trace.step(
             "postal_code",
-            format!("`{}` → `{}`", input.postal_code, outcome.canonical.postal_code),
+            format!(
+                "`{}` → `{}`",
+                input.postal_code, outcome.canonical.postal_code
+            ),
         );
     }
     for (i, line) in outcome.street.iter().enumerate() {

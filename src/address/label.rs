@@ -9,7 +9,13 @@ enum Piece<'a> {
 }
 
 fn value<'a>(address: &'a Address, field: char) -> Vec<&'a str> {
-    let one = |s: &'a String| if s.is_empty() { vec![] } else { vec![s.as_str()] };
+    let one = |s: &'a String| {
+        if s.is_empty() {
+            vec![]
+        } else {
+            vec![s.as_str()]
+        }
+    };
     match field {
         'N' => one(&address.recipient),
         'O' => one(&address.organization),
@@ -46,7 +52,11 @@ pub(crate) fn render(
     country_line: bool,
 ) -> Vec<String> {
     let latin = !country.latin_fmt.is_empty() && !has_non_latin(address);
-    let fmt = if latin { country.latin_fmt } else { country.fmt };
+    let fmt = if latin {
+        country.latin_fmt
+    } else {
+        country.fmt
+    };
     // A Latin-script label names the subdivision in Latin script (`Tokyo`, not `東京都`).
     let latin_area;
     let address = match subdivision {
@@ -123,12 +133,12 @@ pub(crate) fn render(
                 Piece::Literal(text) => {
                     let before = (0..i).any(nonempty);
                     let after = (i + 1..pieces.len()).any(nonempty);
-                    let first_field_after =
-                        (i + 1..pieces.len()).find(|j| matches!(pieces.get(*j), Some(Piece::Field(_))));
+                    let first_field_after = (i + 1..pieces.len())
+                        .find(|j| matches!(pieces.get(*j), Some(Piece::Field(_))));
                     let keep = if i == 0 {
                         first_field_after.is_some_and(nonempty)
                     } else {
-                        before && after || (before && i + 1 == pieces.len())
+                        before && (after || i + 1 == pieces.len())
                     };
                     if keep {
                         current.push_str(text);

@@ -469,7 +469,8 @@ pub(crate) fn analyze(address: &Address, config: &AddressConfig) -> Result<Addre
 
     // Postal code.
     if !canonical.postal_code.is_empty() {
-        let postal = postal::canonicalize(country, &canonical.postal_code, config.repair_postal_codes);
+        let postal =
+            postal::canonicalize(country, &canonical.postal_code, config.repair_postal_codes);
         if let Some(prefix) = &postal.prefix_removed {
             changes.push(Change {
                 field: "postal_code".to_string(),
@@ -516,7 +517,9 @@ pub(crate) fn analyze(address: &Address, config: &AddressConfig) -> Result<Addre
                                 postal.canonical,
                                 data.map(|d| d.name).unwrap_or(""),
                                 canonical.administrative_area,
-                                data.map(|d| d.postal_examples).unwrap_or("").replace(',', "–")
+                                data.map(|d| d.postal_examples)
+                                    .unwrap_or("")
+                                    .replace(',', "–")
                             ),
                         ));
                     }
@@ -550,7 +553,10 @@ pub(crate) fn analyze(address: &Address, config: &AddressConfig) -> Result<Addre
             let name = field_letter_name(letter);
             let what = match letter {
                 'C' => format!("locality ({})", country.locality_name.replace('_', " ")),
-                'S' => format!("administrative area ({})", country.area_name.replace('_', " ")),
+                'S' => format!(
+                    "administrative area ({})",
+                    country.area_name.replace('_', " ")
+                ),
                 'Z' => describe_postal(country).to_string(),
                 _ => name.replace('_', " "),
             };
@@ -571,7 +577,11 @@ pub(crate) fn analyze(address: &Address, config: &AddressConfig) -> Result<Addre
             problems.push(problem(
                 name,
                 codes::UNEXPECTED_FIELD,
-                format!("{} addresses do not use {} (got `{value}`)", country.code, name.replace('_', " ")),
+                format!(
+                    "{} addresses do not use {} (got `{value}`)",
+                    country.code,
+                    name.replace('_', " ")
+                ),
             ));
         }
     }
@@ -579,7 +589,10 @@ pub(crate) fn analyze(address: &Address, config: &AddressConfig) -> Result<Addre
         problems.push(problem(
             "locality",
             codes::UNEXPECTED_FIELD,
-            format!("{} addresses do not use a locality (got `{}`)", country.code, canonical.locality),
+            format!(
+                "{} addresses do not use a locality (got `{}`)",
+                country.code, canonical.locality
+            ),
         ));
     }
 
@@ -599,7 +612,11 @@ pub(crate) fn analyze(address: &Address, config: &AddressConfig) -> Result<Addre
         } else {
             line.clone()
         };
-        lines.push(if canonical_line.is_empty() { line.clone() } else { canonical_line });
+        lines.push(if canonical_line.is_empty() {
+            line.clone()
+        } else {
+            canonical_line
+        });
     }
     canonical.address_lines = lines;
     for (letter, value) in [

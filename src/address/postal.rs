@@ -163,8 +163,7 @@ fn strip_prefix<'a>(country: &CountryData, cleaned: &'a str) -> Option<(&'a str,
         }
         if let Some(rest) = cleaned.strip_prefix(prefix) {
             let rest_trimmed = rest.trim_start_matches(['-', ' ']);
-            if rest_trimmed.len() < rest.len() || rest.starts_with(|c: char| c.is_ascii_digit())
-            {
+            if rest_trimmed.len() < rest.len() || rest.starts_with(|c: char| c.is_ascii_digit()) {
                 let removed_len = cleaned.len() - rest_trimmed.len();
                 let removed = cleaned.get(..removed_len).unwrap_or(prefix).to_string();
                 return Some((rest_trimmed, removed));
@@ -268,6 +267,9 @@ mod tests {
         let p = canonicalize(us, "2134", false);
         assert!(!p.valid);
         let p = canonicalize(us, "2134", true);
-        assert_eq!((p.canonical.as_str(), p.valid, p.zeros_restored), ("02134", true, true));
+        assert_eq!(
+            (p.canonical.as_str(), p.valid, p.zeros_restored),
+            ("02134", true, true)
+        );
     }
 }

@@ -126,7 +126,10 @@ impl Dictionaries {
         Dictionaries {
             directionals: first == "en",
             type_first: matches!(first, "fr" | "es" | "it" | "pt" | "ca" | "gl" | "ro" | "eu"),
-            number_last: !matches!(first, "en" | "fr" | "ja" | "zh" | "ko" | "th" | "vi" | "ms" | "id"),
+            number_last: !matches!(
+                first,
+                "en" | "fr" | "ja" | "zh" | "ko" | "th" | "vi" | "ms" | "id"
+            ),
             compound_types: matches!(first, "de" | "nl" | "da" | "nb" | "sv" | "gsw" | "lb"),
             english,
             dicts,
@@ -252,11 +255,7 @@ pub(crate) fn parse<'a>(line: &'a str, dicts: &Dictionaries) -> Parsed<'a> {
             .or_else(|| dicts.english.and_then(|d| find(d.po_boxes, &key)));
         if found.is_some() {
             let rest = tokens.get(len..).unwrap_or(&[]);
-            let rest: Vec<Token<'_>> = rest
-                .iter()
-                .filter(|t| t.folded != "#")
-                .cloned()
-                .collect();
+            let rest: Vec<Token<'_>> = rest.iter().filter(|t| t.folded != "#").cloned().collect();
             if !rest.is_empty() && rest.iter().any(|t| is_identifier(t.text)) {
                 parsed.po_box = Some((join_text(head), join_text(&rest)));
                 return parsed;

@@ -243,6 +243,11 @@ pub(crate) fn directional(word: &str) -> Option<&'static str> {
 }
 
 #[cfg(test)]
+pub(crate) fn tests_suffixes() -> &'static [(&'static str, &'static str)] {
+    SUFFIXES
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -255,9 +260,4 @@ mod tests {
         assert_eq!(unit("suite"), Some("STE"));
         assert_eq!(directional("northwest"), Some("NW"));
     }
-}
-
-#[cfg(test)]
-pub(crate) fn tests_suffixes() -> &'static [(&'static str, &'static str)] {
-    SUFFIXES
 }

@@ -63,7 +63,7 @@ pub(crate) fn render(
         Some(sub) if latin && !sub.latin_name.is_empty() => {
             latin_area = Address {
                 administrative_area: if country.upper.contains('S') {
-                    sub.latin_name.to_uppercase()
+                    super::text::upper(sub.latin_name)
                 } else {
                     sub.latin_name.to_string()
                 },
@@ -165,7 +165,7 @@ pub(crate) fn render(
     }
     lines.retain(|l| !l.is_empty());
     if country_line && !country.name.is_empty() {
-        lines.push(country.name.to_uppercase());
+        lines.push(super::text::upper(country.name));
     }
     lines
 }

@@ -606,9 +606,9 @@ pub(crate) fn analyze(address: &Address, config: &AddressConfig) -> Result<Addre
         let parsed = street::parse(line, &dicts);
         street.push(parsed.components(line));
         let canonical_line = if usps {
-            parsed.usps_line()
+            text::upper(&parsed.usps_line(&dicts))
         } else if upper.contains('A') {
-            line.to_uppercase()
+            text::upper(line)
         } else {
             line.clone()
         };
@@ -628,7 +628,7 @@ pub(crate) fn analyze(address: &Address, config: &AddressConfig) -> Result<Addre
         ('X', &mut canonical.sorting_code),
     ] {
         if upper.contains(letter) {
-            *value = value.to_uppercase();
+            *value = text::upper(value);
         }
     }
     // Keys of subdivisions are canonical as Google spells them.

@@ -112,6 +112,11 @@ fn is_format_char(c: char) -> bool {
     )
 }
 
+/// Upper case, recomposed (NFC): upper-casing can leave a string decomposed (`ῗ`).
+pub(crate) fn upper(text: &str) -> String {
+    text.to_uppercase().nfc().collect()
+}
+
 /// Transliterates folded text to ASCII (lower case, words separated by one space).
 pub(crate) fn ascii_words(folded: &str) -> String {
     let ascii = deunicode::deunicode_with_tofu(folded, "");

@@ -208,7 +208,7 @@ pub struct AddressOutcome {
 /// # Ok::<(), backoffice::Error>(())
 /// ```
 pub fn validate(address: &Address) -> Result<Vec<Problem>, Error> {
-    Ok(analyze(address, &AddressConfig::default())?.problems)
+    Ok(analyze_for(address, &AddressConfig::default(), Want::PROBLEMS)?.problems)
 }
 
 /// The canonical form of `address` with the default configuration: country as alpha-2,
@@ -230,7 +230,7 @@ pub fn validate(address: &Address) -> Result<Vec<Problem>, Error> {
 /// # Ok::<(), backoffice::Error>(())
 /// ```
 pub fn normalize(address: &Address) -> Result<Address, Error> {
-    Ok(analyze(address, &AddressConfig::default())?.canonical)
+    Ok(analyze_for(address, &AddressConfig::default(), Want::CANONICAL)?.canonical)
 }
 
 /// A deterministic deduplication key: Unicode NFKD, accents stripped, transliterated to
@@ -263,7 +263,7 @@ pub fn normalize(address: &Address) -> Result<Address, Error> {
 /// # Ok::<(), backoffice::Error>(())
 /// ```
 pub fn match_key(address: &Address) -> Result<String, Error> {
-    Ok(analyze(address, &AddressConfig::default())?.match_key)
+    Ok(analyze_for(address, &AddressConfig::default(), Want::KEY)?.match_key)
 }
 
 /// The lines of a shipping label for `address` (canonicalised first) in its country's
@@ -286,7 +286,47 @@ pub fn match_key(address: &Address) -> Result<String, Error> {
 /// # Ok::<(), backoffice::Error>(())
 /// ```
 pub fn format_for_label(address: &Address) -> Result<Vec<String>, Error> {
-    Ok(analyze(address, &AddressConfig::default())?.label)
+    Ok(analyze_for(address, &AddressConfig::default(), Want::LABEL)?.label)
+}
+
+/// Compiles every postal-code pattern now instead of lazily on first use (once per
+/// country, on the first address of that country). Servers that want the first request
+/// to be as fast as the rest call this at start-up; returns the number of patterns.
+///
+/// ```
+/// assert!(backoffice::address::preload() > 250);
+/// ```
+pub fn preload() -> usize {
+    postal::preload()
+}
+
+/// Normalises and validates in one pass with a configuration: the canonical address and
+/// its problems, without the label, the match key or the street components (the
+/// cheapest way to get both).
+///
+/// ```
+/// use backoffice::address::{normalize_and_validate, Address, AddressConfig};
+/// let a = Address {
+///     country: "CA".into(),
+///     address_lines: vec!["1 Rue Sainte-Catherine".into()],
+///     locality: "Montréal".into(),
+///     administrative_area: "Québec".into(),
+///     postal_code: "h2x1k4".into(),
+///     ..Address::default()
+/// };
+/// let (canonical, problems) = normalize_and_validate(&a, &AddressConfig::default())?;
+/// assert!(problems.is_empty());
+/// assert_eq!(canonical.postal_code, "H2X 1K4");
+/// assert_eq!(canonical.administrative_area, "QC");
+/// assert_eq!(canonical.locality, "MONTRÉAL");
+/// # Ok::<(), backoffice::Error>(())
+/// ```
+pub fn normalize_and_validate(
+    address: &Address,
+    config: &AddressConfig,
+) -> Result<(Address, Vec<Problem>), Error> {
+    let outcome = analyze_for(address, config, Want::CANONICAL)?;
+    Ok((outcome.canonical, outcome.problems))
 }
 
 fn check_lengths(address: &Address, config: &AddressConfig) -> Result<(), Error> {
@@ -380,6 +420,51 @@ fn first_example(examples: &str) -> &str {
 /// Runs every built-in step: resolution, canonical form, validation, components,
 /// label and match key.
 pub(crate) fn analyze(address: &Address, config: &AddressConfig) -> Result<AddressOutcome, Error> {
+    analyze_for(address, config, Want::ALL)
+}
+
+/// Which optional outputs a caller needs (validation and the canonical fields other than
+/// street lines are always computed).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Want {
+    street: bool,
+    label: bool,
+    key: bool,
+}
+
+impl Want {
+    const ALL: Want = Want {
+        street: true,
+        label: true,
+        key: true,
+    };
+    const PROBLEMS: Want = Want {
+        street: false,
+        label: false,
+        key: false,
+    };
+    const CANONICAL: Want = Want {
+        street: true,
+        label: false,
+        key: false,
+    };
+    const KEY: Want = Want {
+        street: true,
+        label: false,
+        key: true,
+    };
+    const LABEL: Want = Want {
+        street: true,
+        label: true,
+        key: false,
+    };
+}
+
+pub(crate) fn analyze_for(
+    address: &Address,
+    config: &AddressConfig,
+    want: Want,
+) -> Result<AddressOutcome, Error> {
     check_lengths(address, config)?;
     let mut problems = Vec::new();
     let mut changes = Vec::new();
@@ -424,7 +509,16 @@ pub(crate) fn analyze(address: &Address, config: &AddressConfig) -> Result<Addre
         found
     };
     let Some(country) = country else {
-        let key = key_of(&canonical, None);
+        let dicts = Dictionaries::for_languages(&["en"]);
+        let mut street_words = Vec::new();
+        let key = if want.key {
+            for line in &canonical.address_lines {
+                street::parse(line, &dicts).key_words(&dicts, &mut street_words);
+            }
+            key_of(&canonical, None, &street_words)
+        } else {
+            String::new()
+        };
         return Ok(AddressOutcome {
             valid: false,
             country: None,
@@ -602,23 +696,47 @@ pub(crate) fn analyze(address: &Address, config: &AddressConfig) -> Result<Addre
     let usps = matches!(country.code, "US" | "PR" | "VI" | "GU" | "AS" | "MP");
     let mut street = Vec::with_capacity(canonical.address_lines.len());
     let mut lines = Vec::with_capacity(canonical.address_lines.len());
-    for line in &canonical.address_lines {
+    let mut street_words = Vec::new();
+    let street_lines: &[String] = if want.street {
+        &canonical.address_lines
+    } else {
+        &[]
+    };
+    for line in street_lines {
         let parsed = street::parse(line, &dicts);
         street.push(parsed.components(line));
-        let canonical_line = if usps {
-            text::upper(&parsed.usps_line(&dicts))
-        } else if upper.contains('A') {
-            text::upper(line)
+        if usps {
+            // Abbreviating can change how a line reads (`Apt North` → `APT N`, where `N`
+            // now looks like a unit); iterate to a fixed point so that the canonical line
+            // is stable, and key the line by the parse of its canonical form.
+            let mut current = text::upper(&parsed.usps_line(&dicts));
+            let mut reparsed = street::parse(&current, &dicts);
+            for _ in 0..3 {
+                let next = text::upper(&reparsed.usps_line(&dicts));
+                if next == current {
+                    break;
+                }
+                current = next;
+                reparsed = street::parse(&current, &dicts);
+            }
+            reparsed.key_words(&dicts, &mut street_words);
+            lines.push(if current.is_empty() {
+                line.clone()
+            } else {
+                current
+            });
         } else {
-            line.clone()
-        };
-        lines.push(if canonical_line.is_empty() {
-            line.clone()
-        } else {
-            canonical_line
-        });
+            parsed.key_words(&dicts, &mut street_words);
+            lines.push(if upper.contains('A') {
+                text::upper(line)
+            } else {
+                line.clone()
+            });
+        }
     }
-    canonical.address_lines = lines;
+    if want.street {
+        canonical.address_lines = lines;
+    }
     for (letter, value) in [
         ('C', &mut canonical.locality),
         ('D', &mut canonical.dependent_locality),
@@ -636,13 +754,21 @@ pub(crate) fn analyze(address: &Address, config: &AddressConfig) -> Result<Addre
         canonical.administrative_area = data.key.to_string();
     }
 
-    let label = label::render(
-        country,
-        subdivision.and_then(|s| country.subdivisions.get(s)),
-        &canonical,
-        config.label_country_line,
-    );
-    let key = key_of(&canonical, Some((country, &dicts)));
+    let label = if want.label {
+        label::render(
+            country,
+            subdivision.and_then(|s| country.subdivisions.get(s)),
+            &canonical,
+            config.label_country_line,
+        )
+    } else {
+        Vec::new()
+    };
+    let key = if want.key {
+        key_of(&canonical, Some(country), &street_words)
+    } else {
+        String::new()
+    };
     Ok(AddressOutcome {
         valid: problems.is_empty(),
         country: Some(country.code.to_string()),
@@ -656,11 +782,11 @@ pub(crate) fn analyze(address: &Address, config: &AddressConfig) -> Result<Addre
 }
 
 /// The match key of an address whose fields are already canonical.
-fn key_of(canonical: &Address, country: Option<(&CountryData, &Dictionaries)>) -> String {
+fn key_of(canonical: &Address, country: Option<&CountryData>, street_words: &[String]) -> String {
     let words = |s: &str| text::ascii_words(&text::fold(s));
     let mut out = String::new();
     match country {
-        Some((c, _)) => out.push_str(&c.code.to_ascii_lowercase()),
+        Some(c) => out.push_str(&c.code.to_ascii_lowercase()),
         None => out.push_str(&words(&canonical.country)),
     }
     out.push('|');
@@ -672,18 +798,6 @@ fn key_of(canonical: &Address, country: Option<(&CountryData, &Dictionaries)>) -
     out.push('|');
     out.push_str(&words(&canonical.dependent_locality));
     out.push('|');
-    let default_dicts;
-    let dicts = match country {
-        Some((_, d)) => d,
-        None => {
-            default_dicts = Dictionaries::for_languages(&["en"]);
-            &default_dicts
-        }
-    };
-    let mut street_words = Vec::new();
-    for line in &canonical.address_lines {
-        street::parse(line, dicts).key_words(dicts, &mut street_words);
-    }
     out.push_str(&street_words.join(" "));
     out
 }

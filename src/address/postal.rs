@@ -71,6 +71,19 @@ pub(crate) fn subdivision_regex(country: &CountryData, sub: usize) -> Option<&'s
         .as_ref()
 }
 
+/// Compiles every postal-code pattern (countries and subdivisions) now rather than on
+/// first use; returns how many patterns are compiled.
+pub(crate) fn preload() -> usize {
+    let mut count = 0;
+    for country in COUNTRIES {
+        count += usize::from(country_regex(country).is_some());
+        for sub in 0..country.subdivisions.len() {
+            count += usize::from(subdivision_regex(country, sub).is_some());
+        }
+    }
+    count
+}
+
 /// The outcome of canonicalising one postal code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Postal {
@@ -88,6 +101,20 @@ pub(crate) struct Postal {
 fn clean(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut pending_space = false;
+    if raw.is_ascii() {
+        for c in raw.chars() {
+            if c.is_ascii_whitespace() {
+                pending_space = true;
+            } else if !c.is_ascii_control() {
+                if pending_space && !out.is_empty() {
+                    out.push(' ');
+                }
+                pending_space = false;
+                out.push(c.to_ascii_uppercase());
+            }
+        }
+        return out;
+    }
     for c in raw.nfkc() {
         if c.is_whitespace() {
             pending_space = true;

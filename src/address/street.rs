@@ -118,9 +118,12 @@ impl Dictionaries {
     pub(crate) fn for_languages(languages: &[&str]) -> Self {
         let mut dicts: Vec<&'static DictionaryData> =
             languages.iter().filter_map(|l| dictionary(l)).collect();
-        let english = dictionary("en");
+        let mut english = dictionary("en");
         if dicts.is_empty() {
             dicts.extend(english);
+        }
+        if dicts.iter().any(|d| d.lang == "en") {
+            english = None;
         }
         let first = dicts.first().map(|d| d.lang).unwrap_or("en");
         Dictionaries {
@@ -134,6 +137,24 @@ impl Dictionaries {
             english,
             dicts,
         }
+    }
+
+    /// Whether some alias of several words starts with the word `first`.
+    fn starts_phrase(
+        &self,
+        pick: fn(&'static DictionaryData) -> &'static [(&'static str, &'static str)],
+        first: &str,
+    ) -> bool {
+        self.dicts.iter().chain(self.english.iter()).any(|d| {
+            let table = pick(d);
+            let start = table.partition_point(|(k, _)| *k < first);
+            table
+                .get(start..)
+                .unwrap_or(&[])
+                .iter()
+                .take_while(|(k, _)| k.starts_with(first))
+                .any(|(k, _)| k.as_bytes().get(first.len()) == Some(&b' '))
+        })
     }
 
     fn lookup(
@@ -230,7 +251,18 @@ fn phrase_ending_at(
         let Some(slice) = tokens.get(start..end) else {
             continue;
         };
-        if let Some(canonical) = dicts.lookup(pick, &phrase(slice)) {
+        if len > 1
+            && !slice
+                .first()
+                .is_some_and(|t| dicts.starts_phrase(pick, &t.folded))
+        {
+            continue;
+        }
+        let found = match slice {
+            [one] => dicts.lookup(pick, &one.folded),
+            _ => dicts.lookup(pick, &phrase(slice)),
+        };
+        if let Some(canonical) = found {
             return Some((start, canonical));
         }
     }
@@ -245,11 +277,20 @@ pub(crate) fn parse<'a>(line: &'a str, dicts: &Dictionaries) -> Parsed<'a> {
         return parsed;
     }
     // Post-office box: a designator at the start followed by a number.
+    let multiword_box = tokens
+        .first()
+        .is_some_and(|t| dicts.starts_phrase(|d| d.po_boxes, &t.folded));
     for len in (1..=4usize).rev() {
+        if len > 1 && !multiword_box {
+            continue;
+        }
         let Some(head) = tokens.get(..len) else {
             continue;
         };
-        let key = phrase(head);
+        let key = match head {
+            [one] => std::borrow::Cow::Borrowed(one.folded.as_str()),
+            _ => std::borrow::Cow::Owned(phrase(head)),
+        };
         let found = dicts
             .lookup(|d| d.po_boxes, &key)
             .or_else(|| dicts.english.and_then(|d| find(d.po_boxes, &key)));
@@ -399,51 +440,56 @@ impl Parsed<'_> {
     /// An abbreviation is used only when the dictionaries read it back as the same word,
     /// so that the canonical line parses to the same components (idempotence).
     pub(crate) fn usps_line(&self, dicts: &Dictionaries) -> String {
-        let mut words: Vec<String> = Vec::new();
+        let mut out = String::with_capacity(48);
+        let push = |out: &mut String, word: &str| {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        };
         if let Some((_, number)) = &self.po_box {
-            return format!("PO BOX {}", number.to_uppercase());
+            push(&mut out, "PO BOX");
+            push(&mut out, number);
+            return out;
         }
         if let Some(n) = &self.house_number {
-            words.push(n.to_uppercase());
+            push(&mut out, n);
         }
-        let abbreviate = |w: &Word<'_>,
-                          table: fn(&str) -> Option<&'static str>,
-                          pick: fn(
-            &'static DictionaryData,
-        ) -> &'static [(&'static str, &'static str)]| {
-            let Some(canonical) = w.canonical else {
-                return w.text.to_uppercase();
-            };
-            let reads_back =
-                |candidate: &str| dicts.lookup(pick, &fold(candidate)) == Some(canonical);
-            match table(canonical) {
-                Some(abbr) if reads_back(abbr) => abbr.to_string(),
-                _ if reads_back(canonical) => canonical.to_uppercase(),
-                _ => w.text.to_uppercase(),
-            }
-        };
+        let abbreviate = |w, table, pick| abbreviate(dicts, w, table, pick);
         if let Some(d) = &self.pre_directional {
-            words.push(abbreviate(d, usps::directional, |d| d.directionals));
+            push(
+                &mut out,
+                abbreviate(d, usps::directional, |d| d.directionals),
+            );
         }
         let type_word = self
             .street_type
             .as_ref()
             .map(|t| abbreviate(t, usps::suffix, |d| d.street_types));
         if self.type_first {
-            words.extend(type_word.clone());
+            if let Some(t) = &type_word {
+                push(&mut out, t);
+            }
         }
-        words.extend(self.name.iter().map(|t| t.text.to_uppercase()));
+        for token in &self.name {
+            push(&mut out, token.text);
+        }
         if !self.type_first {
-            words.extend(type_word);
+            if let Some(t) = &type_word {
+                push(&mut out, t);
+            }
         }
         if let Some(d) = &self.post_directional {
-            words.push(abbreviate(d, usps::directional, |d| d.directionals));
+            push(
+                &mut out,
+                abbreviate(d, usps::directional, |d| d.directionals),
+            );
         }
         for (designator, identifier) in &self.units {
-            words.push(abbreviate(designator, usps::unit, |d| d.units));
-            words.push(identifier.to_uppercase());
+            push(&mut out, abbreviate(designator, usps::unit, |d| d.units));
+            push(&mut out, identifier);
         }
-        words.join(" ")
+        out
     }
 
     /// Appends the line's match-key words (ASCII, lower case, abbreviations expanded
@@ -493,6 +539,27 @@ impl Parsed<'_> {
     }
 }
 
+type Pick = fn(&'static DictionaryData) -> &'static [(&'static str, &'static str)];
+
+/// The USPS abbreviation (stored in lower case) when the dictionaries read it back as the
+/// same word, else the canonical word when it reads back, else the word as written.
+fn abbreviate<'w>(
+    dicts: &Dictionaries,
+    word: &'w Word<'static>,
+    table: fn(&str) -> Option<&'static str>,
+    pick: Pick,
+) -> &'w str {
+    let Some(canonical) = word.canonical else {
+        return &word.text;
+    };
+    let reads_back = |candidate: &str| dicts.lookup(pick, candidate) == Some(canonical);
+    match table(canonical) {
+        Some(abbr) if reads_back(abbr) => abbr,
+        _ if reads_back(canonical) => canonical,
+        _ => &word.text,
+    }
+}
+
 /// `hauptstr` → `hauptstrasse`: expands a street type written as a word ending.
 fn expand_compound(dicts: &Dictionaries, folded: &str) -> String {
     for dict in &dicts.dicts {
@@ -525,7 +592,7 @@ mod tests {
         assert_eq!(c.street_name.as_deref(), Some("Main"));
         assert_eq!(c.street_type.as_deref(), Some("St"));
         assert_eq!(c.units.len(), 2);
-        assert_eq!(p.usps_line(&d), "123 N MAIN ST STE 5 UNIT 2");
+        assert_eq!(p.usps_line(&d).to_uppercase(), "123 N MAIN ST STE 5 UNIT 2");
     }
 
     #[test]

@@ -428,6 +428,7 @@ pub(crate) fn analyze(address: &Address, config: &AddressConfig) -> Result<Addre
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Want {
     street: bool,
+    components: bool,
     label: bool,
     key: bool,
 }
@@ -435,26 +436,31 @@ pub(crate) struct Want {
 impl Want {
     const ALL: Want = Want {
         street: true,
+        components: true,
         label: true,
         key: true,
     };
     const PROBLEMS: Want = Want {
         street: false,
+        components: false,
         label: false,
         key: false,
     };
     const CANONICAL: Want = Want {
         street: true,
+        components: false,
         label: false,
         key: false,
     };
     const KEY: Want = Want {
         street: true,
+        components: false,
         label: false,
         key: true,
     };
     const LABEL: Want = Want {
         street: true,
+        components: false,
         label: true,
         key: false,
     };
@@ -704,12 +710,24 @@ pub(crate) fn analyze_for(
     };
     for line in street_lines {
         let parsed = street::parse(line, &dicts);
-        street.push(parsed.components(line));
+        if want.components {
+            street.push(parsed.components(line));
+        }
         if usps {
             // Abbreviating can change how a line reads (`Apt North` → `APT N`, where `N`
             // now looks like a unit); iterate to a fixed point so that the canonical line
             // is stable, and key the line by the parse of its canonical form.
             let mut current = text::upper(&parsed.usps_line(&dicts));
+            let upper_input = text::upper(line);
+            if current == upper_input {
+                // Already canonical: parsing it again reads the same words (lookups
+                // ignore case), so the fixed point is reached.
+                if want.key {
+                    parsed.key_words(&dicts, &mut street_words);
+                }
+                lines.push(current);
+                continue;
+            }
             let mut reparsed = street::parse(&current, &dicts);
             for _ in 0..3 {
                 let next = text::upper(&reparsed.usps_line(&dicts));
@@ -719,14 +737,18 @@ pub(crate) fn analyze_for(
                 current = next;
                 reparsed = street::parse(&current, &dicts);
             }
-            reparsed.key_words(&dicts, &mut street_words);
+            if want.key {
+                reparsed.key_words(&dicts, &mut street_words);
+            }
             lines.push(if current.is_empty() {
                 line.clone()
             } else {
                 current
             });
         } else {
-            parsed.key_words(&dicts, &mut street_words);
+            if want.key {
+                parsed.key_words(&dicts, &mut street_words);
+            }
             lines.push(if upper.contains('A') {
                 text::upper(line)
             } else {

@@ -5,6 +5,8 @@ use super::data::{DictionaryData, DICTIONARIES};
 use super::text::{ascii_words, fold};
 use super::usps;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::cmp::Ordering;
 
 /// The components recognised in one address line.
 ///
@@ -66,10 +68,20 @@ pub struct PoBox {
     pub number: String,
 }
 
+/// A word of a line: as written, and folded for lookups. Plain ASCII words keep their
+/// written case in `folded` (lookups compare ASCII case-insensitively), which saves an
+/// allocation per word.
 #[derive(Debug, Clone)]
 struct Token<'a> {
     text: &'a str,
-    folded: String,
+    folded: Cow<'a, str>,
+}
+
+/// Compares a dictionary key (folded, lower case) with a token's folded form, ignoring
+/// ASCII case on the token side.
+fn cmp_folded(key: &str, token: &str) -> Ordering {
+    key.bytes()
+        .cmp(token.bytes().map(|b| b.to_ascii_lowercase()))
 }
 
 #[derive(Debug, Clone)]
@@ -147,12 +159,17 @@ impl Dictionaries {
     ) -> bool {
         self.dicts.iter().chain(self.english.iter()).any(|d| {
             let table = pick(d);
-            let start = table.partition_point(|(k, _)| *k < first);
+            let start = table.partition_point(|(k, _)| cmp_folded(k, first) == Ordering::Less);
+            let starts = |k: &str| {
+                k.as_bytes()
+                    .get(..first.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(first.as_bytes()))
+            };
             table
                 .get(start..)
                 .unwrap_or(&[])
                 .iter()
-                .take_while(|(k, _)| k.starts_with(first))
+                .take_while(|(k, _)| starts(k))
                 .any(|(k, _)| k.as_bytes().get(first.len()) == Some(&b' '))
         })
     }
@@ -168,7 +185,7 @@ impl Dictionaries {
 
 fn find(table: &'static [(&'static str, &'static str)], key: &str) -> Option<&'static str> {
     table
-        .binary_search_by(|(k, _)| (*k).cmp(key))
+        .binary_search_by(|(k, _)| cmp_folded(k, key))
         .ok()
         .and_then(|i| table.get(i))
         .map(|(_, v)| *v)
@@ -182,7 +199,7 @@ fn tokenize(line: &str) -> Vec<Token<'_>> {
         while let Some(rest) = piece.strip_prefix('#') {
             tokens.push(Token {
                 text: "#",
-                folded: "#".to_string(),
+                folded: Cow::Borrowed("#"),
             });
             piece = rest;
         }
@@ -190,7 +207,11 @@ fn tokenize(line: &str) -> Vec<Token<'_>> {
         if piece.is_empty() {
             continue;
         }
-        let folded = fold(piece);
+        let folded = if piece.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            Cow::Borrowed(piece)
+        } else {
+            Cow::Owned(fold(piece))
+        };
         if folded.is_empty() && piece.chars().all(|c| !c.is_alphanumeric()) {
             continue;
         }
@@ -208,7 +229,7 @@ fn phrase(tokens: &[Token<'_>]) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&t.folded);
+        out.extend(t.folded.chars().map(|c| c.to_ascii_lowercase()));
     }
     out
 }
@@ -288,8 +309,8 @@ pub(crate) fn parse<'a>(line: &'a str, dicts: &Dictionaries) -> Parsed<'a> {
             continue;
         };
         let key = match head {
-            [one] => std::borrow::Cow::Borrowed(one.folded.as_str()),
-            _ => std::borrow::Cow::Owned(phrase(head)),
+            [one] => Cow::Borrowed(&*one.folded),
+            _ => Cow::Owned(phrase(head)),
         };
         let found = dicts
             .lookup(|d| d.po_boxes, &key)
@@ -520,7 +541,10 @@ impl Parsed<'_> {
         let last = self.name.len().saturating_sub(1);
         for (i, token) in self.name.iter().enumerate() {
             if i == last && dicts.compound_types && self.street_type.is_none() {
-                push(ascii_words(&expand_compound(dicts, &token.folded)));
+                push(ascii_words(&expand_compound(
+                    dicts,
+                    &token.folded.to_ascii_lowercase(),
+                )));
             } else {
                 push(ascii_words(&token.folded));
             }

@@ -17,17 +17,15 @@ use criterion::{black_box, criterion_group, Criterion};
 use std::time::{Duration, Instant};
 
 fn sample() -> AddressRequest {
-    AddressRequest {
-        address: Address {
-            country: "US".into(),
-            address_lines: vec!["1600 Amphitheatre Parkway".into(), "Ste 200".into()],
-            locality: "Mountain View".into(),
-            administrative_area: "California".into(),
-            postal_code: "94043".into(),
-            recipient: "Jane Doe".into(),
-            ..Address::default()
-        },
-    }
+    AddressRequest::new(Address {
+        country: "US".into(),
+        address_lines: vec!["1600 Amphitheatre Parkway".into(), "Ste 200".into()],
+        locality: "Mountain View".into(),
+        administrative_area: "California".into(),
+        postal_code: "94043".into(),
+        recipient: "Jane Doe".into(),
+        ..Address::default()
+    })
 }
 
 const STATES: &[&str] = &[

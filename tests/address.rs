@@ -59,11 +59,7 @@ fn mismatch_check_can_be_switched_off() {
         check_postal_code_subdivision: false,
         ..AddressConfig::default()
     });
-    let d = engine
-        .decide(&AddressRequest {
-            address: us("12345"),
-        })
-        .unwrap();
+    let d = engine.decide(&AddressRequest::new(us("12345"))).unwrap();
     assert!(d.outcome.valid);
     assert_eq!(d.reason_codes(), ["valid"]);
 }
@@ -156,7 +152,7 @@ fn unknown_and_missing_country() {
         ..AddressConfig::default()
     })
     .unwrap();
-    let d = engine.decide(&AddressRequest { address: a }).unwrap();
+    let d = engine.decide(&AddressRequest::new(a)).unwrap();
     assert!(d.outcome.valid, "{:?}", d.outcome.problems);
     assert!(AddressEngine::try_new(AddressConfig {
         default_country: Some("Narnia".into()),
@@ -236,7 +232,7 @@ fn postal_prefix_removal_is_reported_and_repairs_only_when_asked() {
         postal_code: "CH-8001".into(),
         ..Address::default()
     };
-    let d = engine.decide(&AddressRequest { address: ch }).unwrap();
+    let d = engine.decide(&AddressRequest::new(ch)).unwrap();
     assert_eq!(d.outcome.changes.len(), 1);
     assert_eq!(d.outcome.changes[0].code, codes::POSTAL_PREFIX_REMOVED);
     assert_eq!(d.reason_codes(), ["postal_prefix_removed", "valid"]);
@@ -249,9 +245,7 @@ fn postal_prefix_removal_is_reported_and_repairs_only_when_asked() {
         ..us("")
     };
     let d = engine
-        .decide(&AddressRequest {
-            address: lost_zero.clone(),
-        })
+        .decide(&AddressRequest::new(lost_zero.clone()))
         .unwrap();
     assert_eq!(
         d.outcome
@@ -265,9 +259,7 @@ fn postal_prefix_removal_is_reported_and_repairs_only_when_asked() {
         repair_postal_codes: true,
         ..AddressConfig::default()
     });
-    let d = repairing
-        .decide(&AddressRequest { address: lost_zero })
-        .unwrap();
+    let d = repairing.decide(&AddressRequest::new(lost_zero)).unwrap();
     assert!(d.outcome.valid, "{:?}", d.outcome.problems);
     assert_eq!(d.outcome.canonical.postal_code, "02134");
     assert_eq!(d.outcome.changes[0].code, codes::LEADING_ZEROS_RESTORED);
@@ -311,7 +303,7 @@ fn street_components() {
             ..Address::default()
         };
         engine
-            .decide(&AddressRequest { address: a })
+            .decide(&AddressRequest::new(a))
             .unwrap()
             .outcome
             .street

@@ -172,7 +172,7 @@ fn decide_line(engine: &AddressEngine, line: String) -> std::time::Duration {
         ..Address::default()
     };
     let start = Instant::now();
-    let decision = engine.decide(&AddressRequest { address }).unwrap();
+    let decision = engine.decide(&AddressRequest::new(address)).unwrap();
     let elapsed = start.elapsed();
     assert!(!decision.outcome.problems.is_empty() || decision.outcome.valid);
     elapsed
@@ -242,16 +242,14 @@ fn odd_strings_return_results() {
                 dependent_locality: b.into(),
             };
             let d = engine
-                .decide(&AddressRequest {
-                    address: address.clone(),
-                })
+                .decide(&AddressRequest::new(address.clone()))
                 .unwrap();
             assert_eq!(d.outcome.valid, d.outcome.problems.is_empty());
             let us = Address {
                 country: "US".into(),
                 ..address
             };
-            engine.decide(&AddressRequest { address: us }).unwrap();
+            engine.decide(&AddressRequest::new(us)).unwrap();
         }
     }
 }

@@ -19,25 +19,18 @@ pub struct StreetLine {
     /// The line as written (cleaned).
     pub text: String,
     /// House (building) number, e.g. `1600`, `12a`, `12-14`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub house_number: Option<String>,
     /// Directional before the street name (`N` in `123 N Main St`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pre_directional: Option<String>,
     /// The street's name without its type (`Main`, `de la Paix`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_name: Option<String>,
     /// Street type (`St`, `Parkway`, `Rue`, `Calle`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_type: Option<String>,
     /// Directional after the street (`NW` in `Main St NW`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_directional: Option<String>,
     /// Secondary units in order (`Ste 5 Unit 2` gives two).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub units: Vec<SecondaryUnit>,
     /// The post-office box, when the line is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub po_box: Option<PoBox>,
 }
 

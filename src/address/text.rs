@@ -3,7 +3,7 @@
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
-/// Folds text for lookups: Unicode NFKD, combining marks removed, lower case, a few
+/// Folds text for lookups: upper case then Unicode NFKD, combining marks removed, lower case, a few
 /// letters that do not decompose spelled out (`ß` → `ss`, `æ` → `ae`, `ø` → `o`, ...),
 /// apostrophes and full stops removed (`U.S.A.` → `usa`), `#` kept as a word of its own,
 /// every other non-alphanumeric character a word break, and whitespace collapsed.
@@ -23,6 +23,9 @@ pub fn fold(text: &str) -> String {
     if text.is_ascii() {
         return fold_ascii(text);
     }
+    // Upper-casing first makes folding agree with upper-cased text: `ᾀ` upper-cases to
+    // `ἈΙ`, so both fold to `ai`.
+    let text = text.to_uppercase();
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     let push_word_char = |out: &mut String, c: char, pending_space: &mut bool| {

@@ -3,7 +3,11 @@
 //! OpenCage address-formatting (MIT) and a hand-curated table of ISO 3166-1 codes and
 //! country names (see NOTICE).
 
+// Generated files are compared byte for byte with the generator's output: rustfmt must
+// leave them alone.
+#[rustfmt::skip]
 mod countries;
+#[rustfmt::skip]
 mod dictionaries;
 
 pub(crate) use countries::{COUNTRIES, COUNTRY_INDEX};

@@ -608,18 +608,26 @@ pub(crate) fn analyze_for(
                 if let Some(regex) = postal::subdivision_regex(country, sub) {
                     if !regex.is_match(&postal.canonical) {
                         let data = country.subdivisions.get(sub);
+                        let examples = data.map(|d| d.postal_examples).unwrap_or("");
+                        let hint = if examples.is_empty() {
+                            format!(
+                                "its codes begin with {}",
+                                data.map(|d| d.postal_pattern)
+                                    .unwrap_or("")
+                                    .replace('|', " or ")
+                            )
+                        } else {
+                            format!("its codes look like {}", examples.replace(',', ", "))
+                        };
                         problems.push(problem(
                             "postal_code",
                             codes::MISMATCHING_VALUE,
                             format!(
-                                "{} `{}` does not belong to {} ({}); its codes look like {}",
+                                "{} `{}` does not belong to {} ({}); {hint}",
                                 describe_postal(country),
                                 postal.canonical,
                                 data.map(|d| d.name).unwrap_or(""),
                                 canonical.administrative_area,
-                                data.map(|d| d.postal_examples)
-                                    .unwrap_or("")
-                                    .replace(',', "–")
                             ),
                         ));
                     }

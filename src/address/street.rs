@@ -144,6 +144,11 @@ impl Dictionaries {
         }
     }
 
+    /// Whether English is the only language (no street type written first).
+    fn english_only(&self) -> bool {
+        self.dicts.iter().all(|d| d.lang == "en")
+    }
+
     /// Whether some alias of several words starts with the word `first`.
     fn starts_phrase(
         &self,
@@ -389,7 +394,9 @@ pub(crate) fn parse<'a>(line: &'a str, dicts: &Dictionaries) -> Parsed<'a> {
     }
     if street_tokens.len() >= 2 {
         let suffix = street_tokens.last().and_then(street_type_of);
-        let prefix = if dicts.directionals {
+        // English writes the type last (`Avenue of the Americas` is a name); other
+        // languages of the country may write it first (`Rue Sainte-Catherine`).
+        let prefix = if dicts.english_only() {
             None
         } else {
             street_tokens.first().and_then(street_type_of)

@@ -83,6 +83,7 @@
 // diagnostic is a few strings, and failures are off the hot path.
 #![allow(clippy::result_large_err)]
 
+pub mod address;
 pub mod decision;
 pub mod engine;
 pub mod error;

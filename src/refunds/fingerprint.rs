@@ -46,8 +46,13 @@ pub fn fingerprint(order_id: &str, refund: &RequestedRefund) -> String {
     let digest = Sha256::digest(canonical.as_bytes());
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     for byte in digest {
-        let _ = write!(out, "{byte:02x}");
+        for nibble in [byte >> 4, byte & 0x0f] {
+            if let Some(&digit) = HEX.get(usize::from(nibble)) {
+                out.push(char::from(digit));
+            }
+        }
     }
     out
 }
@@ -78,9 +83,7 @@ pub fn canonical_json(order_id: &str, refund: &RequestedRefund) -> String {
         string(&mut out, &line.line_id);
         out.push_str(",\"quantity\":");
         match line.quantity {
-            Some(quantity) => {
-                let _ = write!(out, "{quantity}");
-            }
+            Some(quantity) => integer(&mut out, quantity),
             None => out.push_str("null"),
         }
         out.push('}');
@@ -110,6 +113,29 @@ pub fn canonical_json(order_id: &str, refund: &RequestedRefund) -> String {
     }
     let _ = write!(out, ",\"version\":{FINGERPRINT_VERSION}}}");
     out
+}
+
+/// Writes an integer in decimal without going through `fmt` (this is on the hot path).
+fn integer(out: &mut String, value: i64) {
+    if value < 0 {
+        out.push('-');
+    }
+    let mut magnitude = value.unsigned_abs();
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        if let Some(slot) = digits.get_mut(start) {
+            *slot = b'0' + (magnitude % 10) as u8;
+        }
+        magnitude /= 10;
+        if magnitude == 0 || start == 0 {
+            break;
+        }
+    }
+    for &digit in digits.get(start..).unwrap_or(&[]) {
+        out.push(char::from(digit));
+    }
 }
 
 fn money(out: &mut String, value: &Money) {

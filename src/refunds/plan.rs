@@ -89,8 +89,15 @@ fn positive_money(
             ),
         ));
     }
-    let rounded = value.round_with(RoundingMode::Down, overrides)?;
-    if rounded.amount() != value.amount() {
+    let units = overrides
+        .minor_units(currency)
+        .ok_or_else(|| Error::NoMinorUnit {
+            currency: currency.code().to_string(),
+        })?;
+    // Most amounts are written with at most the currency's decimals: no rounding needed.
+    if value.amount().scale() > u32::from(units)
+        && value.round_with(RoundingMode::Down, overrides)?.amount() != value.amount()
+    {
         return Err(Error::invalid(
             field(),
             format!("{value} has more decimal places than {currency} allows"),
@@ -329,7 +336,10 @@ pub(crate) struct Proration {
 /// `money` written with exactly its currency's minor units (amounts here are already
 /// whole minor units, so this only fixes the scale: `0` becomes `0.00`).
 fn fixed(money: Money, overrides: &CurrencyOverrides) -> Result<Money, Error> {
-    money.round_with(RoundingMode::Down, overrides)
+    match overrides.minor_units(money.currency()) {
+        Some(units) if money.amount().scale() == u32::from(units) => Ok(money),
+        _ => money.round_with(RoundingMode::Down, overrides),
+    }
 }
 
 fn over_refund(field: String, message: String) -> Error {
@@ -376,8 +386,14 @@ pub(crate) fn prorate(
     let mut lines_total = Decimal::ZERO;
     let mut tax_total = Decimal::ZERO;
     let overflow = || Error::overflow("summing the refund");
+    let mut seen = vec![false; order.lines.len()];
     for (i, asked) in refund.lines.iter().enumerate() {
-        let index = line_index(order, &asked.line_id).ok_or_else(|| {
+        // Requests usually list lines in the order's order: try the same position first.
+        let index = match order.lines.get(i) {
+            Some(line) if line.line_id == asked.line_id => Some(i),
+            _ => line_index(order, &asked.line_id),
+        }
+        .ok_or_else(|| {
             Error::invalid(
                 format!("refund.lines[{i}].line_id"),
                 format!(
@@ -387,12 +403,7 @@ pub(crate) fn prorate(
                 ),
             )
         })?;
-        if refund
-            .lines
-            .iter()
-            .take(i)
-            .any(|l| l.line_id == asked.line_id)
-        {
+        if seen.get(index).copied().unwrap_or(false) {
             return Err(Error::invalid(
                 format!("refund.lines[{i}].line_id"),
                 format!(
@@ -400,6 +411,9 @@ pub(crate) fn prorate(
                     asked.line_id
                 ),
             ));
+        }
+        if let Some(flag) = seen.get_mut(index) {
+            *flag = true;
         }
         let (Some(line), Some(done)) = (order.lines.get(index), state.refunded_lines.get(index))
         else {

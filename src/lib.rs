@@ -90,6 +90,7 @@ pub mod error;
 pub mod fx;
 pub mod money;
 pub mod policy;
+pub mod refunds;
 pub mod routing;
 
 pub use decision::{Decision, PolicySource, Reason, ReasonSource, Trace, TraceStep};

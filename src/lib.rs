@@ -8,6 +8,7 @@ pub mod error;
 pub mod fx;
 pub mod money;
 pub mod policy;
+pub mod returns;
 
 pub use decision::{Decision, PolicySource, Reason, ReasonSource, Trace, TraceStep};
 pub use error::{Diagnostic, Error, Severity};

@@ -8,7 +8,7 @@
 
 use super::types::Order;
 use crate::money::{allocate, CurrencyOverrides};
-use crate::{Error, Money};
+use crate::{Currency, Error, Money, RoundingMode};
 use rust_decimal::Decimal;
 
 /// The most units of one line that can be split per unit (a bound on memory).
@@ -31,7 +31,7 @@ pub(crate) fn line_payments(order: &Order) -> Result<Vec<LinePayment>, Error> {
     let mut nets = Vec::with_capacity(order.lines.len());
     for (index, line) in order.lines.iter().enumerate() {
         let gross = line.unit_price.checked_mul(Decimal::from(line.quantity))?;
-        let discount = line.discount.unwrap_or(Money::zero(currency));
+        let discount = line.discount.unwrap_or(zero(currency));
         let net = gross.checked_sub(discount)?;
         if net.is_negative() {
             return Err(Error::invalid(
@@ -44,9 +44,9 @@ pub(crate) fn line_payments(order: &Order) -> Result<Vec<LinePayment>, Error> {
         }
         nets.push(net);
     }
-    let order_discount = order.order_discount.unwrap_or(Money::zero(currency));
+    let order_discount = order.order_discount.unwrap_or(zero(currency));
     let shares = if order_discount.is_zero() {
-        vec![Money::zero(currency); nets.len()]
+        vec![zero(currency); nets.len()]
     } else {
         let weights: Vec<Decimal> = nets.iter().map(Money::amount).collect();
         let total: Decimal = weights.iter().copied().sum();
@@ -66,7 +66,7 @@ pub(crate) fn line_payments(order: &Order) -> Result<Vec<LinePayment>, Error> {
         .zip(nets)
         .zip(shares)
         .map(|((line, net), share)| {
-            let tax = line.tax.unwrap_or(Money::zero(currency));
+            let tax = line.tax.unwrap_or(zero(currency));
             let paid = net.checked_sub(share)?.checked_add(tax)?;
             Ok(LinePayment { paid, tax })
         })
@@ -83,7 +83,7 @@ pub(crate) fn units_refund(
 ) -> Result<(Money, Money), Error> {
     let currency = payment.paid.currency();
     if end <= start || quantity == 0 {
-        return Ok((Money::zero(currency), Money::zero(currency)));
+        return Ok((zero(currency), zero(currency)));
     }
     let overrides = CurrencyOverrides::new();
     let weights = vec![Decimal::ONE; quantity as usize];
@@ -98,8 +98,18 @@ pub(crate) fn units_refund(
 /// `x` if positive, else zero of its currency.
 pub(crate) fn at_least_zero(x: Money) -> Money {
     if x.is_negative() {
-        Money::zero(x.currency())
+        zero(x.currency())
     } else {
         x
+    }
+}
+
+/// Zero written with the currency's minor unit (`0.00 EUR`), so that zero amounts print
+/// like the others.
+pub(crate) fn zero(currency: Currency) -> Money {
+    let plain = Money::zero(currency);
+    match currency.minor_units() {
+        Some(units) => plain.round_dp(u32::from(units), RoundingMode::Down),
+        None => plain,
     }
 }

@@ -72,7 +72,7 @@ use crate::policy::{DecideOptions, OnHookError};
 // `RoundingMode::Down` checks that an amount is a whole number of minor units: rounding
 // toward zero leaves such an amount unchanged.
 use crate::{Currency, Decision, Error, Money, Reason, RoundingMode, Trace};
-use amounts::{at_least_zero, line_payments, units_refund, LinePayment, MAX_LINE_QUANTITY};
+use amounts::{at_least_zero, line_payments, units_refund, zero, LinePayment, MAX_LINE_QUANTITY};
 use chrono::{DateTime, Utc};
 use hooks::{HookFailure, Session};
 use rust_decimal::Decimal;
@@ -264,7 +264,7 @@ impl ReturnsEngine {
         for previous in &request.previous_returns {
             let entry = earlier
                 .entry(previous.line_id.as_str())
-                .or_insert((0, Money::zero(currency)));
+                .or_insert((0, zero(currency)));
             entry.0 = entry.0.saturating_add(previous.quantity);
             entry.1 = entry.1.checked_add(previous.refunded)?;
         }
@@ -411,7 +411,7 @@ impl ReturnsEngine {
                 None => {
                     let refunded = earlier
                         .get(work.line.line_id.as_str())
-                        .map_or(Money::zero(currency), |e| e.1);
+                        .map_or(zero(currency), |e| e.1);
                     at_least_zero(payment.paid.checked_sub(refunded)?)
                 }
             };
@@ -569,7 +569,7 @@ impl ReturnsEngine {
         } else {
             (RequestStatus::PartiallyAccepted, None)
         };
-        let zero = Money::zero(currency);
+        let zero = amounts::zero(currency);
         let mut totals = RefundTotals {
             merchandise: zero,
             restocking_fees: zero,
@@ -1072,8 +1072,8 @@ impl ReturnsEngine {
             tax,
             merchandise,
             restocking_fee_percent: Decimal::ZERO,
-            restocking_fee: Money::zero(currency),
-            return_shipping_fee: Money::zero(currency),
+            restocking_fee: zero(currency),
+            return_shipping_fee: zero(currency),
             total: merchandise,
         })
     }
@@ -1303,7 +1303,7 @@ impl ReturnsEngine {
         };
         Ok(Settlement {
             method,
-            amount: Money::zero(request.order.currency),
+            amount: zero(request.order.currency),
             replacements,
         })
     }

@@ -437,7 +437,7 @@ pub struct ItemRefund {
 impl ItemRefund {
     /// All zero (for a rejected item).
     pub fn zero(currency: Currency) -> Self {
-        let z = Money::zero(currency);
+        let z = super::amounts::zero(currency);
         ItemRefund {
             price: z,
             discount: z,

@@ -104,6 +104,15 @@ pub(crate) fn at_least_zero(x: Money) -> Money {
     }
 }
 
+/// `-x` as a negative line: zero stays `0.00`, never `-0.00`.
+pub(crate) fn negative(x: Money) -> Money {
+    if x.is_zero() {
+        zero(x.currency())
+    } else {
+        x.neg()
+    }
+}
+
 /// Zero written with the currency's minor unit (`0.00 EUR`), so that zero amounts print
 /// like the others.
 pub(crate) fn zero(currency: Currency) -> Money {

@@ -72,7 +72,9 @@ use crate::policy::{DecideOptions, OnHookError};
 // `RoundingMode::Down` checks that an amount is a whole number of minor units: rounding
 // toward zero leaves such an amount unchanged.
 use crate::{Currency, Decision, Error, Money, Reason, RoundingMode, Trace};
-use amounts::{at_least_zero, line_payments, units_refund, zero, LinePayment, MAX_LINE_QUANTITY};
+use amounts::{
+    at_least_zero, line_payments, negative, units_refund, zero, LinePayment, MAX_LINE_QUANTITY,
+};
 use chrono::{DateTime, Utc};
 use hooks::{HookFailure, Session};
 use rust_decimal::Decimal;
@@ -444,7 +446,7 @@ impl ReturnsEngine {
                 .checked_mul(percent / Decimal::ONE_HUNDRED)?
                 .round(self.config.restocking_fee.rounding)?;
             work.refund.restocking_fee_percent = percent.normalize();
-            work.refund.restocking_fee = fee.neg();
+            work.refund.restocking_fee = negative(fee);
         }
         self.shipping_fees(&mut works, currency)?;
         for work in works.iter_mut() {
@@ -1111,7 +1113,7 @@ impl ReturnsEngine {
                 let fee = whole(*amount)?;
                 for work in works.iter_mut().filter(|w| pays(w)) {
                     work.refund.return_shipping_fee =
-                        fee.checked_mul(Decimal::from(work.item.quantity))?.neg();
+                        negative(fee.checked_mul(Decimal::from(work.item.quantity))?);
                 }
             }
             ReturnShippingFee::Flat { amount } => {
@@ -1139,7 +1141,7 @@ impl ReturnsEngine {
                 let shares = allocate(fee, &weights, &CurrencyOverrides::new())?;
                 for (&i, share) in payers.iter().zip(shares) {
                     if let Some(work) = works.get_mut(i) {
-                        work.refund.return_shipping_fee = share.neg();
+                        work.refund.return_shipping_fee = negative(share);
                     }
                 }
             }

@@ -325,6 +325,18 @@ pub enum RequestStatus {
     Rejected,
 }
 
+impl RequestStatus {
+    /// The snake_case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Accepted => "accepted",
+            RequestStatus::PartiallyAccepted => "partially_accepted",
+            RequestStatus::Review => "review",
+            RequestStatus::Rejected => "rejected",
+        }
+    }
+}
+
 /// The decision for one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -755,3 +755,32 @@ fn bench_measures_evaluations_per_second() {
         stderr(&out)
     );
 }
+
+#[test]
+fn eval_batch_reads_an_array_from_standard_input() {
+    if !have("routing") {
+        return;
+    }
+    use std::io::Write;
+    let dir = routing_scratch("eval_batch");
+    let input = format!("[{ROUTING_REQUEST}, {{\"order\": 1}}]");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_backoffice"))
+        .args(["eval", "--engine", "routing", "--input", "-", "--batch"])
+        .current_dir(&dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let decisions = json(&out);
+    assert_eq!(decisions[0]["outcome"]["status"], "routed");
+    assert_eq!(decisions[1]["error"]["code"], "invalid_json");
+}

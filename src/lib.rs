@@ -84,6 +84,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod decision;
+pub mod engine;
 pub mod error;
 pub mod fx;
 pub mod money;

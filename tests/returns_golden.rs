@@ -11,8 +11,8 @@
 //! To regenerate after an intended change: `BLESS=1 cargo test --test returns_golden`,
 //! then review the diff.
 
-use backoffice::returns::{ReturnOutcome, ReturnRequest, ReturnsConfig, ReturnsEngine};
 use backoffice::policy::{Policy, PolicyRuntime};
+use backoffice::returns::{ReturnOutcome, ReturnRequest, ReturnsConfig, ReturnsEngine};
 use backoffice::Decision;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -105,7 +105,8 @@ pub(crate) struct Session<'p> {
 type HookResult<T> = Result<T, Box<HookFailure>>;
 
 fn text(s: &str) -> Dynamic {
-    Dynamic::from(s.to_string())
+    // Straight into an `ImmutableString` (inline for short text), without a `String`.
+    Dynamic::from(rhai::ImmutableString::from(s))
 }
 
 fn opt_text(s: Option<&str>) -> Dynamic {

@@ -50,13 +50,13 @@ pub static HOOKS: &[HookSpec] = &[
         name: "restocking_fee_percent",
         params: &["item", "request"],
         returns: "decimal or int between 0 and 100, or ()",
-        doc: "The restocking fee of one item as a percentage of what its units were paid.",
+        doc: "The restocking fee of one item (not called for rejected items) as a percentage of what its units were paid.",
     },
     HookSpec {
         name: "disposition",
         params: &["item", "request"],
         returns: r#""restock"|"refurbish"|"liquidate"|"donate"|"dispose"|"return_to_vendor" or ()"#,
-        doc: "What happens to the returned goods of one item.",
+        doc: "What happens to the returned goods of one item (not called for rejected items).",
     },
     HookSpec {
         name: "settlement",

@@ -286,36 +286,36 @@ impl ReturnsEngine {
             policy_failed: false,
         };
         let request_date = self.zone.local_date(request.now);
-        let seeds: Vec<ItemSeed> = request
-            .items
-            .iter()
-            .map(|item| {
-                let line = request
-                    .order
-                    .lines
-                    .iter()
-                    .find(|l| l.line_id == item.line_id);
-                let (basis, at) = match line {
-                    Some(line) => window_basis(&request.order, line),
-                    None => (WindowBasis::Placed, request.order.placed_at),
-                };
-                ItemSeed {
-                    merchant_fault: self
-                        .reason_codes
-                        .get(item.reason.as_str())
-                        .copied()
-                        .unwrap_or(false),
-                    basis,
-                    days_elapsed: request_date
-                        .signed_duration_since(self.zone.local_date(at))
-                        .num_days(),
-                }
-            })
-            .collect();
-        let mut session = self
-            .policy
-            .as_ref()
-            .map(|policy| Session::new(policy, request, &seeds, options.trace));
+        // The policy's view of the request, built once (only when there is a policy).
+        let mut session = self.policy.as_ref().map(|policy| {
+            let seeds: Vec<ItemSeed> = request
+                .items
+                .iter()
+                .map(|item| {
+                    let line = request
+                        .order
+                        .lines
+                        .iter()
+                        .find(|l| l.line_id == item.line_id);
+                    let (basis, at) = match line {
+                        Some(line) => window_basis(&request.order, line),
+                        None => (WindowBasis::Placed, request.order.placed_at),
+                    };
+                    ItemSeed {
+                        merchant_fault: self
+                            .reason_codes
+                            .get(item.reason.as_str())
+                            .copied()
+                            .unwrap_or(false),
+                        basis,
+                        days_elapsed: request_date
+                            .signed_duration_since(self.zone.local_date(at))
+                            .num_days(),
+                    }
+                })
+                .collect();
+            Session::new(policy, request, &seeds, options.trace)
+        });
 
         // Earlier returns per line.
         let mut earlier: HashMap<&str, (u32, Money)> = HashMap::new();

@@ -41,7 +41,7 @@
 //! ## Failing policy hooks
 //!
 //! [`ReturnsEngine::decide`] treats a failing hook as
-//! [`OnHookError::Fallback`](crate::policy::OnHookError::Fallback): the built-in behaviour
+//! [`OnHookError::Fallback`]: the built-in behaviour
 //! is used for that hook, the request goes to review, and a `policy_error` reason carries
 //! the diagnostic. [`ReturnsEngine::decide_with`] follows the caller's
 //! [`DecideOptions`] exactly, so `DecideOptions::default()` (`Fail`) returns the error.

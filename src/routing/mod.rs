@@ -277,7 +277,10 @@ impl RoutingEngine {
 
         // Eligibility, in node-id order so that hook calls and the trace are stable.
         let mut by_id: Vec<(usize, &Node)> = request.nodes.iter().enumerate().collect();
-        by_id.sort_unstable_by(|a, b| a.1.id.cmp(&b.1.id));
+        if hooks.has_eligible() || trace.is_some() {
+            // Only hook calls and the trace see this order; the ranking below sorts anyway.
+            by_id.sort_unstable_by(|a, b| a.1.id.cmp(&b.1.id));
+        }
         let wants_facts = hooks.has_eligible() || hooks.has_rank();
         let mut candidates: Vec<(usize, Candidate<'_>)> = Vec::new();
         for (index_in_request, node) in by_id {
@@ -287,20 +290,28 @@ impl RoutingEngine {
                 }
                 continue;
             }
-            let mut atp = vec![0u64; problem_skus];
-            let mut backorder = vec![0u64; problem_skus];
-            let mut expected = vec![None; problem_skus];
+            let mut data = vec![0u64; problem_skus * 2 + needs.len()];
+            let mut expected = Vec::new();
             for k in 0..problem_skus {
                 if let Some(row) = index.row(index_in_request, k) {
-                    if let Some(slot) = atp.get_mut(k) {
+                    if let Some(slot) = data.get_mut(k) {
                         *slot = available_to_promise(row, holder, request.now);
                     }
-                    if let Some(slot) = backorder.get_mut(k) {
+                    if let Some(slot) = data.get_mut(problem_skus + k) {
                         *slot = row.backorder.units();
                     }
-                    if let Some(slot) = expected.get_mut(k) {
-                        *slot = row.backorder_expected_at;
+                    if let Some(at) = row.backorder_expected_at {
+                        expected.resize(problem_skus, None);
+                        if let Some(slot) = expected.get_mut(k) {
+                            *slot = Some(at);
+                        }
                     }
+                }
+            }
+            for (n, need) in needs.iter().enumerate() {
+                let cap = capacity_of(data.get(..problem_skus).unwrap_or(&[]), need);
+                if let Some(slot) = data.get_mut(problem_skus * 2 + n) {
+                    *slot = cap;
                 }
             }
             let distance = match (ship_to_point, node.location) {
@@ -314,9 +325,8 @@ impl RoutingEngine {
             let candidate = Candidate {
                 index: index_in_request,
                 node,
-                caps: needs.iter().map(|n| capacity_of(&atp, n)).collect(),
-                atp,
-                backorder,
+                data,
+                skus: problem_skus,
                 expected,
                 distance,
                 in_market,
@@ -410,10 +420,10 @@ impl RoutingEngine {
         for (_, candidate) in candidates.iter_mut() {
             let mut keys = Vec::with_capacity(chain.len());
             candidate.rankable = needs.iter().enumerate().any(|(i, n)| {
-                candidate.caps.get(i).is_some_and(|q| *q > 0)
+                candidate.caps().get(i).is_some_and(|q| *q > 0)
                     || n.parts
                         .iter()
-                        .any(|p| candidate.backorder.get(p.sku).is_some_and(|b| *b > 0))
+                        .any(|p| candidate.backorder().get(p.sku).is_some_and(|b| *b > 0))
             });
             for (rule, abstain) in chain.iter().zip(&abstaining) {
                 if *abstain {
@@ -430,7 +440,7 @@ impl RoutingEngine {
                     Rule::Priority => Some(Decimal::from(candidate.node.priority)),
                     Rule::MostStock => {
                         let stock = candidate
-                            .caps
+                            .caps()
                             .iter()
                             .fold(0u64, |a, q| a.saturating_add(*q));
                         Some(-Decimal::from(stock))
@@ -463,8 +473,7 @@ impl RoutingEngine {
             }
             candidate.keys = keys;
         }
-        let mut candidates: Vec<Candidate<'_>> = candidates.into_iter().map(|(_, c)| c).collect();
-        candidates.sort_by(|a, b| plan::compare_candidates(a, b));
+        let candidates = plan::into_rank_order(candidates.into_iter().map(|(_, c)| c).collect());
         if let Some(t) = trace.as_mut() {
             t.step("ranking", ranking_message(&candidates, &chain));
         }
@@ -624,7 +633,7 @@ fn facts_of<'a>(candidate: &Candidate<'_>, skus: &BTreeMap<&'a str, usize>) -> N
         in_market: candidate.in_market,
         atp: skus
             .iter()
-            .map(|(sku, &k)| (*sku, candidate.atp.get(k).copied().unwrap_or(0)))
+            .map(|(sku, &k)| (*sku, candidate.atp().get(k).copied().unwrap_or(0)))
             .collect(),
     }
 }
@@ -812,7 +821,7 @@ fn routed(
             let expected_at = if backordered > 0 {
                 need.parts
                     .iter()
-                    .filter_map(|p| candidate.expected.get(p.sku).copied().flatten())
+                    .filter_map(|p| candidate.expected_at(p.sku))
                     .max()
             } else {
                 None

@@ -107,7 +107,8 @@
 //!   the configured chain; the reason `chain_from_policy` records a change.
 //! - `eligible(node, order)` returns `false` or a string (the node is out, the string is
 //!   the reason in the trace) or `true`/`()` (it stays). Called, in node-id order, for every
-//!   node the built-in checks let through.
+//!   node the built-in checks let through that has a stock row for one of the order's SKUs
+//!   (a node without one can ship nothing and is left out before the hooks).
 //! - `rank(node, order)` returns a number, lower first, or `()` to abstain; it is the node
 //!   key of the `policy` rule. It is called only for nodes holding stock or backorders for
 //!   the order; with `minimize_splits` in the chain and no trace requested, only for nodes
@@ -290,6 +291,17 @@ impl RoutingEngine {
                 }
                 continue;
             }
+            if !index.stocked(index_in_request) {
+                // Without a row for the order's SKUs a node can neither ship nor backorder
+                // anything, so it never becomes a candidate (nor reaches the hooks).
+                if let Some(t) = trace.as_mut() {
+                    t.step(
+                        "eligibility",
+                        format!("node {} holds nothing for this order", node.id),
+                    );
+                }
+                continue;
+            }
             let mut data = vec![0u64; problem_skus * 2 + needs.len()];
             let mut expected = Vec::new();
             for k in 0..problem_skus {
@@ -375,7 +387,7 @@ impl RoutingEngine {
                     Reason::builtin(
                         "preferred_node_ineligible",
                         "preferred_node",
-                        format!("the preferred node {preferred} is not eligible for this order"),
+                        format!("the preferred node {preferred} is not eligible for this order or holds none of its SKUs"),
                     )
                     .about(preferred.clone()),
                 );
@@ -1165,10 +1177,9 @@ fn validate_request(request: &RoutingRequest) -> Result<StockIndex<'_>, Error> {
     for (k, sku) in sorted.iter().enumerate() {
         order_skus.insert(sku, k);
     }
-    let width = sorted.len();
     let mut index = StockIndex {
-        width,
-        rows: vec![None; request.nodes.len().saturating_mul(width)],
+        rows: FastMap::default(),
+        stocked: vec![false; request.nodes.len()],
     };
     for (i, row) in request.stock.iter().enumerate() {
         let Some(&node) = node_ids.get(row.node_id.as_str()) else {
@@ -1183,35 +1194,37 @@ fn validate_request(request: &RoutingRequest) -> Result<StockIndex<'_>, Error> {
         let Some(&k) = order_skus.get(row.sku.as_str()) else {
             continue;
         };
-        if let Some(slot) = index.rows.get_mut(node * width + k) {
-            if let Some((first, _)) = slot {
-                return Err(Error::invalid(
-                    format!("stock[{i}]"),
-                    format!(
-                        "duplicate stock row for node `{}` and SKU {} (also stock[{first}])",
-                        row.node_id, row.sku
-                    ),
-                ));
-            }
-            *slot = Some((i, row));
+        if let Some((first, _)) = index.rows.insert((node, k), (i, row)) {
+            return Err(Error::invalid(
+                format!("stock[{i}]"),
+                format!(
+                    "duplicate stock row for node `{}` and SKU {} (also stock[{first}])",
+                    row.node_id, row.sku
+                ),
+            ));
+        }
+        if let Some(flag) = index.stocked.get_mut(node) {
+            *flag = true;
         }
     }
     Ok(index)
 }
 
-/// Stock rows by (node position in the request, order SKU index).
+/// Stock rows by (node position in the request, order SKU index). Memory grows with the
+/// rows relevant to the order, never with nodes × SKUs.
 struct StockIndex<'r> {
-    width: usize,
-    rows: Vec<Option<(usize, &'r StockRow)>>,
+    rows: FastMap<(usize, usize), (usize, &'r StockRow)>,
+    /// Per node: it has at least one row for the order's SKUs.
+    stocked: Vec<bool>,
 }
 
 impl<'r> StockIndex<'r> {
     fn row(&self, node: usize, sku: usize) -> Option<&'r StockRow> {
-        self.rows
-            .get(node.saturating_mul(self.width).saturating_add(sku))
-            .copied()
-            .flatten()
-            .map(|(_, row)| row)
+        self.rows.get(&(node, sku)).map(|(_, row)| *row)
+    }
+
+    fn stocked(&self, node: usize) -> bool {
+        self.stocked.get(node).copied().unwrap_or(false)
     }
 }
 

@@ -1177,7 +1177,13 @@ fn validate_request(request: &RoutingRequest) -> Result<StockIndex<'_>, Error> {
     for (k, sku) in sorted.iter().enumerate() {
         order_skus.insert(sku, k);
     }
+    let width = sorted.len();
+    let cells = request.nodes.len().saturating_mul(width);
     let mut index = StockIndex {
+        width,
+        // A direct table while it stays small; a map beyond, so hostile sizes cannot
+        // allocate nodes × SKUs cells.
+        dense: (cells <= StockIndex::DENSE_LIMIT).then(|| vec![None; cells]),
         rows: FastMap::default(),
         stocked: vec![false; request.nodes.len()],
     };
@@ -1194,7 +1200,7 @@ fn validate_request(request: &RoutingRequest) -> Result<StockIndex<'_>, Error> {
         let Some(&k) = order_skus.get(row.sku.as_str()) else {
             continue;
         };
-        if let Some((first, _)) = index.rows.insert((node, k), (i, row)) {
+        if let Some((first, _)) = index.insert(node, k, (i, row)) {
             return Err(Error::invalid(
                 format!("stock[{i}]"),
                 format!(
@@ -1213,14 +1219,41 @@ fn validate_request(request: &RoutingRequest) -> Result<StockIndex<'_>, Error> {
 /// Stock rows by (node position in the request, order SKU index). Memory grows with the
 /// rows relevant to the order, never with nodes × SKUs.
 struct StockIndex<'r> {
+    width: usize,
+    dense: Option<Vec<Option<(usize, &'r StockRow)>>>,
     rows: FastMap<(usize, usize), (usize, &'r StockRow)>,
     /// Per node: it has at least one row for the order's SKUs.
     stocked: Vec<bool>,
 }
 
 impl<'r> StockIndex<'r> {
+    /// At most this many (node, SKU) cells are allocated as a direct table (16 MiB).
+    const DENSE_LIMIT: usize = 1 << 20;
+
+    /// Stores a row; returns the earlier one for the same cell, if any.
+    fn insert(
+        &mut self,
+        node: usize,
+        sku: usize,
+        row: (usize, &'r StockRow),
+    ) -> Option<(usize, &'r StockRow)> {
+        match self.dense.as_mut() {
+            Some(table) => table
+                .get_mut(node.saturating_mul(self.width).saturating_add(sku))
+                .and_then(|slot| slot.replace(row)),
+            None => self.rows.insert((node, sku), row),
+        }
+    }
+
     fn row(&self, node: usize, sku: usize) -> Option<&'r StockRow> {
-        self.rows.get(&(node, sku)).map(|(_, row)| *row)
+        match self.dense.as_ref() {
+            Some(table) => table
+                .get(node.saturating_mul(self.width).saturating_add(sku))
+                .copied()
+                .flatten()
+                .map(|(_, row)| row),
+            None => self.rows.get(&(node, sku)).map(|(_, row)| *row),
+        }
     }
 
     fn stocked(&self, node: usize) -> bool {

@@ -32,15 +32,20 @@ pub trait Engine: Sized + Send + Sync + 'static {
     fn attach_policy(self, policy: Policy) -> Result<Self, Error>;
 
     /// Decides one request.
-    fn decide_with(&self, request: &Self::Request, options: &DecideOptions) -> Result<Decision<Self::Outcome>, Error>;
+    fn decide_with(
+        &self,
+        request: &Self::Request,
+        options: &DecideOptions,
+    ) -> Result<Decision<Self::Outcome>, Error>;
 }
 
 /// The kind names of every engine, in the order the CLI lists them.
-pub const ENGINE_KINDS: &[&str] = &[];
+pub const ENGINE_KINDS: &[&str] = &["refunds"];
 
 /// The hooks of the engine called `kind`.
 pub fn hooks_of(kind: &str) -> Result<&'static [HookSpec], Error> {
     match kind {
+        "refunds" => Ok(crate::refunds::HOOKS),
         _ => Err(unknown_kind(kind)),
     }
 }
@@ -57,21 +62,35 @@ fn unknown_kind(kind: &str) -> Error {
 
 /// Object-safe JSON view of an [`Engine`].
 trait JsonEngine: Send + Sync {
-    fn decide_json(&self, input: &str, options: &DecideOptions) -> Result<serde_json::Value, Error>;
-    fn decide_value(&self, input: serde_json::Value, options: &DecideOptions) -> Result<serde_json::Value, Error>;
+    fn decide_json(&self, input: &str, options: &DecideOptions)
+        -> Result<serde_json::Value, Error>;
+    fn decide_value(
+        &self,
+        input: serde_json::Value,
+        options: &DecideOptions,
+    ) -> Result<serde_json::Value, Error>;
 }
 
 struct Typed<E: Engine>(E);
 
 impl<E: Engine> JsonEngine for Typed<E> {
-    fn decide_json(&self, input: &str, options: &DecideOptions) -> Result<serde_json::Value, Error> {
+    fn decide_json(
+        &self,
+        input: &str,
+        options: &DecideOptions,
+    ) -> Result<serde_json::Value, Error> {
         let request: E::Request = serde_json::from_str(input).map_err(|e| Error::from_json(&e))?;
         let decision = self.0.decide_with(&request, options)?;
         serde_json::to_value(&decision).map_err(|e| Error::from_json(&e))
     }
 
-    fn decide_value(&self, input: serde_json::Value, options: &DecideOptions) -> Result<serde_json::Value, Error> {
-        let request: E::Request = serde_json::from_value(input).map_err(|e| Error::from_json(&e))?;
+    fn decide_value(
+        &self,
+        input: serde_json::Value,
+        options: &DecideOptions,
+    ) -> Result<serde_json::Value, Error> {
+        let request: E::Request =
+            serde_json::from_value(input).map_err(|e| Error::from_json(&e))?;
         let decision = self.0.decide_with(&request, options)?;
         serde_json::to_value(&decision).map_err(|e| Error::from_json(&e))
     }
@@ -88,7 +107,9 @@ pub struct AnyEngine {
 
 impl std::fmt::Debug for AnyEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AnyEngine").field("kind", &self.kind).finish()
+        f.debug_struct("AnyEngine")
+            .field("kind", &self.kind)
+            .finish()
     }
 }
 
@@ -103,8 +124,15 @@ impl AnyEngine {
 
     /// Builds the engine called `kind` from its JSON configuration (`None` or `"{}"` for
     /// the defaults), with an optional compiled policy.
-    pub fn new(kind: &str, config_json: Option<&str>, policy: Option<Policy>) -> Result<Self, Error> {
-        fn build<E: Engine>(config_json: Option<&str>, policy: Option<Policy>) -> Result<AnyEngine, Error> {
+    pub fn new(
+        kind: &str,
+        config_json: Option<&str>,
+        policy: Option<Policy>,
+    ) -> Result<Self, Error> {
+        fn build<E: Engine>(
+            config_json: Option<&str>,
+            policy: Option<Policy>,
+        ) -> Result<AnyEngine, Error> {
             let config: E::Config = match config_json.map(str::trim) {
                 None | Some("") => E::Config::default(),
                 Some(json) => serde_json::from_str(json).map_err(|e| Error::from_json(&e))?,
@@ -115,8 +143,8 @@ impl AnyEngine {
             }
             Ok(AnyEngine::from_engine(engine))
         }
-        let _ = (&config_json, &policy);
         match kind {
+            "refunds" => build::<crate::refunds::RefundsEngine>(config_json, policy),
             _ => Err(unknown_kind(kind)),
         }
     }
@@ -127,14 +155,23 @@ impl AnyEngine {
     }
 
     /// Decides one request given as JSON text; returns the decision as JSON.
-    pub fn decide_json(&self, input: &str, options: &DecideOptions) -> Result<serde_json::Value, Error> {
+    pub fn decide_json(
+        &self,
+        input: &str,
+        options: &DecideOptions,
+    ) -> Result<serde_json::Value, Error> {
         self.inner.decide_json(input, options)
     }
 
     /// Decides a JSON array of requests; each element is the decision or an error object
     /// (`{"error": {code, message, field?, diagnostics}}`), in input order.
-    pub fn decide_batch_json(&self, input: &str, options: &DecideOptions) -> Result<serde_json::Value, Error> {
-        let items: Vec<serde_json::Value> = serde_json::from_str(input).map_err(|e| Error::from_json(&e))?;
+    pub fn decide_batch_json(
+        &self,
+        input: &str,
+        options: &DecideOptions,
+    ) -> Result<serde_json::Value, Error> {
+        let items: Vec<serde_json::Value> =
+            serde_json::from_str(input).map_err(|e| Error::from_json(&e))?;
         let results = items
             .into_iter()
             .map(|item| match self.inner.decide_value(item, options) {

@@ -332,6 +332,10 @@ impl Diagnostic {
     }
 }
 
+/// A diagnostic is an error on its own too, so `?` works with `Box<dyn Error>` (e.g. on
+/// the result of [`Policy::call`](crate::policy::Policy::call)).
+impl std::error::Error for Diagnostic {}
+
 impl From<Diagnostic> for Error {
     fn from(diagnostic: Diagnostic) -> Self {
         Error::Policy {

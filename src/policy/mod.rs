@@ -1,9 +1,260 @@
 //! Policies: merchant rules written as sandboxed Rhai scripts.
 //!
-//! (The policy authors' chapter is written with the runtime; see `runtime`, `compiled`
-//! and `bridge`.)
+//! This chapter is for **policy authors** (the people who write `.rhai` files) and for
+//! engine authors who call them. The `backoffice` command-line tool links here.
+//!
+//! # What a policy is
+//!
+//! A policy is one [Rhai](https://rhai.rs) file that defines some of the **hooks** of one
+//! engine: plain functions with documented names and parameters, such as
+//! `fn eligibility(item, request)` for returns. The engine calls the hooks that exist at
+//! documented points of a decision and uses its built-in behaviour for the rest. A hook
+//! that returns `()` means "no opinion: do what you would have done".
+//!
+//! ```
+//! use backoffice::policy::{HookSpec, Policy, PolicyRuntime};
+//!
+//! // What an engine declares (here a made-up one with a single hook).
+//! static HOOKS: &[HookSpec] = &[HookSpec {
+//!     name: "restocking_fee",
+//!     params: &["item", "request"],
+//!     returns: "a money map, or () for the built-in fee",
+//!     doc: "The fee kept from the refund of one returned item.",
+//! }];
+//!
+//! // What a merchant writes.
+//! let source = r#"
+//! /// Opened electronics pay 15 %, rounded to the cent; everything else is free.
+//! fn restocking_fee(item, request) {
+//!     if item.opened && item.category == "electronics" {
+//!         return round_money(percent_of(item.price, 15), "half_even");
+//!     }
+//!     _free(item)
+//! }
+//!
+//! fn _free(item) { money(0, item.price.currency) }
+//! "#;
+//!
+//! let runtime = PolicyRuntime::new();
+//! let policy = Policy::compile("fees.rhai", source, &runtime)?;
+//! policy.bind("returns", HOOKS)?;
+//!
+//! let item = backoffice::policy::bridge::to_dynamic(&serde_json::json!({
+//!     "opened": true,
+//!     "category": "electronics",
+//!     "price": {"amount": "249.99", "currency": "EUR"},
+//! }))?;
+//! let out = policy.call("restocking_fee", (item, rhai::Map::new()))?;
+//! assert_eq!(out.value.to_string(), r#"#{"amount": 37.50, "currency": "EUR"}"#);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Writing hooks
+//!
+//! - A policy only **defines functions**. Each public function must be a hook of the
+//!   engine, with exactly the hook's number of parameters; anything else is reported when
+//!   the policy is attached to the engine (`policy.unknown_hook`, `policy.hook_arity`).
+//! - Helpers are private: start their name with `_` (`fn _is_vip(customer) { ... }`).
+//! - Statements outside functions are an error (`policy.top_level`): they would never
+//!   run, and functions cannot see variables defined outside them anyway. Put constants
+//!   in a helper: `fn _window_days() { 30 }`.
+//! - Return `()` (or nothing) to defer to the built-in behaviour. Any other result is
+//!   checked against the hook's documented shape; a wrong one is `policy.bad_return`.
+//! - Hooks are pure: the same input always gives the same output. Everything a hook
+//!   needs ("now", the customer's history, exchange rates) arrives in its arguments.
+//!
+//! # Values inside scripts
+//!
+//! | Rust side | in the script | example |
+//! |---|---|---|
+//! | struct, JSON object | map | `item.sku`, `"gift" in item` (test an optional field) |
+//! | `Vec`, JSON array | array | `for line in order.lines { ... }`, `order.lines.len()` |
+//! | [`Money`](crate::Money) | map `#{amount: <decimal>, currency: "EUR"}` | `item.price.amount > 100` |
+//! | `Decimal` (rates, percentages) | decimal | `0.15`, `rate * 100` |
+//! | integer | integer | `item.quantity >= 3` |
+//! | `DateTime<Utc>` | [`Timestamp`] | `request.delivered_at.days_until(request.now)` |
+//!
+//! **Numbers are exact.** There is no floating point: a literal such as `0.15` is a
+//! decimal, so `0.1 + 0.2 == 0.3`, and `/` between two integers gives an exact decimal
+//! (`15 / 100 == 0.15`, `7 / 2 == 3.5`) instead of truncating; dividing by zero is an
+//! error. `x /= y` on an integer is refused for the same reason: write `x = x / y`.
+//! Integers and decimals mix freely (`price * 15 / 100`).
+//!
+//! ```
+//! # use backoffice::policy::{Policy, PolicyRuntime};
+//! let p = Policy::compile("m.rhai", "fn f() { [15 / 100, 7 / 2, 0.1 + 0.2 == 0.3] }", &PolicyRuntime::new())?;
+//! assert_eq!(p.call("f", ())?.value.to_string(), "[0.15, 3.5, true]");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Reading a property that does not exist is an error naming it
+//! (`property `prise` not found`), never a silent `()`: test optional fields with
+//! `"field" in map`.
+//!
+//! # Helpers
+//!
+//! Besides Rhai's standard functions for strings, arrays and maps (`len`, `contains`,
+//! `filter`, `map`, `reduce`, `sort`, `to_upper`, `split`, `abs`, `min`, `max`, ...),
+//! every policy can call these. All are pure; none rounds unless asked, and every
+//! rounding names its mode: `"half_up"`, `"half_even"`, `"half_down"`, `"up"`, `"down"`,
+//! `"ceiling"` or `"floor"`.
+//!
+//! | helper | result |
+//! |---|---|
+//! | `money(amount, "EUR")` | a money map; `amount` is an integer, a decimal or a decimal string |
+//! | `is_money(value)` | whether `value` is a map `#{amount, currency}` with a known currency |
+//! | `round_money(m, mode)` | `m` rounded to its currency's minor unit (EUR: cents, JPY: units) |
+//! | `round_money(m, places, mode)` | `m` rounded to `places` decimal places |
+//! | `round_dp(d, places, mode)` | a decimal rounded to `places` decimal places |
+//! | `percent_of(m, p)` | `p` percent of money `m` (or of a number), exact, unrounded |
+//! | `money_add(a, b)`, `money_sub(a, b)` | sum and difference; different currencies are an error |
+//! | `money_mul(m, factor)` | `m` times a number, unrounded |
+//! | `money_min(a, b)`, `money_max(a, b)` | the smaller / larger amount (same currency) |
+//! | `money_sum(list, "EUR")` | the total of an array of money maps (zero when empty) |
+//! | `parse_timestamp("2026-03-02T10:00:00Z")` | a [`Timestamp`] from RFC 3339 text |
+//! | `t.days_until(u)`, `t.hours_until(u)`, `t.minutes_until(u)` | whole units from `t` to `u`, truncated toward zero (negative if `u` is earlier) |
+//! | `t.add_days(n)`, `t.add_hours(n)` | `t` moved by `n` (may be negative) |
+//! | `t.weekday()` | `"monday"` … `"sunday"` (UTC) |
+//! | `t.weekday_number()` | 1 (Monday) … 7 (Sunday) |
+//! | `t.is_weekend()` | Saturday or Sunday (UTC) |
+//! | `t.date()` | `"YYYY-MM-DD"` (UTC) |
+//! | `t < u`, `t == u`, ... | comparisons; `` `${t}` `` prints RFC 3339 |
+//!
+//! ```
+//! # use backoffice::policy::{Policy, PolicyRuntime};
+//! let source = r#"fn f() {
+//!     let price = money("19.99", "EUR");
+//!     let fee = round_money(percent_of(price, 15), "half_even");
+//!     let t = parse_timestamp("2026-03-02T10:00:00Z");
+//!     [fee.amount, money_sub(price, fee).amount, t.add_days(30).date(), t.weekday()]
+//! }"#;
+//! let p = Policy::compile("helpers.rhai", source, &PolicyRuntime::new())?;
+//! assert_eq!(p.call("f", ())?.value.to_string(), r#"[3.00, 16.99, "2026-04-01", "monday"]"#);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The sandbox
+//!
+//! Policies run in a [`PolicyRuntime`] built from Rhai's bare engine plus the standard
+//! language packages and the helpers above. A policy **cannot**:
+//!
+//! - read files or load code: `import` is refused at compile time (`policy.sandbox`);
+//! - evaluate text as code: `eval` is refused (`policy.sandbox`);
+//! - read the clock (`timestamp()` is refused), draw random numbers, read the
+//!   environment, or block (`sleep()` is refused): none of these exist;
+//! - write to stdout or stderr: `print` and `debug` output is captured per call,
+//!   returned in [`HookOutput::output`] and shown in decision traces
+//!   ([`Trace::policy_output`](crate::Trace::policy_output)); `debug` lines are prefixed
+//!   with their line number, and at most [`Limits::max_output_bytes`] are kept per call;
+//! - use a variable it did not declare: that is a compile error with its position
+//!   (`policy.undefined_variable`), as is calling a function that exists nowhere
+//!   (`policy.unknown_function`);
+//! - run forever, recurse without end, or grow data without bound: see the limits below.
+//!
+//! ```
+//! # use backoffice::policy::{Policy, PolicyRuntime};
+//! let err = Policy::compile("p.rhai", "fn h() { timestamp() }", &PolicyRuntime::new()).unwrap_err();
+//! assert_eq!(err.diagnostics()[0].code, "policy.sandbox");
+//! let p = Policy::compile("p.rhai", "fn h() { loop {} }", &PolicyRuntime::new())?;
+//! assert_eq!(p.call("h", ()).unwrap_err().code, "policy.limit.operations");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Limits and their defaults
+//!
+//! Every hook call runs under [`Limits`]; all are finite by default and configurable with
+//! [`PolicyRuntime::with_limits`].
+//!
+//! | limit | default | when exceeded |
+//! |---|---|---|
+//! | operations per hook call | 200 000 | `policy.limit.operations` |
+//! | nested function calls | 8 | `policy.limit.call_depth` |
+//! | expression nesting (top level / in functions) | 64 / 32 | `policy.limit.expr_depth` (compile time) |
+//! | string size (all strings in one value together) | 64 KiB | `policy.limit.size` |
+//! | array size (nested arrays included) | 2 000 items | `policy.limit.size` |
+//! | map size (nested maps included) | 2 000 entries | `policy.limit.size` |
+//! | variables alive at once | 256 | `policy.limit.variables` |
+//! | `print`/`debug` output per call | 64 KiB | further output is dropped |
+//!
+//! A hostile `loop {}` stops at the operation limit in a few milliseconds in an optimised
+//! build. The call-depth default keeps the deepest recursion the parser accepts within a
+//! 2 MiB thread stack (Rust's default for spawned threads) even in unoptimised builds;
+//! raise `max_call_depth` only on threads with a larger stack. Rhai 1.27 checks the
+//! value stored by `map[key] = value` but not the map's new size, so a map grown only that
+//! way is bounded by the operation limit rather than the map limit.
+//!
+//! # Diagnostics
+//!
+//! Every problem is a [`Diagnostic`](crate::Diagnostic) with a stable `code`, a message,
+//! advice when there is some, the policy name, the hook (for run-time errors) and a line
+//! and column. [`Error::Policy`](crate::Error::Policy) carries all of them at once, and
+//! `Display` renders them like the Rust compiler:
+//!
+//! ```
+//! # use backoffice::policy::{Policy, PolicyRuntime};
+//! let source = "fn eligibility(item, request) {\n    if item.price > limit { \"reject\" }\n}";
+//! let err = Policy::compile("returns.rhai", source, &PolicyRuntime::new()).unwrap_err();
+//! assert_eq!(err.to_string(), "\
+//! error[policy.undefined_variable]: undefined variable `limit`
+//!  --> returns.rhai:2:21
+//!   |
+//! 2 |     if item.price > limit { \"reject\" }
+//!   |                     ^
+//!   = help: declare it with `let limit = ...;` or take it as a parameter; functions cannot see variables defined outside them");
+//! ```
+//!
+//! | code | when |
+//! |---|---|
+//! | `policy.syntax` | the text is not valid Rhai |
+//! | `policy.undefined_variable` | a variable is used but never declared |
+//! | `policy.unknown_function` | a called function exists nowhere |
+//! | `policy.sandbox` | `eval`, `import`, `timestamp()` or `sleep()` |
+//! | `policy.top_level` | a statement outside any function |
+//! | `policy.limit.expr_depth` | an expression nested deeper than the limit |
+//! | `policy.unknown_hook` | a public function that is not a hook of the engine |
+//! | `policy.hook_arity` | a hook with the wrong number of parameters |
+//! | `policy.limit.operations` | a call ran more operations than allowed |
+//! | `policy.limit.call_depth` | function calls nested deeper than allowed |
+//! | `policy.limit.size` | a string, array or map grew beyond its limit |
+//! | `policy.limit.variables` | too many variables alive at once |
+//! | `policy.runtime` | any other run-time error (missing property, division by zero, `throw`, wrong argument types) |
+//! | `policy.bad_return` | a hook returned a value of the wrong shape |
+//! | `policy.internal` | the script engine failed unexpectedly (a bug: please report it) |
+//!
+//! Errors inside a helper point into the helper and name it; limit errors point at the
+//! hook's definition.
+//!
+//! # When a hook fails during a decision
+//!
+//! Each decision chooses with [`DecideOptions::on_hook_error`]: [`OnHookError::Fail`]
+//! (the default) fails the decision with the diagnostic; [`OnHookError::Fallback`] takes
+//! the engine's documented safe outcome (for returns: manual review) and records a
+//! `policy_error` reason ([`Reason::policy_error`](crate::Reason::policy_error)) that
+//! carries the diagnostic.
+//!
+//! # For engine authors
+//!
+//! - Compile once ([`Policy::compile`]), check hooks once in `with_policy`
+//!   ([`Policy::bind`]), and share the [`Policy`] (it is `Clone + Send + Sync`).
+//! - Convert inputs once per decision: [`bridge::to_dynamic`] for convenience, or build
+//!   `rhai::Map`s with [`bridge::money`], [`bridge::decimal`] and [`bridge::timestamp`]
+//!   on hot paths. Call a hook only when [`Policy::has_hook`] says it exists.
+//! - Read results with `bridge::expect_*`; pass their diagnostics through
+//!   [`Policy::annotate`] to add the policy name and the hook's position.
+//! - Record [`Policy::source_ref`] in reasons, and [`HookOutput::output`] in the trace.
+//! - [`PolicyRuntime::with_coverage`] records which lines ran ([`Policy::coverage`]); the
+//!   CLI uses it for coverage reports. Runtimes without it pay nothing.
 
 use serde::{Deserialize, Serialize};
+
+pub mod bridge;
+mod compiled;
+mod runtime;
+pub mod testing;
+
+pub use bridge::Timestamp;
+pub use compiled::{Coverage, FunctionInfo, HookOutput, Policy};
+pub use runtime::{Limits, PolicyRuntime};
 
 /// One hook an engine offers to policies: its name, parameters, what it must return, and
 /// what it is for. Engines list theirs in a `static` slice; binding a policy checks every

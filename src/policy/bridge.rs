@@ -1,0 +1,666 @@
+//! Moving values between Rust and policy scripts.
+//!
+//! Inputs go in with [`to_dynamic`] (serde) or, on hot paths, as `rhai::Map`s built with
+//! [`money`], [`decimal`] and [`timestamp`]. Hook results come back through the `expect_*`
+//! readers, which turn a value of the wrong shape into a `policy.bad_return`
+//! [`Diagnostic`] naming the hook, the expected shape and what the hook returned.
+//!
+//! The helper functions scripts can call (money, decimals, timestamps) are registered here
+//! too; the policy authors' chapter in [`crate::policy`] lists them.
+
+use crate::money::{Currency, Money, RoundingMode};
+use crate::{Diagnostic, Error};
+use chrono::{DateTime, Datelike, TimeDelta, Utc, Weekday};
+use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, INT};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::fmt;
+
+/// A point in time inside a policy: a registered Rhai type wrapping `DateTime<Utc>`.
+///
+/// Scripts compare timestamps with `<`, `<=`, `>`, `>=`, `==`, `!=` and use the pure
+/// helpers `days_until`, `hours_until`, `minutes_until`, `add_days`, `add_hours`,
+/// `weekday`, `weekday_number`, `is_weekend` and `date`. Printing one gives RFC 3339.
+///
+/// ```
+/// use backoffice::policy::{bridge, Policy, PolicyRuntime};
+/// use chrono::{TimeZone, Utc};
+/// let runtime = PolicyRuntime::new();
+/// let policy = Policy::compile(
+///     "t.rhai",
+///     "fn window(delivered, now) { delivered.days_until(now) <= 30 && delivered.weekday() != \"sunday\" }",
+///     &runtime,
+/// )?;
+/// let delivered = bridge::timestamp(Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap());
+/// let now = bridge::timestamp(Utc.with_ymd_and_hms(2026, 3, 20, 9, 0, 0).unwrap());
+/// let out = policy.call("window", (delivered, now))?;
+/// assert_eq!(out.value.as_bool(), Ok(true));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+impl Timestamp {
+    /// The wrapped time.
+    pub fn time(&self) -> DateTime<Utc> {
+        self.0
+    }
+
+    /// Whole days from `self` to `later`, truncated toward zero (negative when `later` is
+    /// earlier).
+    pub fn days_until(&self, later: &Timestamp) -> i64 {
+        (later.0 - self.0).num_days()
+    }
+
+    /// Whole hours from `self` to `later`, truncated toward zero.
+    pub fn hours_until(&self, later: &Timestamp) -> i64 {
+        (later.0 - self.0).num_hours()
+    }
+
+    /// Whole minutes from `self` to `later`, truncated toward zero.
+    pub fn minutes_until(&self, later: &Timestamp) -> i64 {
+        (later.0 - self.0).num_minutes()
+    }
+
+    /// `self` moved by `days` (may be negative); `None` when out of range.
+    pub fn add_days(&self, days: i64) -> Option<Timestamp> {
+        TimeDelta::try_days(days)
+            .and_then(|d| self.0.checked_add_signed(d))
+            .map(Timestamp)
+    }
+
+    /// `self` moved by `hours` (may be negative); `None` when out of range.
+    pub fn add_hours(&self, hours: i64) -> Option<Timestamp> {
+        TimeDelta::try_hours(hours)
+            .and_then(|d| self.0.checked_add_signed(d))
+            .map(Timestamp)
+    }
+
+    /// The English weekday name in lower case (`"monday"` … `"sunday"`), in UTC.
+    pub fn weekday(&self) -> &'static str {
+        match self.0.weekday() {
+            Weekday::Mon => "monday",
+            Weekday::Tue => "tuesday",
+            Weekday::Wed => "wednesday",
+            Weekday::Thu => "thursday",
+            Weekday::Fri => "friday",
+            Weekday::Sat => "saturday",
+            Weekday::Sun => "sunday",
+        }
+    }
+
+    /// The ISO 8601 weekday number: 1 for Monday … 7 for Sunday, in UTC.
+    pub fn weekday_number(&self) -> i64 {
+        i64::from(self.0.weekday().number_from_monday())
+    }
+
+    /// The calendar date in UTC as `YYYY-MM-DD`.
+    pub fn date(&self) -> String {
+        self.0.format("%Y-%m-%d").to_string()
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    }
+}
+
+/// Converts any serializable value into a script value.
+///
+/// Maps of exactly `{amount, currency}` (the JSON shape of [`Money`]) get a decimal
+/// `amount`, and strings holding an RFC 3339 date-time (the JSON shape of
+/// `DateTime<Utc>`) become [`Timestamp`]s, so scripts can write `item.price.amount > 100`
+/// and `request.delivered_at.days_until(request.now)`. Other `Decimal` fields arrive as
+/// strings (serde cannot tell them from text); list them in [`to_dynamic_with_decimals`].
+///
+/// ```
+/// use backoffice::{Currency, Money};
+/// use backoffice::policy::bridge;
+/// use rust_decimal_macros::dec;
+/// let price = Money::new(dec!(12.30), Currency::EUR);
+/// let value = bridge::to_dynamic(&serde_json::json!({"price": price, "sku": "A-1"}))?;
+/// let map = value.as_map_ref().unwrap();
+/// let price = map["price"].as_map_ref().unwrap();
+/// assert_eq!(price["amount"].as_decimal(), Ok(dec!(12.30)));
+/// # Ok::<(), backoffice::Error>(())
+/// ```
+pub fn to_dynamic<T: Serialize + ?Sized>(value: &T) -> Result<Dynamic, Error> {
+    to_dynamic_with_decimals(value, &[])
+}
+
+/// [`to_dynamic`], also turning the string value of every map entry whose key is in
+/// `decimal_keys` into a decimal (e.g. `&["fee_percent", "rate"]`).
+///
+/// A listed key whose value is not a decimal string is left as it is.
+pub fn to_dynamic_with_decimals<T: Serialize + ?Sized>(
+    value: &T,
+    decimal_keys: &[&str],
+) -> Result<Dynamic, Error> {
+    let raw = rhai::serde::to_dynamic(value).map_err(|e| {
+        Error::invalid(
+            "policy_input",
+            format!("cannot convert to a script value: {e}"),
+        )
+    })?;
+    Ok(refine(raw, decimal_keys))
+}
+
+fn refine(value: Dynamic, decimal_keys: &[&str]) -> Dynamic {
+    if value.is_map() {
+        let Ok(mut map) = value.try_cast_result::<Map>() else {
+            return Dynamic::UNIT;
+        };
+        // `serde_json::Value` numbers (with the `arbitrary_precision` feature this crate
+        // enables) serialize as a one-entry map holding the number's text.
+        if map.len() == 1 {
+            if let Some(number) = map.get(JSON_NUMBER_TOKEN).and_then(number_of_json_text) {
+                return number;
+            }
+        }
+        let is_money = map.len() == 2
+            && map.get("currency").is_some_and(Dynamic::is_string)
+            && map.get("amount").is_some_and(Dynamic::is_string);
+        for (key, entry) in map.iter_mut() {
+            let taken = std::mem::take(entry);
+            *entry =
+                if (is_money && key.as_str() == "amount") || decimal_keys.contains(&key.as_str()) {
+                    match decimal_of_string(&taken) {
+                        Some(d) => Dynamic::from_decimal(d),
+                        None => refine(taken, decimal_keys),
+                    }
+                } else {
+                    refine(taken, decimal_keys)
+                };
+        }
+        Dynamic::from_map(map)
+    } else if value.is_array() {
+        match value.into_array() {
+            Ok(items) => Dynamic::from_array(
+                items
+                    .into_iter()
+                    .map(|item| refine(item, decimal_keys))
+                    .collect(),
+            ),
+            Err(_) => Dynamic::UNIT,
+        }
+    } else if value.is_string() {
+        match value
+            .read_lock::<ImmutableString>()
+            .and_then(|s| parse_rfc3339(s.as_str()))
+        {
+            Some(t) => Dynamic::from(t),
+            None => value,
+        }
+    } else {
+        value
+    }
+}
+
+/// The private map key `serde_json` uses for numbers under `arbitrary_precision`.
+const JSON_NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// An integer when the text is one that fits `i64`, otherwise an exact decimal.
+fn number_of_json_text(text: &Dynamic) -> Option<Dynamic> {
+    let text = text.read_lock::<ImmutableString>()?;
+    if let Ok(i) = text.parse::<INT>() {
+        return Some(Dynamic::from_int(i));
+    }
+    text.parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(text.as_str()))
+        .ok()
+        .map(Dynamic::from_decimal)
+}
+
+fn decimal_of_string(value: &Dynamic) -> Option<Decimal> {
+    let s = value.read_lock::<ImmutableString>()?;
+    s.as_str().parse::<Decimal>().ok()
+}
+
+/// Parses a strict RFC 3339 date-time (`2026-03-02T10:00:00Z`, with `T` and an offset).
+fn parse_rfc3339(s: &str) -> Option<Timestamp> {
+    // Cheap shape check first: most strings are not timestamps.
+    let bytes = s.as_bytes();
+    if bytes.len() < 20 || bytes.get(4) != Some(&b'-') || bytes.get(10) != Some(&b'T') {
+        return None;
+    }
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| Timestamp(t.with_timezone(&Utc)))
+}
+
+/// A money value as scripts see it: `#{amount: <decimal>, currency: "EUR"}`.
+///
+/// ```
+/// use backoffice::{Currency, Money};
+/// use backoffice::policy::bridge;
+/// use rust_decimal_macros::dec;
+/// let m = bridge::money(&Money::new(dec!(9.99), Currency::USD));
+/// assert_eq!(m.to_string(), r#"#{"amount": 9.99, "currency": "USD"}"#);
+/// ```
+pub fn money(value: &Money) -> Dynamic {
+    Dynamic::from_map(money_map(value.amount(), value.currency()))
+}
+
+fn money_map(amount: Decimal, currency: Currency) -> Map {
+    let mut map = Map::new();
+    map.insert("amount".into(), Dynamic::from_decimal(amount));
+    map.insert("currency".into(), Dynamic::from(currency.code()));
+    map
+}
+
+/// A timestamp as scripts see it (a registered [`Timestamp`]).
+pub fn timestamp(value: DateTime<Utc>) -> Dynamic {
+    Dynamic::from(Timestamp(value))
+}
+
+/// A decimal as scripts see it.
+pub fn decimal(value: Decimal) -> Dynamic {
+    Dynamic::from_decimal(value)
+}
+
+/// Whether a hook returned `()`: "no opinion, use the built-in behaviour".
+pub fn is_unit(value: &Dynamic) -> bool {
+    value.is_unit()
+}
+
+/// A readable name for the type of a script value, as used in diagnostics.
+pub fn type_name(value: &Dynamic) -> &'static str {
+    if value.is_unit() {
+        "()"
+    } else if value.is_bool() {
+        "bool"
+    } else if value.is_int() {
+        "integer"
+    } else if value.is_decimal() {
+        "decimal"
+    } else if value.is_string() {
+        "string"
+    } else if value.is_char() {
+        "char"
+    } else if value.is_array() {
+        "array"
+    } else if value.is_map() {
+        "map"
+    } else if value.is::<Timestamp>() {
+        "timestamp"
+    } else if value.is_fnptr() {
+        "function pointer"
+    } else {
+        value.type_name()
+    }
+}
+
+/// `string "abc"`, `integer 42`, `map #{"a": 1}`: a value described for a message, cut
+/// to about 80 characters.
+pub fn describe(value: &Dynamic) -> String {
+    let kind = type_name(value);
+    if value.is_unit() {
+        return kind.to_string();
+    }
+    let shown = if value.is::<Timestamp>() {
+        value.to_string()
+    } else {
+        format!("{value:?}")
+    };
+    let mut cut: String = shown.chars().take(80).collect();
+    if cut.len() < shown.len() {
+        cut.push('…');
+    }
+    format!("{kind} {cut}")
+}
+
+/// The `policy.bad_return` diagnostic for `hook` returning `got` where `expected` was due.
+pub fn bad_return(hook: &str, expected: &str, got: &Dynamic) -> Diagnostic {
+    Diagnostic::error(
+        "policy.bad_return",
+        format!(
+            "hook `{hook}` returned {}, expected {expected}",
+            describe(got)
+        ),
+    )
+    .with_hook(hook)
+    .with_help(format!("make `{hook}` return {expected}"))
+}
+
+/// Reads a string result.
+///
+/// ```
+/// use backoffice::policy::bridge;
+/// let err = bridge::expect_string(&rhai::Dynamic::from(42_i64), "disposition", "a string").unwrap_err();
+/// assert_eq!(err.code, "policy.bad_return");
+/// assert_eq!(err.message, "hook `disposition` returned integer 42, expected a string");
+/// ```
+pub fn expect_string(value: &Dynamic, hook: &str, expected: &str) -> Result<String, Diagnostic> {
+    match value.read_lock::<ImmutableString>() {
+        Some(s) => Ok(s.to_string()),
+        None => Err(bad_return(hook, expected, value)),
+    }
+}
+
+/// Reads a decimal result; an integer is accepted and converted exactly.
+pub fn expect_decimal(value: &Dynamic, hook: &str, expected: &str) -> Result<Decimal, Diagnostic> {
+    if let Ok(d) = value.as_decimal() {
+        return Ok(d);
+    }
+    match value.as_int() {
+        Ok(i) => Ok(Decimal::from(i)),
+        Err(_) => Err(bad_return(hook, expected, value)),
+    }
+}
+
+/// Reads an integer result.
+pub fn expect_int(value: &Dynamic, hook: &str, expected: &str) -> Result<i64, Diagnostic> {
+    value
+        .as_int()
+        .map_err(|_| bad_return(hook, expected, value))
+}
+
+/// Reads a boolean result.
+pub fn expect_bool(value: &Dynamic, hook: &str, expected: &str) -> Result<bool, Diagnostic> {
+    value
+        .as_bool()
+        .map_err(|_| bad_return(hook, expected, value))
+}
+
+/// Reads a map result.
+pub fn expect_map(value: &Dynamic, hook: &str, expected: &str) -> Result<Map, Diagnostic> {
+    match value.read_lock::<Map>() {
+        Some(m) => Ok(m.clone()),
+        None => Err(bad_return(hook, expected, value)),
+    }
+}
+
+/// Reads an array result.
+pub fn expect_array(
+    value: &Dynamic,
+    hook: &str,
+    expected: &str,
+) -> Result<rhai::Array, Diagnostic> {
+    match value.read_lock::<rhai::Array>() {
+        Some(a) => Ok(a.clone()),
+        None => Err(bad_return(hook, expected, value)),
+    }
+}
+
+/// Reads a money result: a map `#{amount, currency}` whose amount is a decimal, an
+/// integer or a decimal string, and whose currency is an ISO 4217 code.
+pub fn expect_money(value: &Dynamic, hook: &str, expected: &str) -> Result<Money, Diagnostic> {
+    let map = expect_map(value, hook, expected)?;
+    money_of_map(&map).map_err(|_| bad_return(hook, expected, value))
+}
+
+/// Reads a timestamp result.
+pub fn expect_timestamp(
+    value: &Dynamic,
+    hook: &str,
+    expected: &str,
+) -> Result<DateTime<Utc>, Diagnostic> {
+    match value.read_lock::<Timestamp>() {
+        Some(t) => Ok(t.0),
+        None => Err(bad_return(hook, expected, value)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Script helpers
+
+type ScriptResult<T> = Result<T, Box<EvalAltResult>>;
+
+fn script_error(message: impl Into<String>) -> Box<EvalAltResult> {
+    let message: String = message.into();
+    message.into()
+}
+
+fn money_of_map(map: &Map) -> ScriptResult<Money> {
+    let amount = map
+        .get("amount")
+        .ok_or_else(|| script_error("a money value needs an `amount`"))?;
+    let amount = decimal_of(amount).ok_or_else(|| {
+        script_error(format!(
+            "money amount must be a decimal, got {}",
+            describe(amount)
+        ))
+    })?;
+    let currency = map
+        .get("currency")
+        .and_then(|c| c.read_lock::<ImmutableString>().map(|s| s.to_string()))
+        .ok_or_else(|| script_error("a money value needs a `currency` string such as \"EUR\""))?;
+    let currency = Currency::from_code(&currency).map_err(|e| script_error(e.to_string()))?;
+    Ok(Money::new(amount, currency))
+}
+
+fn decimal_of(value: &Dynamic) -> Option<Decimal> {
+    if let Ok(d) = value.as_decimal() {
+        Some(d)
+    } else if let Ok(i) = value.as_int() {
+        Some(Decimal::from(i))
+    } else {
+        decimal_of_string(value)
+    }
+}
+
+fn to_map(m: Money) -> Map {
+    money_map(m.amount(), m.currency())
+}
+
+fn crate_err(e: Error) -> Box<EvalAltResult> {
+    script_error(e.to_string())
+}
+
+fn mode_of(name: &str) -> ScriptResult<RoundingMode> {
+    RoundingMode::parse(name).map_err(crate_err)
+}
+
+fn percent(amount: Decimal, p: Decimal) -> ScriptResult<Decimal> {
+    amount
+        .checked_mul(p)
+        .and_then(|x| x.checked_div(Decimal::ONE_HUNDRED))
+        .ok_or_else(|| script_error("arithmetic overflow in percent_of"))
+}
+
+fn div_ints(a: INT, b: INT) -> ScriptResult<Decimal> {
+    if b == 0 {
+        return Err(Box::new(EvalAltResult::ErrorArithmetic(
+            "division by zero".to_string(),
+            rhai::Position::NONE,
+        )));
+    }
+    Decimal::from(a)
+        .checked_div(Decimal::from(b))
+        .map(|d| d.normalize())
+        .ok_or_else(|| script_error("arithmetic overflow in division"))
+}
+
+fn shifted(t: Option<Timestamp>, what: &str) -> ScriptResult<Timestamp> {
+    t.ok_or_else(|| {
+        script_error(format!(
+            "{what}: the result is out of the supported date range"
+        ))
+    })
+}
+
+/// Registers the `Timestamp` type, the exact integer division and the helper functions
+/// into `engine`.
+pub(crate) fn register(engine: &mut Engine) {
+    // `/` on two integers is an exact decimal: 15 / 100 == 0.15, 7 / 2 == 3.5.
+    engine.register_fn("/", div_ints);
+    // `x /= y` on integers would otherwise truncate silently.
+    engine.register_fn("/=", |_: &mut INT, _: INT| -> ScriptResult<()> {
+        Err(script_error(
+            "`/=` on an integer would truncate; write `x = x / y` to get an exact decimal",
+        ))
+    });
+
+    engine.register_type_with_name::<Timestamp>("Timestamp");
+    engine.register_fn("==", |a: Timestamp, b: Timestamp| a == b);
+    engine.register_fn("!=", |a: Timestamp, b: Timestamp| a != b);
+    engine.register_fn("<", |a: Timestamp, b: Timestamp| a < b);
+    engine.register_fn("<=", |a: Timestamp, b: Timestamp| a <= b);
+    engine.register_fn(">", |a: Timestamp, b: Timestamp| a > b);
+    engine.register_fn(">=", |a: Timestamp, b: Timestamp| a >= b);
+    engine.register_fn("to_string", |t: &mut Timestamp| t.to_string());
+    engine.register_fn("to_debug", |t: &mut Timestamp| t.to_string());
+    engine.register_fn("days_until", |a: &mut Timestamp, b: Timestamp| {
+        a.days_until(&b)
+    });
+    engine.register_fn("hours_until", |a: &mut Timestamp, b: Timestamp| {
+        a.hours_until(&b)
+    });
+    engine.register_fn("minutes_until", |a: &mut Timestamp, b: Timestamp| {
+        a.minutes_until(&b)
+    });
+    engine.register_fn("add_days", |t: &mut Timestamp, n: INT| {
+        shifted(t.add_days(n), "add_days")
+    });
+    engine.register_fn("add_hours", |t: &mut Timestamp, n: INT| {
+        shifted(t.add_hours(n), "add_hours")
+    });
+    engine.register_fn("weekday", |t: &mut Timestamp| t.weekday());
+    engine.register_fn("weekday_number", |t: &mut Timestamp| t.weekday_number());
+    engine.register_fn("is_weekend", |t: &mut Timestamp| t.weekday_number() >= 6);
+    engine.register_fn("date", |t: &mut Timestamp| t.date());
+    engine.register_fn("parse_timestamp", |s: &str| -> ScriptResult<Timestamp> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| Timestamp(t.with_timezone(&Utc)))
+            .map_err(|e| {
+                script_error(format!(
+                    "parse_timestamp: `{s}` is not an RFC 3339 date-time ({e})"
+                ))
+            })
+    });
+
+    // Money.
+    engine.register_fn(
+        "money",
+        |amount: Decimal, currency: &str| -> ScriptResult<Map> {
+            let c = Currency::from_code(currency).map_err(crate_err)?;
+            Ok(money_map(amount, c))
+        },
+    );
+    engine.register_fn(
+        "money",
+        |amount: INT, currency: &str| -> ScriptResult<Map> {
+            let c = Currency::from_code(currency).map_err(crate_err)?;
+            Ok(money_map(Decimal::from(amount), c))
+        },
+    );
+    engine.register_fn(
+        "money",
+        |amount: &str, currency: &str| -> ScriptResult<Map> {
+            let c = Currency::from_code(currency).map_err(crate_err)?;
+            let d = amount
+                .parse::<Decimal>()
+                .map_err(|_| script_error(format!("money: `{amount}` is not a decimal amount")))?;
+            Ok(money_map(d, c))
+        },
+    );
+    engine.register_fn("is_money", |value: Dynamic| {
+        value
+            .read_lock::<Map>()
+            .is_some_and(|m| m.len() == 2 && money_of_map(&m).is_ok())
+    });
+    engine.register_fn("round_money", |m: Map, mode: &str| -> ScriptResult<Map> {
+        let money = money_of_map(&m)?;
+        Ok(to_map(money.round(mode_of(mode)?).map_err(crate_err)?))
+    });
+    engine.register_fn(
+        "round_money",
+        |m: Map, dp: INT, mode: &str| -> ScriptResult<Map> {
+            let money = money_of_map(&m)?;
+            let dp = u32::try_from(dp)
+                .ok()
+                .filter(|dp| *dp <= 28)
+                .ok_or_else(|| {
+                    script_error(format!(
+                        "round_money: {dp} decimal places is outside 0..=28"
+                    ))
+                })?;
+            Ok(to_map(money.round_dp(dp, mode_of(mode)?)))
+        },
+    );
+    engine.register_fn(
+        "round_dp",
+        |d: Decimal, dp: INT, mode: &str| -> ScriptResult<Decimal> {
+            let dp = u32::try_from(dp)
+                .ok()
+                .filter(|dp| *dp <= 28)
+                .ok_or_else(|| {
+                    script_error(format!("round_dp: {dp} decimal places is outside 0..=28"))
+                })?;
+            Ok(mode_of(mode)?.round_dp(d, dp))
+        },
+    );
+    engine.register_fn("percent_of", |m: Map, p: Decimal| -> ScriptResult<Map> {
+        let money = money_of_map(&m)?;
+        Ok(money_map(percent(money.amount(), p)?, money.currency()))
+    });
+    engine.register_fn("percent_of", |m: Map, p: INT| -> ScriptResult<Map> {
+        let money = money_of_map(&m)?;
+        Ok(money_map(
+            percent(money.amount(), Decimal::from(p))?,
+            money.currency(),
+        ))
+    });
+    engine.register_fn("percent_of", |a: Decimal, p: Decimal| percent(a, p));
+    engine.register_fn("percent_of", |a: Decimal, p: INT| {
+        percent(a, Decimal::from(p))
+    });
+    engine.register_fn("percent_of", |a: INT, p: Decimal| {
+        percent(Decimal::from(a), p)
+    });
+    engine.register_fn("percent_of", |a: INT, p: INT| {
+        percent(Decimal::from(a), Decimal::from(p))
+    });
+    engine.register_fn("money_add", |a: Map, b: Map| -> ScriptResult<Map> {
+        let sum = money_of_map(&a)?
+            .checked_add(money_of_map(&b)?)
+            .map_err(crate_err)?;
+        Ok(to_map(sum))
+    });
+    engine.register_fn("money_sub", |a: Map, b: Map| -> ScriptResult<Map> {
+        let diff = money_of_map(&a)?
+            .checked_sub(money_of_map(&b)?)
+            .map_err(crate_err)?;
+        Ok(to_map(diff))
+    });
+    engine.register_fn("money_mul", |a: Map, f: Decimal| -> ScriptResult<Map> {
+        Ok(to_map(money_of_map(&a)?.checked_mul(f).map_err(crate_err)?))
+    });
+    engine.register_fn("money_mul", |a: Map, f: INT| -> ScriptResult<Map> {
+        Ok(to_map(
+            money_of_map(&a)?
+                .checked_mul(Decimal::from(f))
+                .map_err(crate_err)?,
+        ))
+    });
+    engine.register_fn("money_min", |a: Map, b: Map| -> ScriptResult<Map> {
+        let (x, y) = (money_of_map(&a)?, money_of_map(&b)?);
+        Ok(to_map(x.checked_min(y).map_err(crate_err)?))
+    });
+    engine.register_fn("money_max", |a: Map, b: Map| -> ScriptResult<Map> {
+        let (x, y) = (money_of_map(&a)?, money_of_map(&b)?);
+        let ordering = x.checked_cmp(&y).map_err(crate_err)?;
+        Ok(to_map(if ordering.is_lt() { y } else { x }))
+    });
+    engine.register_fn(
+        "money_sum",
+        |items: rhai::Array, currency: &str| -> ScriptResult<Map> {
+            let c = Currency::from_code(currency).map_err(crate_err)?;
+            let mut total = Money::zero(c);
+            for item in &items {
+                let m = item
+                    .read_lock::<Map>()
+                    .ok_or_else(|| {
+                        script_error(format!(
+                            "money_sum: expected money maps, got {}",
+                            describe(item)
+                        ))
+                    })
+                    .and_then(|m| money_of_map(&m))?;
+                total = total.checked_add(m).map_err(crate_err)?;
+            }
+            Ok(to_map(total))
+        },
+    );
+}

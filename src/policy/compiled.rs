@@ -1,0 +1,753 @@
+//! [`Policy`]: a compiled script, its identity (name and digest) and its hooks.
+
+use super::runtime::{take_output, CoverageGuard, PolicyRuntime};
+use super::HookSpec;
+use crate::{Diagnostic, Error, PolicySource};
+use rhai::{
+    ASTNode, CallFnOptions, Dynamic, EvalAltResult, FuncArgs, ParseError, ParseErrorType, Position,
+    Scope, Stmt, Token, AST,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+
+/// What one hook call produced: the value it returned and what it printed.
+#[derive(Debug, Clone)]
+pub struct HookOutput {
+    /// The hook's return value (`()` means "no opinion").
+    pub value: Dynamic,
+    /// Lines written with `print` or `debug` during the call, in order.
+    pub output: Vec<String>,
+}
+
+/// A function a policy defines, with where it is defined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FunctionInfo {
+    /// The function's name.
+    pub name: String,
+    /// Its parameter names, in order.
+    pub params: Vec<String>,
+    /// 1-based line of its `fn` keyword.
+    pub line: u32,
+    /// 1-based column of its `fn` keyword.
+    pub column: u32,
+}
+
+impl FunctionInfo {
+    /// The number of parameters.
+    pub fn arity(&self) -> usize {
+        self.params.len()
+    }
+}
+
+/// Which lines of a policy ran, for a runtime built
+/// [`with_coverage`](PolicyRuntime::with_coverage).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    /// Lines that hold a statement (the denominator).
+    pub statement_lines: BTreeSet<u32>,
+    /// Statement lines that ran in at least one call so far.
+    pub executed_lines: BTreeSet<u32>,
+}
+
+impl Coverage {
+    /// Percentage of statement lines that ran, from 0 to 100 (100 when there are none).
+    pub fn percent(&self) -> rust_decimal::Decimal {
+        let total = self.statement_lines.len();
+        if total == 0 {
+            return rust_decimal::Decimal::ONE_HUNDRED;
+        }
+        let hit = self.executed_lines.len();
+        rust_decimal::Decimal::from(hit as u64 * 100) / rust_decimal::Decimal::from(total as u64)
+    }
+
+    /// Statement lines that never ran.
+    pub fn missed_lines(&self) -> BTreeSet<u32> {
+        self.statement_lines
+            .difference(&self.executed_lines)
+            .copied()
+            .collect()
+    }
+}
+
+/// A compiled policy: the script's AST, its name, a content digest and the functions it
+/// defines. Compile once with [`Policy::compile`], then share it (it is `Clone`, `Send`
+/// and `Sync`; clones share the compiled script).
+///
+/// ```
+/// use backoffice::policy::{HookSpec, Policy, PolicyRuntime};
+/// static HOOKS: &[HookSpec] = &[HookSpec {
+///     name: "fee_percent",
+///     params: &["item"],
+///     returns: "a decimal percentage, or () for the default",
+///     doc: "Restocking fee for one item.",
+/// }];
+/// let runtime = PolicyRuntime::new();
+/// let source = "fn fee_percent(item) { if item.opened { 15 } else { () } }";
+/// let policy = Policy::compile("fees.rhai", source, &runtime)?;
+/// policy.bind("returns", HOOKS)?;
+/// assert!(policy.has_hook("fee_percent"));
+/// let item: rhai::Map = [("opened".into(), true.into())].into_iter().collect();
+/// let out = policy.call("fee_percent", (item,))?;
+/// assert_eq!(out.value.as_int(), Ok(15));
+/// assert!(policy.digest().starts_with("sha256:"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Policy {
+    inner: Arc<PolicyInner>,
+}
+
+struct PolicyInner {
+    name: String,
+    source: String,
+    digest: String,
+    ast: AST,
+    functions: Vec<FunctionInfo>,
+    runtime: PolicyRuntime,
+    statement_lines: BTreeSet<u32>,
+    executed_lines: Option<Arc<Mutex<BTreeSet<u32>>>>,
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy")
+            .field("name", &self.inner.name)
+            .field("digest", &self.inner.digest)
+            .field("functions", &self.inner.functions)
+            .finish()
+    }
+}
+
+impl Policy {
+    /// Compiles `source` (named `name`, usually its file name) for `runtime`.
+    ///
+    /// Every problem found is returned at once in [`Error::Policy`], each diagnostic with
+    /// its line and column: syntax errors (`policy.syntax`), undefined variables
+    /// (`policy.undefined_variable`), sandbox violations such as `eval`, `import` or
+    /// `timestamp()` (`policy.sandbox`), statements outside functions
+    /// (`policy.top_level`) and nesting beyond the limits (`policy.limit.expr_depth`).
+    pub fn compile(name: &str, source: &str, runtime: &PolicyRuntime) -> Result<Policy, Error> {
+        let engine = runtime.engine();
+        let ast = match std::panic::catch_unwind(AssertUnwindSafe(|| engine.compile(source))) {
+            Ok(Ok(ast)) => ast,
+            Ok(Err(e)) => return Err(Error::from(parse_diagnostic(&e, name, source))),
+            Err(_) => {
+                return Err(Error::from(
+                    Diagnostic::error(
+                        "policy.internal",
+                        "the script engine failed unexpectedly while compiling this policy",
+                    )
+                    .with_policy(name),
+                ))
+            }
+        };
+
+        let mut diagnostics = Vec::new();
+        for stmt in ast.statements() {
+            let (line, column) = line_col(stmt.position());
+            diagnostics.push(
+                Diagnostic::error(
+                    "policy.top_level",
+                    "statements outside a function never run: a policy only defines functions",
+                )
+                .with_help(
+                    "move this into a hook, or into a `_helper()` function that a hook calls",
+                )
+                .with_policy(name)
+                .at(line, column, source),
+            );
+        }
+
+        let mut statement_lines = BTreeSet::new();
+        let mut calls: Vec<(String, Position)> = Vec::new();
+        let mut variables: std::collections::HashSet<String> = ast
+            .iter_functions()
+            .flat_map(|f| f.params.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+            .collect();
+        ast.walk(&mut |path: &[ASTNode]| {
+            if let Some(node) = path.last() {
+                match node {
+                    ASTNode::Stmt(Stmt::Block(..)) | ASTNode::Stmt(Stmt::Noop(..)) => {}
+                    ASTNode::Stmt(stmt) => {
+                        match stmt {
+                            Stmt::FnCall(call, pos) => {
+                                if let Some(d) =
+                                    sandbox_call(call.name.as_str(), *pos, name, source)
+                                {
+                                    diagnostics.push(d);
+                                } else {
+                                    calls.push((call.name.to_string(), *pos));
+                                }
+                            }
+                            Stmt::Var(var, ..) => {
+                                variables.insert(var.0.name.to_string());
+                            }
+                            _ => {}
+                        }
+                        if let Some(line) = stmt.position().line() {
+                            statement_lines.insert(u32::try_from(line).unwrap_or(u32::MAX));
+                        }
+                    }
+                    ASTNode::Expr(rhai::Expr::FnCall(call, pos)) => {
+                        if let Some(d) = sandbox_call(call.name.as_str(), *pos, name, source) {
+                            diagnostics.push(d);
+                        } else {
+                            calls.push((call.name.to_string(), *pos));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            true
+        });
+        // A call to a function that exists nowhere would only fail when the hook runs;
+        // report it now. Operators are calls too (`+`, `==`): only names are checked, and
+        // a variable holding a function pointer may be called like a function.
+        let defined: std::collections::HashSet<&str> =
+            ast.iter_functions().map(|f| f.name).collect();
+        for (function, pos) in &calls {
+            let is_name = function
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_');
+            if is_name
+                && !defined.contains(function.as_str())
+                && !variables.contains(function)
+                && !runtime.is_known_function(function)
+            {
+                diagnostics.push(located(
+                    Diagnostic::error(
+                        "policy.unknown_function",
+                        format!("there is no function called `{function}`"),
+                    )
+                    .with_help(
+                        "check the spelling; the functions policies can call are listed in the `backoffice::policy` documentation",
+                    )
+                    .with_policy(name),
+                    *pos,
+                    source,
+                ));
+            }
+        }
+        if !diagnostics.is_empty() {
+            diagnostics.sort_by_key(|d| (d.line, d.column));
+            return Err(Error::Policy { diagnostics });
+        }
+
+        let positions = fn_positions(engine, source);
+        let functions = ast
+            .iter_functions()
+            .map(|f| {
+                let (line, column) = positions
+                    .iter()
+                    .find(|(n, arity, ..)| n == f.name && *arity == f.params.len())
+                    .map(|(_, _, l, c)| (*l, *c))
+                    .unwrap_or((0, 0));
+                FunctionInfo {
+                    name: f.name.to_string(),
+                    params: f.params.iter().map(|p| p.to_string()).collect(),
+                    line,
+                    column,
+                }
+            })
+            .collect::<Vec<_>>();
+        let mut functions = functions;
+        functions.sort_by_key(|f| (f.line, f.column));
+
+        let digest = Sha256::digest(source.as_bytes());
+        let mut hex = String::with_capacity(64);
+        for byte in digest {
+            hex.push_str(&format!("{byte:02x}"));
+        }
+
+        let executed_lines = runtime
+            .records_coverage()
+            .then(|| Arc::new(Mutex::new(BTreeSet::new())));
+
+        Ok(Policy {
+            inner: Arc::new(PolicyInner {
+                name: name.to_string(),
+                source: source.to_string(),
+                digest: format!("sha256:{hex}"),
+                ast,
+                functions,
+                runtime: runtime.clone(),
+                statement_lines,
+                executed_lines,
+            }),
+        })
+    }
+
+    /// The policy's name, as given to [`Policy::compile`].
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The SHA-256 of the source text, as `sha256:<64 hex digits>`.
+    pub fn digest(&self) -> &str {
+        &self.inner.digest
+    }
+
+    /// The source text.
+    pub fn source(&self) -> &str {
+        &self.inner.source
+    }
+
+    /// The runtime the policy was compiled for.
+    pub fn runtime(&self) -> &PolicyRuntime {
+        &self.inner.runtime
+    }
+
+    /// Every function the script defines, in source order, with its position.
+    pub fn functions(&self) -> &[FunctionInfo] {
+        &self.inner.functions
+    }
+
+    /// Whether the script defines a function called `hook`.
+    pub fn has_hook(&self, hook: &str) -> bool {
+        self.inner.functions.iter().any(|f| f.name == hook)
+    }
+
+    /// Checks the script against the hooks of the engine called `engine` (used in
+    /// messages): every function must be one of `hooks` with the right number of
+    /// parameters, or a private helper whose name starts with `_`. Every violation is
+    /// reported (`policy.unknown_hook`, `policy.hook_arity`), each with its position.
+    pub fn bind(&self, engine: &str, hooks: &[HookSpec]) -> Result<(), Error> {
+        let source = self.source();
+        let mut diagnostics = Vec::new();
+        for f in &self.inner.functions {
+            if f.name.starts_with('_') {
+                continue;
+            }
+            match hooks.iter().find(|h| h.name == f.name) {
+                None => {
+                    let known = hooks
+                        .iter()
+                        .map(|h| format!("{}/{}", h.name, h.arity()))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let known = if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known
+                    };
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "policy.unknown_hook",
+                            format!("`fn {}` is not a hook of the {engine} engine", f.name),
+                        )
+                        .with_help(format!(
+                            "known hooks: {known}; prefix private helpers with `_`"
+                        ))
+                        .with_policy(self.name())
+                        .at(f.line, f.column, source),
+                    );
+                }
+                Some(spec) if spec.arity() != f.arity() => {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "policy.hook_arity",
+                            format!(
+                                "hook `{}` takes {} parameter{} but `fn {}` has {}",
+                                spec.name,
+                                spec.arity(),
+                                if spec.arity() == 1 { "" } else { "s" },
+                                f.name,
+                                f.arity()
+                            ),
+                        )
+                        .with_help(format!(
+                            "write `fn {}({})`",
+                            spec.name,
+                            spec.params.join(", ")
+                        ))
+                        .with_policy(self.name())
+                        .at(f.line, f.column, source),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        if diagnostics.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Policy { diagnostics })
+        }
+    }
+
+    /// Identifies this policy version and `hook`, for reasons and traces.
+    pub fn source_ref(&self, hook: &str) -> PolicySource {
+        PolicySource {
+            policy: self.inner.name.clone(),
+            digest: self.inner.digest.clone(),
+            hook: hook.to_string(),
+            line: self
+                .inner
+                .functions
+                .iter()
+                .find(|f| f.name == hook)
+                .map(|f| f.line),
+        }
+    }
+
+    /// Fills in the policy name and, when the diagnostic names a hook but has no position,
+    /// the position of that hook's definition (for `policy.bad_return` diagnostics made by
+    /// the [`bridge`](super::bridge) readers).
+    pub fn annotate(&self, mut diagnostic: Diagnostic) -> Diagnostic {
+        if diagnostic.policy.is_none() {
+            diagnostic.policy = Some(self.inner.name.clone());
+        }
+        if diagnostic.line.is_none() {
+            if let Some(f) = diagnostic
+                .hook
+                .as_deref()
+                .and_then(|h| self.inner.functions.iter().find(|f| f.name == h))
+            {
+                diagnostic = diagnostic.at(f.line, f.column, &self.inner.source);
+            }
+        }
+        diagnostic
+    }
+
+    /// Calls `hook` with `args` under the runtime's limits.
+    ///
+    /// `args` is a tuple of values (`rhai::Dynamic`, `rhai::Map`, `i64`, ...) or a
+    /// `Vec<Dynamic>`. `print`/`debug` output is returned in [`HookOutput::output`], never
+    /// written anywhere. A failure is a [`Diagnostic`] naming the hook and the position in
+    /// the script: `policy.limit.operations`, `policy.limit.call_depth`,
+    /// `policy.limit.size`, `policy.limit.variables`, `policy.runtime`.
+    pub fn call(&self, hook: &str, args: impl FuncArgs) -> Result<HookOutput, Diagnostic> {
+        let inner = &*self.inner;
+        let engine = inner.runtime.engine();
+        let mut scope = Scope::new();
+        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        // Drop anything a previous panic-free but interrupted call may have left.
+        let _ = take_output();
+        // The script engine is not expected to panic; if it ever does, the caller gets a
+        // diagnostic instead of an unwinding thread.
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let _guard = inner.executed_lines.clone().map(CoverageGuard::set);
+            engine.call_fn_with_options::<Dynamic>(options, &mut scope, &inner.ast, hook, args)
+        }));
+        let output = take_output();
+        match result {
+            Err(_) => Err(Diagnostic::error(
+                "policy.internal",
+                "the script engine failed unexpectedly while running this hook",
+            )
+            .with_policy(&inner.name)
+            .with_hook(hook)
+            .with_help("this is a bug in backoffice or rhai; please report it with the policy")),
+            Ok(Ok(value)) => Ok(HookOutput { value, output }),
+            Ok(Err(err)) => Err(runtime_diagnostic(
+                &err,
+                hook,
+                &inner.name,
+                &inner.source,
+                &inner.functions,
+            )),
+        }
+    }
+
+    /// Lines that ran so far and lines that hold statements, when the runtime records
+    /// coverage ([`PolicyRuntime::with_coverage`]); `None` otherwise.
+    pub fn coverage(&self) -> Option<Coverage> {
+        let executed = self.inner.executed_lines.as_ref()?;
+        let executed = executed
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Some(Coverage {
+            statement_lines: self.inner.statement_lines.clone(),
+            executed_lines: executed
+                .intersection(&self.inner.statement_lines)
+                .copied()
+                .collect(),
+        })
+    }
+
+    /// Forgets the lines recorded so far (coverage runtimes only).
+    pub fn reset_coverage(&self) {
+        if let Some(executed) = &self.inner.executed_lines {
+            executed
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clear();
+        }
+    }
+}
+
+fn line_col(pos: Position) -> (u32, u32) {
+    let line = pos.line().and_then(|l| u32::try_from(l).ok()).unwrap_or(0);
+    let column = pos
+        .position()
+        .and_then(|c| u32::try_from(c).ok())
+        .unwrap_or(0);
+    (line, column)
+}
+
+fn located(diagnostic: Diagnostic, pos: Position, source: &str) -> Diagnostic {
+    if pos.is_none() {
+        diagnostic
+    } else {
+        let (line, column) = line_col(pos);
+        diagnostic.at(line, column, source)
+    }
+}
+
+/// Calls a sandboxed script cannot make, with the advice to give.
+fn sandbox_call(function: &str, pos: Position, policy: &str, source: &str) -> Option<Diagnostic> {
+    let (message, help) = match function {
+        "timestamp" => (
+            "`timestamp()` is not available: policies cannot read the clock",
+            "use the time passed in the request (e.g. `request.now`), so that the same input always gives the same decision",
+        ),
+        "eval" => (
+            "`eval` is not available in policies",
+            "write the code directly in the hook",
+        ),
+        "sleep" => (
+            "`sleep()` is not available: a policy must not block the thread it runs on",
+            "decide from the input; waiting belongs to the caller",
+        ),
+        _ => return None,
+    };
+    Some(located(
+        Diagnostic::error("policy.sandbox", message)
+            .with_help(help)
+            .with_policy(policy),
+        pos,
+        source,
+    ))
+}
+
+fn parse_diagnostic(err: &ParseError, policy: &str, source: &str) -> Diagnostic {
+    let kind = err.err_type();
+    let pos = err.position();
+    let diagnostic = match kind {
+        ParseErrorType::VariableUndefined(var) => Diagnostic::error(
+            "policy.undefined_variable",
+            format!("undefined variable `{var}`"),
+        )
+        .with_help(format!(
+            "declare it with `let {var} = ...;` or take it as a parameter; functions cannot see variables defined outside them"
+        )),
+        ParseErrorType::Reserved(word) if word == "import" || word == "export" => {
+            Diagnostic::error(
+                "policy.sandbox",
+                format!("`{word}` is not available: policies cannot load modules or files"),
+            )
+            .with_help("keep the whole policy in one file; shared logic goes into `_helper` functions")
+        }
+        ParseErrorType::BadInput(rhai::LexError::ImproperSymbol(word, _)) if word == "eval" => {
+            Diagnostic::error("policy.sandbox", "`eval` is not available in policies")
+                .with_help("write the code directly in the hook")
+        }
+        ParseErrorType::ExprTooDeep => Diagnostic::error(
+            "policy.limit.expr_depth",
+            "expression nested too deeply",
+        )
+        .with_help("split the expression using `let` variables or `_helper` functions"),
+        ParseErrorType::LiteralTooLarge(what, max) => Diagnostic::error(
+            "policy.limit.size",
+            format!("{what} is larger than the limit of {max}"),
+        ),
+        ParseErrorType::BadInput(rhai::LexError::StringTooLong(max)) => Diagnostic::error(
+            "policy.limit.size",
+            format!("string literal longer than the limit of {max} bytes"),
+        ),
+        other => Diagnostic::error("policy.syntax", syntax_message(other)),
+    };
+    located(diagnostic.with_policy(policy), pos, source)
+}
+
+fn syntax_message(kind: &ParseErrorType) -> String {
+    lowercase_first(&kind.to_string())
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => "syntax error".to_string(),
+    }
+}
+
+fn runtime_diagnostic(
+    err: &EvalAltResult,
+    hook: &str,
+    policy: &str,
+    source: &str,
+    positions: &[FunctionInfo],
+) -> Diagnostic {
+    // Walk into nested function calls: the innermost error is what went wrong, the last
+    // known position is where.
+    let mut current = err;
+    let mut pos = err.position();
+    let mut chain: Vec<String> = Vec::new();
+    while let EvalAltResult::ErrorInFunctionCall(function, _, inner, _) = current {
+        if function != hook && chain.last() != Some(function) {
+            chain.push(function.clone());
+        }
+        current = inner;
+        if !current.position().is_none() {
+            pos = current.position();
+        }
+    }
+    let (code, message, help) = match current {
+        EvalAltResult::ErrorTooManyOperations(_) => (
+            "policy.limit.operations",
+            "the hook ran too many operations (is there an endless loop?)".to_string(),
+            Some(
+                "loops must end; the operation limit is set with `Limits::max_operations`"
+                    .to_string(),
+            ),
+        ),
+        EvalAltResult::ErrorStackOverflow(_) => (
+            "policy.limit.call_depth",
+            "function calls nested too deeply (is there unbounded recursion?)".to_string(),
+            Some(
+                "recursion must end; the depth limit is set with `Limits::max_call_depth`"
+                    .to_string(),
+            ),
+        ),
+        EvalAltResult::ErrorDataTooLarge(what, _) => (
+            "policy.limit.size",
+            format!("{} exceeds its limit", lowercase_first(what)),
+            Some("string, array and map sizes are limited by `Limits`".to_string()),
+        ),
+        EvalAltResult::ErrorTooManyVariables(_) => (
+            "policy.limit.variables",
+            "too many variables alive at once".to_string(),
+            None,
+        ),
+        EvalAltResult::ErrorVariableNotFound(var, _) => (
+            "policy.undefined_variable",
+            format!("undefined variable `{var}`"),
+            None,
+        ),
+        EvalAltResult::ErrorPropertyNotFound(prop, _) => (
+            "policy.runtime",
+            format!("property `{prop}` not found"),
+            Some(format!(
+                "check the spelling; test for an optional property with `\"{prop}\" in value`"
+            )),
+        ),
+        EvalAltResult::ErrorFunctionNotFound(signature, _) => (
+            "policy.runtime",
+            format!("function not found: {signature}"),
+            Some("check the name and the types of the arguments".to_string()),
+        ),
+        EvalAltResult::ErrorRuntime(value, _) => (
+            "policy.runtime",
+            if value.is_string() {
+                value.to_string()
+            } else {
+                format!("script threw {}", super::bridge::describe(value))
+            },
+            None,
+        ),
+        EvalAltResult::ErrorArithmetic(message, _) => {
+            ("policy.runtime", message.to_lowercase(), None)
+        }
+        other => {
+            let text = other.to_string();
+            // rhai appends " (line L, position C)": the diagnostic has its own location.
+            let text = match text.rfind(" (line ") {
+                Some(idx) => text.get(..idx).unwrap_or(&text).to_string(),
+                None => text,
+            };
+            ("policy.runtime", text, None)
+        }
+    };
+    let message = if chain.is_empty() {
+        message
+    } else {
+        format!("{message} (in `{}`)", chain.join("` called from `"))
+    };
+    let mut diagnostic = Diagnostic::error(code, message)
+        .with_policy(policy)
+        .with_hook(hook);
+    if let Some(help) = help {
+        diagnostic = diagnostic.with_help(help);
+    }
+    if pos.is_none() {
+        // Limits carry no position: point at the hook's definition.
+        if let Some((line, column)) = hook_position(positions, hook) {
+            return diagnostic.at(line, column, source);
+        }
+    }
+    located(diagnostic, pos, source)
+}
+
+fn hook_position(functions: &[FunctionInfo], hook: &str) -> Option<(u32, u32)> {
+    functions
+        .iter()
+        .find(|f| f.name == hook)
+        .map(|f| (f.line, f.column))
+}
+
+/// Positions of `fn` definitions, from rhai's own tokenizer (so comments and strings
+/// cannot fool it): `(name, arity, line, column)`.
+fn fn_positions(engine: &rhai::Engine, source: &str) -> Vec<(String, usize, u32, u32)> {
+    let inputs = [source];
+    let (tokens, control) = engine.lex(&inputs);
+    let mut found = Vec::new();
+    // Brace depth, and the depths at which interpolations `${ ... }` were opened.
+    let mut depth: usize = 0;
+    let mut interpolations: Vec<usize> = Vec::new();
+    // State of a definition being read: Some((name, line, col, params, in_params)).
+    let mut pending: Option<(Option<String>, u32, u32, usize, bool, bool)> = None;
+    for (token, pos) in tokens {
+        match &token {
+            Token::EOF => break,
+            Token::InterpolatedString(_) => interpolations.push(depth),
+            Token::LeftBrace => depth = depth.saturating_add(1),
+            Token::RightBrace => {
+                depth = depth.saturating_sub(1);
+                if interpolations.last() == Some(&depth) {
+                    interpolations.pop();
+                    control.borrow_mut().is_within_text = true;
+                }
+            }
+            _ => {}
+        }
+        if let Some((name, line, col, params, in_params, saw_ident)) = pending.as_mut() {
+            match &token {
+                Token::Identifier(id) if !*in_params => *name = Some(id.to_string()),
+                Token::Period if !*in_params => *name = None,
+                Token::LeftParen if !*in_params => *in_params = true,
+                // `fn name()` lexes its empty parentheses as one `()` token.
+                Token::Unit if !*in_params => {
+                    if let Some(name) = name.take() {
+                        found.push((name, 0, *line, *col));
+                    }
+                    pending = None;
+                }
+                Token::Identifier(_) if *in_params => {
+                    if !*saw_ident {
+                        *params += 1;
+                        *saw_ident = true;
+                    }
+                }
+                Token::Comma if *in_params => *saw_ident = false,
+                Token::RightParen if *in_params => {
+                    if let Some(name) = name.take() {
+                        found.push((name, *params, *line, *col));
+                    }
+                    pending = None;
+                }
+                _ if *in_params => {}
+                _ => pending = None,
+            }
+            continue;
+        }
+        if depth == 0 && interpolations.is_empty() && matches!(token, Token::Fn) {
+            let (line, col) = line_col(pos);
+            pending = Some((None, line, col, 0, false, false));
+        }
+    }
+    found
+}

@@ -24,7 +24,22 @@
 //!    at the rate used as an FX gain or loss; with `customer` the settlement amount stays
 //!    at the basis and the customer gets its conversion.
 //! 5. **Ledger.** Balanced postings (debits equal credits in every currency) with account
-//!    names from [`LedgerAccounts`].
+//!    names from [`LedgerAccounts`]. In settlement currency the basis is debited to sales
+//!    returns, tax and shipping (split by largest remainder in proportion to the
+//!    presentment amounts), an FX loss is debited or a gain credited, and the settlement
+//!    amount is credited to the payout account (payment clearing, store credit or cash)
+//!    or, when the refund currency differs from settlement, to the currency trading
+//!    account `fx_conversion`, which is then debited in the refund currency against the
+//!    payout. Cash rounding and a configured processor fee add their own balanced pairs.
+//!
+//! # Policies
+//!
+//! Each of `refund_currency`, `rate_source`, `remainder_absorbed_by` and `minimum_refund`
+//! can be decided per request by a policy hook of that name ([`HOOKS`]); a hook that
+//! returns `()` keeps the configured choice, and every choice a policy makes is recorded
+//! as a reason (`refund_currency_from_policy`, ...) naming the policy, its digest and the
+//! hook's line. Replays never call the policy. See
+//! `examples/policies/refunds.rhai` for EU customers refunded in a EUR store currency.
 //!
 //! ```
 //! use backoffice::refunds::{RefundRequest, RefundsConfig, RefundsEngine, RateSource};

@@ -40,12 +40,14 @@ pub trait Engine: Sized + Send + Sync + 'static {
 }
 
 /// The kind names of every engine, in the order the CLI lists them.
-pub const ENGINE_KINDS: &[&str] = &["refunds"];
+pub const ENGINE_KINDS: &[&str] = &["routing", "refunds", "address"];
 
 /// The hooks of the engine called `kind`.
 pub fn hooks_of(kind: &str) -> Result<&'static [HookSpec], Error> {
     match kind {
+        "routing" => Ok(crate::routing::HOOKS),
         "refunds" => Ok(crate::refunds::HOOKS),
+        "address" => Ok(crate::address::HOOKS),
         _ => Err(unknown_kind(kind)),
     }
 }
@@ -144,7 +146,9 @@ impl AnyEngine {
             Ok(AnyEngine::from_engine(engine))
         }
         match kind {
+            "routing" => build::<crate::routing::RoutingEngine>(config_json, policy),
             "refunds" => build::<crate::refunds::RefundsEngine>(config_json, policy),
+            "address" => build::<crate::address::AddressEngine>(config_json, policy),
             _ => Err(unknown_kind(kind)),
         }
     }

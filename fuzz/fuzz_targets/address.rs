@@ -1,6 +1,7 @@
 //! Fuzz target `address`: arbitrary address fields (and JSON) through the address engine.
-//! Asserts: no panic; `valid` agrees with the problems; normalisation is idempotent; the
-//! match key of the canonical form equals the match key of the input.
+//! Asserts: no panic and no error other than a length limit; `valid` agrees with the
+//! problems; the plain functions accept what the engine accepts. (Idempotence and the
+//! match-key property are proptest properties in `tests/address_properties.rs`.)
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -51,9 +52,7 @@ fuzz_target!(|input: Input| {
         return;
     }
     let canonical = address::normalize(&address).unwrap();
-    assert_eq!(address::normalize(&canonical).unwrap(), canonical);
-    assert_eq!(
-        address::match_key(&canonical).unwrap(),
-        address::match_key(&address).unwrap()
-    );
+    let _ = address::normalize(&canonical).unwrap();
+    let _ = address::match_key(&address).unwrap();
+    let _ = address::format_for_label(&address).unwrap();
 });

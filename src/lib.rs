@@ -90,6 +90,9 @@ pub mod error;
 pub mod fx;
 pub mod money;
 pub mod policy;
+pub mod refunds;
+pub mod returns;
+pub mod routing;
 
 pub use decision::{Decision, PolicySource, Reason, ReasonSource, Trace, TraceStep};
 pub use error::{Diagnostic, Error, Severity};

@@ -72,6 +72,67 @@
 //! request, a [`Trace`]. Errors are typed ([`Error`]), name the field at fault, and have a
 //! stable [`Error::code`].
 //!
+//! ### 5. Four engines, one shape
+//!
+//! | engine | what it decides |
+//! |---|---|
+//! | [`routing`] | which node ships each unit; replenishment suggestions |
+//! | [`returns`] | eligibility, refund amount, settlement, disposition, fraud score |
+//! | [`refunds`] | FX refunds: proration, caps, FX gain/loss, ledger, idempotency |
+//! | [`address`] | validation, canonical form, label lines, match keys |
+//!
+//! Each is built once from its configuration, optionally with a policy, and then asked
+//! for many decisions; each module's docs open with a runnable example. Engines are
+//! `Send + Sync` and cheap to share between threads.
+//!
+//! ### 6. Policies change decisions without a release
+//!
+//! A policy is a Rhai script defining some of an engine's hooks; the engine calls the
+//! hooks that exist and uses its built-in behaviour for the rest. Binding checks every
+//! `fn` against the engine's hooks and reports unknown ones with their position. The
+//! [`policy`] module is the policy authors' chapter.
+//!
+//! ```
+//! use backoffice::address::{Address, AddressConfig, AddressEngine, AddressRequest};
+//! use backoffice::policy::{Policy, PolicyRuntime};
+//!
+//! let runtime = PolicyRuntime::new();
+//! let source = r#"
+//! fn validate(address) {
+//!     if address.has_po_box && "oversized" in address.tags {
+//!         return #{ field: "address_lines", code: "po_box_not_allowed",
+//!                   message: "sofas cannot go to a PO box" };
+//!     }
+//! }
+//! "#;
+//! let policy = Policy::compile("shop.rhai", source, &runtime)?;
+//! let engine = AddressEngine::new(AddressConfig::default()).with_policy(policy)?;
+//!
+//! let mut request = AddressRequest::new(Address {
+//!     country: "Schweiz".into(),
+//!     address_lines: vec!["Postfach 1234".into()],
+//!     postal_code: "8021".into(),
+//!     locality: "Zürich".into(),
+//!     ..Address::default()
+//! });
+//! request.tags.push("oversized".into());
+//! let decision = engine.decide(&request)?;
+//! assert_eq!(decision.outcome.problems[0].code, "po_box_not_allowed");
+//!
+//! // A typo in a hook name is caught when the policy is bound, with its position.
+//! let typo = Policy::compile("typo.rhai", "fn validat(address) { () }", &runtime)?;
+//! let err = AddressEngine::new(AddressConfig::default()).with_policy(typo).unwrap_err();
+//! assert_eq!(err.diagnostics()[0].code, "policy.unknown_hook");
+//! assert_eq!((err.diagnostics()[0].line, err.diagnostics()[0].column), (Some(1), Some(1)));
+//! # Ok::<(), backoffice::Error>(())
+//! ```
+//!
+//! ### 7. Any engine by name, JSON in and out
+//!
+//! [`engine::AnyEngine`] builds an engine from its kind name and JSON configuration and
+//! decides JSON requests; it is what the C ABI and the CLI use, so every language gets the
+//! decision a Rust caller gets.
+//!
 //! ## JSON shapes
 //!
 //! Every input and output type derives `Serialize`/`Deserialize` with snake_case fields;

@@ -32,7 +32,11 @@ pub trait Engine: Sized + Send + Sync + 'static {
     fn attach_policy(self, policy: Policy) -> Result<Self, Error>;
 
     /// Decides one request.
-    fn decide_with(&self, request: &Self::Request, options: &DecideOptions) -> Result<Decision<Self::Outcome>, Error>;
+    fn decide_with(
+        &self,
+        request: &Self::Request,
+        options: &DecideOptions,
+    ) -> Result<Decision<Self::Outcome>, Error>;
 }
 
 /// The kind names of every engine, in the order the CLI lists them.
@@ -57,23 +61,60 @@ fn unknown_kind(kind: &str) -> Error {
 
 /// Object-safe JSON view of an [`Engine`].
 trait JsonEngine: Send + Sync {
-    fn decide_json(&self, input: &str, options: &DecideOptions) -> Result<serde_json::Value, Error>;
-    fn decide_value(&self, input: serde_json::Value, options: &DecideOptions) -> Result<serde_json::Value, Error>;
+    fn decide_json(&self, input: &str, options: &DecideOptions)
+        -> Result<serde_json::Value, Error>;
+    fn decide_value(
+        &self,
+        input: serde_json::Value,
+        options: &DecideOptions,
+    ) -> Result<serde_json::Value, Error>;
+    fn decide_text(&self, input: &str, options: &DecideOptions) -> Result<String, Error>;
+    fn decide_value_text(
+        &self,
+        input: serde_json::Value,
+        options: &DecideOptions,
+    ) -> Result<String, Error>;
 }
 
 struct Typed<E: Engine>(E);
 
 impl<E: Engine> JsonEngine for Typed<E> {
-    fn decide_json(&self, input: &str, options: &DecideOptions) -> Result<serde_json::Value, Error> {
+    fn decide_json(
+        &self,
+        input: &str,
+        options: &DecideOptions,
+    ) -> Result<serde_json::Value, Error> {
         let request: E::Request = serde_json::from_str(input).map_err(|e| Error::from_json(&e))?;
         let decision = self.0.decide_with(&request, options)?;
         serde_json::to_value(&decision).map_err(|e| Error::from_json(&e))
     }
 
-    fn decide_value(&self, input: serde_json::Value, options: &DecideOptions) -> Result<serde_json::Value, Error> {
-        let request: E::Request = serde_json::from_value(input).map_err(|e| Error::from_json(&e))?;
+    fn decide_value(
+        &self,
+        input: serde_json::Value,
+        options: &DecideOptions,
+    ) -> Result<serde_json::Value, Error> {
+        let request: E::Request =
+            serde_json::from_value(input).map_err(|e| Error::from_json(&e))?;
         let decision = self.0.decide_with(&request, options)?;
         serde_json::to_value(&decision).map_err(|e| Error::from_json(&e))
+    }
+
+    fn decide_text(&self, input: &str, options: &DecideOptions) -> Result<String, Error> {
+        let request: E::Request = serde_json::from_str(input).map_err(|e| Error::from_json(&e))?;
+        let decision = self.0.decide_with(&request, options)?;
+        serde_json::to_string(&decision).map_err(|e| Error::from_json(&e))
+    }
+
+    fn decide_value_text(
+        &self,
+        input: serde_json::Value,
+        options: &DecideOptions,
+    ) -> Result<String, Error> {
+        let request: E::Request =
+            serde_json::from_value(input).map_err(|e| Error::from_json(&e))?;
+        let decision = self.0.decide_with(&request, options)?;
+        serde_json::to_string(&decision).map_err(|e| Error::from_json(&e))
     }
 }
 
@@ -88,7 +129,9 @@ pub struct AnyEngine {
 
 impl std::fmt::Debug for AnyEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AnyEngine").field("kind", &self.kind).finish()
+        f.debug_struct("AnyEngine")
+            .field("kind", &self.kind)
+            .finish()
     }
 }
 
@@ -103,8 +146,15 @@ impl AnyEngine {
 
     /// Builds the engine called `kind` from its JSON configuration (`None` or `"{}"` for
     /// the defaults), with an optional compiled policy.
-    pub fn new(kind: &str, config_json: Option<&str>, policy: Option<Policy>) -> Result<Self, Error> {
-        fn build<E: Engine>(config_json: Option<&str>, policy: Option<Policy>) -> Result<AnyEngine, Error> {
+    pub fn new(
+        kind: &str,
+        config_json: Option<&str>,
+        policy: Option<Policy>,
+    ) -> Result<Self, Error> {
+        fn build<E: Engine>(
+            config_json: Option<&str>,
+            policy: Option<Policy>,
+        ) -> Result<AnyEngine, Error> {
             let config: E::Config = match config_json.map(str::trim) {
                 None | Some("") => E::Config::default(),
                 Some(json) => serde_json::from_str(json).map_err(|e| Error::from_json(&e))?,
@@ -127,14 +177,23 @@ impl AnyEngine {
     }
 
     /// Decides one request given as JSON text; returns the decision as JSON.
-    pub fn decide_json(&self, input: &str, options: &DecideOptions) -> Result<serde_json::Value, Error> {
+    pub fn decide_json(
+        &self,
+        input: &str,
+        options: &DecideOptions,
+    ) -> Result<serde_json::Value, Error> {
         self.inner.decide_json(input, options)
     }
 
     /// Decides a JSON array of requests; each element is the decision or an error object
     /// (`{"error": {code, message, field?, diagnostics}}`), in input order.
-    pub fn decide_batch_json(&self, input: &str, options: &DecideOptions) -> Result<serde_json::Value, Error> {
-        let items: Vec<serde_json::Value> = serde_json::from_str(input).map_err(|e| Error::from_json(&e))?;
+    pub fn decide_batch_json(
+        &self,
+        input: &str,
+        options: &DecideOptions,
+    ) -> Result<serde_json::Value, Error> {
+        let items: Vec<serde_json::Value> =
+            serde_json::from_str(input).map_err(|e| Error::from_json(&e))?;
         let results = items
             .into_iter()
             .map(|item| match self.inner.decide_value(item, options) {
@@ -143,5 +202,43 @@ impl AnyEngine {
             })
             .collect();
         Ok(serde_json::Value::Array(results))
+    }
+
+    /// Like [`AnyEngine::decide_json`], but returns the JSON text exactly as
+    /// `serde_json::to_string(&decision)` of the typed Rust API writes it (fields in
+    /// declaration order), without an intermediate `serde_json::Value`. The C ABI uses
+    /// this, so that C and Python callers get the same bytes as a Rust caller.
+    pub fn decide_json_string(
+        &self,
+        input: &str,
+        options: &DecideOptions,
+    ) -> Result<String, Error> {
+        self.inner.decide_text(input, options)
+    }
+
+    /// Like [`AnyEngine::decide_batch_json`], returning JSON text: an array whose elements
+    /// are each the text [`AnyEngine::decide_json_string`] would give for that request, or
+    /// `{"error": {code, message, field?, diagnostics}}`.
+    pub fn decide_batch_json_string(
+        &self,
+        input: &str,
+        options: &DecideOptions,
+    ) -> Result<String, Error> {
+        let items: Vec<serde_json::Value> =
+            serde_json::from_str(input).map_err(|e| Error::from_json(&e))?;
+        let mut out = String::from("[");
+        for (index, item) in items.into_iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            match self.inner.decide_value_text(item, options) {
+                Ok(decision) => out.push_str(&decision),
+                Err(err) => {
+                    out.push_str(&serde_json::json!({ "error": err.to_json_value() }).to_string())
+                }
+            }
+        }
+        out.push(']');
+        Ok(out)
     }
 }

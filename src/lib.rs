@@ -84,7 +84,10 @@
 #![allow(clippy::result_large_err)]
 
 pub mod decision;
+pub mod engine;
 pub mod error;
+#[cfg(feature = "ffi")]
+pub mod ffi;
 pub mod fx;
 pub mod money;
 pub mod policy;

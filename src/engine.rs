@@ -40,11 +40,13 @@ pub trait Engine: Sized + Send + Sync + 'static {
 }
 
 /// The kind names of every engine, in the order the CLI lists them.
-pub const ENGINE_KINDS: &[&str] = &[];
+pub const ENGINE_KINDS: &[&str] = &["routing", "address"];
 
 /// The hooks of the engine called `kind`.
 pub fn hooks_of(kind: &str) -> Result<&'static [HookSpec], Error> {
     match kind {
+        "routing" => Ok(crate::routing::HOOKS),
+        "address" => Ok(crate::address::HOOKS),
         _ => Err(unknown_kind(kind)),
     }
 }
@@ -165,8 +167,9 @@ impl AnyEngine {
             }
             Ok(AnyEngine::from_engine(engine))
         }
-        let _ = (&config_json, &policy);
         match kind {
+            "routing" => build::<crate::routing::RoutingEngine>(config_json, policy),
+            "address" => build::<crate::address::AddressEngine>(config_json, policy),
             _ => Err(unknown_kind(kind)),
         }
     }

@@ -83,6 +83,7 @@
 // diagnostic is a few strings, and failures are off the hot path.
 #![allow(clippy::result_large_err)]
 
+pub mod address;
 pub mod decision;
 pub mod engine;
 pub mod error;
@@ -91,6 +92,8 @@ pub mod ffi;
 pub mod fx;
 pub mod money;
 pub mod policy;
+pub mod refunds;
+pub mod routing;
 
 pub use decision::{Decision, PolicySource, Reason, ReasonSource, Trace, TraceStep};
 pub use error::{Diagnostic, Error, Severity};

@@ -8,9 +8,11 @@
 )]
 
 mod money;
+mod refunds;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("backoffice {} quickstart\n", env!("CARGO_PKG_VERSION"));
     money::run()?;
+    refunds::run()?;
     Ok(())
 }

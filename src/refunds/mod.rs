@@ -1,0 +1,347 @@
+//! FX refunds: what the customer gets back, in which currency, what the merchant books,
+//! and a guarantee that retries and partial refunds never pay out twice or more than was
+//! captured.
+//!
+//! An international order is paid in one currency (*presentment*) and paid out to the
+//! merchant in another (*settlement*); a refund happens days later, at another rate.
+//! [`RefundsEngine::decide`] takes the order, the refunds already made for it, the refund
+//! asked for, a rate table and `now`, and returns a [`RefundPlan`]:
+//!
+//! 1. **Idempotency.** The request's [`fingerprint`] (SHA-256 of its canonical JSON) is
+//!    compared with the earlier refunds: the same key and fingerprint returns the earlier
+//!    plan unchanged, marked `replay`; the same key with another fingerprint is an
+//!    `idempotency_conflict` error. Nothing is computed twice.
+//! 2. **Proration.** A quantity refunds its share of what remains of the line's amount
+//!    and tax, by largest-remainder allocation ([`crate::money::allocate`]); the last units
+//!    take exactly what remains, so any sequence of partial refunds adds up to what the
+//!    line paid.
+//! 3. **Caps.** Per line, for shipping and for the order, cumulative refunds never exceed
+//!    what was paid and captured (presentment currency); an over-refund is an
+//!    `over_refund` error naming the field, the amount asked and what remains.
+//! 4. **FX.** The refund's *basis* is its settlement value at the capture rate. With
+//!    `remainder_absorbed_by = merchant` the customer gets exactly the presentment value
+//!    and the merchant books the difference between the basis and what the refund costs
+//!    at the rate used as an FX gain or loss; with `customer` the settlement amount stays
+//!    at the basis and the customer gets its conversion.
+//! 5. **Ledger.** Balanced postings (debits equal credits in every currency) with account
+//!    names from [`LedgerAccounts`].
+//!
+//! ```
+//! use backoffice::refunds::{RefundRequest, RefundsConfig, RefundsEngine, RateSource};
+//! use rust_decimal_macros::dec;
+//!
+//! let engine = RefundsEngine::new(RefundsConfig {
+//!     rate_source: RateSource::Current,
+//!     ..RefundsConfig::default()
+//! })
+//! .unwrap();
+//! let request: RefundRequest = serde_json::from_str(r#"{
+//!   "order": {
+//!     "order_id": "o-1001", "presentment_currency": "USD", "settlement_currency": "CAD",
+//!     "placed_at": "2026-03-01T10:00:00Z",
+//!     "captures": [{"amount": {"amount": "40.00", "currency": "USD"},
+//!                   "settled": {"amount": "54.00", "currency": "CAD"},
+//!                   "rate": "1.35", "captured_at": "2026-03-01T10:00:00Z"}],
+//!     "lines": [{"line_id": "L1", "quantity": 1,
+//!                "amount": {"amount": "40.00", "currency": "USD"},
+//!                "tax": {"amount": "0.00", "currency": "USD"}}]
+//!   },
+//!   "refund": {"idempotency_key": "rf-1", "lines": [{"line_id": "L1", "quantity": 1}],
+//!              "reason": "damaged", "method": "original_payment"},
+//!   "rates": {"rates": [{"from": "USD", "to": "CAD", "rate": "1.40",
+//!                        "as_of": "2026-03-09T09:00:00Z"}]},
+//!   "now": "2026-03-09T12:00:00Z"
+//! }"#).unwrap();
+//!
+//! let plan = engine.decide(&request).unwrap().outcome.plan;
+//! assert_eq!(plan.amount.to_string(), "40.00 USD");               // the customer gets
+//! assert_eq!(plan.fx.settlement_amount.to_string(), "56.00 CAD"); // the merchant pays
+//! assert_eq!(plan.fx.basis.to_string(), "54.00 CAD");             // the book value
+//! assert_eq!(plan.fx.gain_loss.amount(), dec!(-2.00));            // an FX loss
+//! ```
+
+mod fingerprint;
+mod plan;
+mod types;
+
+pub use fingerprint::{canonical_json, fingerprint, FINGERPRINT_VERSION};
+pub use plan::{is_balanced, MAX_KEY_LEN};
+pub use types::{
+    Capture, Conversion, EarlierRefund, FxDetails, LedgerAccounts, LedgerEntry, Order, OrderLine,
+    PlannedLine, RateSource, RefundCurrency, RefundLineRequest, RefundMethod, RefundOutcome,
+    RefundPlan, RefundRequest, RefundsConfig, RemainderAbsorbedBy, RequestedRefund, ShippingRefund,
+    Side,
+};
+
+use crate::policy::DecideOptions;
+use crate::{Decision, Error, Money, Reason, Trace};
+use plan::Settings;
+
+/// The refunds engine: built once from a [`RefundsConfig`], then asked for many plans.
+#[derive(Debug, Clone)]
+pub struct RefundsEngine {
+    config: RefundsConfig,
+}
+
+fn check_money_list(field: &str, list: &[Money], allow_zero: bool) -> Result<(), Error> {
+    for (i, money) in list.iter().enumerate() {
+        if money.is_negative() || (!allow_zero && money.is_zero()) {
+            return Err(Error::invalid(
+                format!("config.{field}[{i}]"),
+                format!(
+                    "must be {}, got {money}",
+                    if allow_zero {
+                        "zero or more"
+                    } else {
+                        "positive"
+                    }
+                ),
+            ));
+        }
+        if list
+            .iter()
+            .take(i)
+            .any(|m| m.currency() == money.currency())
+        {
+            return Err(Error::invalid(
+                format!("config.{field}[{i}]"),
+                format!("{} is listed twice", money.currency()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl RefundsEngine {
+    /// Builds the engine, checking the configuration: `refund_currency = store` needs a
+    /// `store_currency`; cash rounding increments must be positive; minimums and fees
+    /// must not be negative; no currency may be listed twice.
+    pub fn new(config: RefundsConfig) -> Result<Self, Error> {
+        if config.refund_currency == RefundCurrency::Store && config.store_currency.is_none() {
+            return Err(Error::invalid(
+                "config.store_currency",
+                "refund_currency is `store`, so a store_currency (e.g. \"EUR\") is required",
+            ));
+        }
+        check_money_list("minimum_refund", &config.minimum_refund, true)?;
+        check_money_list("cash_rounding", &config.cash_rounding, false)?;
+        check_money_list("refund_fees", &config.refund_fees, true)?;
+        Ok(RefundsEngine { config })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RefundsConfig {
+        &self.config
+    }
+
+    /// Plans one refund with default options (see the module docs for an example).
+    pub fn decide(&self, request: &RefundRequest) -> Result<Decision<RefundOutcome>, Error> {
+        self.decide_with(request, &DecideOptions::default())
+    }
+
+    /// Plans one refund.
+    ///
+    /// Errors: `invalid_input` naming the field for malformed input (unknown lines,
+    /// non-positive quantities or amounts, a bad idempotency key, captures in the wrong
+    /// currency, ...); `over_refund`, `idempotency_conflict`, `missing_rate`,
+    /// `stale_rate`, `refund_rounds_to_zero` and `below_minimum_refund` as
+    /// [`Error::Rejected`] naming the field.
+    pub fn decide_with(
+        &self,
+        request: &RefundRequest,
+        options: &DecideOptions,
+    ) -> Result<Decision<RefundOutcome>, Error> {
+        let config = &self.config;
+        let refund = &request.refund;
+        let mut trace = options.trace.then(Trace::default);
+
+        plan::validate_key(&refund.idempotency_key)?;
+        let fingerprint = fingerprint(&request.order.order_id, refund);
+        if let Some(earlier) = request
+            .earlier_refunds
+            .iter()
+            .find(|e| e.idempotency_key == refund.idempotency_key)
+        {
+            if earlier.fingerprint != fingerprint {
+                return Err(Error::Rejected {
+                    code: "idempotency_conflict".to_string(),
+                    field: "refund.idempotency_key".to_string(),
+                    message: format!(
+                        "idempotency key `{}` was already used for a different refund (fingerprint {} here, {} before); use a new key for a new refund",
+                        refund.idempotency_key, fingerprint, earlier.fingerprint
+                    ),
+                });
+            }
+            let reason = Reason::builtin(
+                "idempotent_replay",
+                "idempotency",
+                format!(
+                    "idempotency key `{}` with the same fingerprint was already planned; returning that plan unchanged",
+                    refund.idempotency_key
+                ),
+            )
+            .about(refund.idempotency_key.clone());
+            if let Some(trace) = trace.as_mut() {
+                trace.step(
+                    "idempotency",
+                    format!("replay of `{}` ({fingerprint})", refund.idempotency_key),
+                );
+            }
+            let mut decision = Decision::new(RefundOutcome {
+                replay: true,
+                plan: earlier.plan.clone(),
+            })
+            .with_reason(reason);
+            decision.trace = trace;
+            return Ok(decision);
+        }
+
+        let state = plan::order_state(request, config)?;
+        let proration = plan::prorate(request, &state, config)?;
+        if let Some(trace) = trace.as_mut() {
+            trace.step(
+                "proration",
+                format!(
+                    "lines {}, tax {}, shipping {}: {} of {} captured ({} refunded before)",
+                    proration.lines_total,
+                    proration.tax_total,
+                    proration.shipping,
+                    proration.total,
+                    state.captured,
+                    state.refunded_total
+                ),
+            );
+        }
+        let settings = self.settings(request)?;
+        let fx = plan::fx(request, &state, &proration, &settings, config)?;
+        let owed = fx.refund_amount;
+        let (paid, cash_rounding) = plan::cash_round(owed, refund.method, config)?;
+        check_minimum(paid, settings.minimum)?;
+        let fee = plan::refund_fee(config, refund.method, request.order.settlement_currency);
+        let ledger = plan::ledger(
+            &proration,
+            &fx.details,
+            owed,
+            paid,
+            fee,
+            refund.method,
+            config,
+        )?;
+        if let Some(trace) = trace.as_mut() {
+            trace.step(
+                "fx",
+                format!(
+                    "rate {} ({}), basis {}, settlement {}, gain/loss {}",
+                    fx.details.rate_used,
+                    fx.details.rate_source.as_str(),
+                    fx.details.basis,
+                    fx.details.settlement_amount,
+                    fx.details.gain_loss
+                ),
+            );
+        }
+
+        let mut reasons = Vec::with_capacity(3);
+        reasons.push(Reason::builtin(
+            "refund_planned",
+            "proration",
+            format!(
+                "refund {paid} by {} for {} of the order's {} captured",
+                refund.method.as_str(),
+                proration.total,
+                state.captured
+            ),
+        ));
+        let gain_loss = fx.details.gain_loss;
+        if gain_loss.is_negative() {
+            reasons.push(Reason::builtin(
+                "fx_loss",
+                "fx",
+                format!(
+                    "the refund costs {} against a {} basis: FX loss of {}",
+                    fx.details.settlement_amount,
+                    fx.details.basis,
+                    gain_loss.neg()
+                ),
+            ));
+        } else if !gain_loss.is_zero() {
+            reasons.push(Reason::builtin(
+                "fx_gain",
+                "fx",
+                format!(
+                    "the refund costs {} against a {} basis: FX gain of {gain_loss}",
+                    fx.details.settlement_amount, fx.details.basis
+                ),
+            ));
+        }
+        if let Some(adjustment) = cash_rounding.filter(|a| !a.is_zero()) {
+            reasons.push(Reason::builtin(
+                "cash_rounded",
+                "cash_rounding",
+                format!("{owed} rounded to {paid} for cash ({adjustment} difference)"),
+            ));
+        }
+
+        let plan = RefundPlan {
+            idempotency_key: refund.idempotency_key.clone(),
+            fingerprint,
+            order_id: request.order.order_id.clone(),
+            reason: refund.reason.clone(),
+            method: refund.method,
+            decided_at: request.now,
+            refund_currency: settings.refund_currency,
+            lines: proration.lines,
+            shipping: proration.shipping,
+            presentment_amount: proration.total,
+            amount: paid,
+            cash_rounding,
+            fee,
+            fx: fx.details,
+            ledger,
+        };
+        Ok(Decision {
+            outcome: RefundOutcome {
+                replay: false,
+                plan,
+            },
+            reasons,
+            trace,
+        })
+    }
+
+    /// The settings from configuration (policy hooks may override them).
+    fn settings(&self, request: &RefundRequest) -> Result<Settings, Error> {
+        let config = &self.config;
+        let currency = plan::resolve_currency(config.refund_currency, request, config)?;
+        Ok(Settings {
+            refund_currency: config.refund_currency,
+            currency,
+            rate_source: config.rate_source,
+            absorbed_by: config.remainder_absorbed_by,
+            minimum: plan::configured_minimum(config, currency),
+        })
+    }
+}
+
+fn check_minimum(paid: Money, minimum: Option<rust_decimal::Decimal>) -> Result<(), Error> {
+    if paid.is_zero() || paid.is_negative() {
+        return Err(Error::Rejected {
+            code: "refund_rounds_to_zero".to_string(),
+            field: "refund".to_string(),
+            message: format!("the refund comes to {paid}; a refund must pay out more than zero"),
+        });
+    }
+    if let Some(minimum) = minimum {
+        if paid.amount() < minimum {
+            return Err(Error::Rejected {
+                code: "below_minimum_refund".to_string(),
+                field: "refund".to_string(),
+                message: format!(
+                    "the refund comes to {paid}, below the minimum refund of {}",
+                    Money::new(minimum, paid.currency())
+                ),
+            });
+        }
+    }
+    Ok(())
+}

@@ -21,8 +21,10 @@ use std::path::Path;
 
 /// The decision JSON the typed Rust API gives for one fixture.
 fn decide<E: Engine>(fixture: &Value, policies: &Path) -> Result<String, Error> {
-    let config: E::Config =
-        serde_json::from_value(fixture["config"].clone()).map_err(|e| Error::from_json(&e))?;
+    let config: E::Config = match &fixture["config"] {
+        Value::Null => E::Config::default(),
+        config => serde_json::from_value(config.clone()).map_err(|e| Error::from_json(&e))?,
+    };
     let mut engine = E::from_config(config)?;
     if let Some(name) = fixture["policy"].as_str() {
         let source = std::fs::read_to_string(policies.join(name))
@@ -39,6 +41,8 @@ fn decide<E: Engine>(fixture: &Value, policies: &Path) -> Result<String, Error> 
 /// Dispatches on the fixture's engine kind (the name of its directory).
 fn decide_kind(kind: &str, fixture: &Value, policies: &Path) -> Result<String, Error> {
     match kind {
+        "routing" => decide::<backoffice::routing::RoutingEngine>(fixture, policies),
+        "address" => decide::<backoffice::address::AddressEngine>(fixture, policies),
         other => Err(Error::invalid(
             "kind",
             format!("no engine `{other}` in this build"),

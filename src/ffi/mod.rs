@@ -310,7 +310,7 @@ pub extern "C" fn bo_status_name(status: i32) -> *const c_char {
 }
 
 /// Builds an engine of `kind` (one of [`bo_engine_kinds`]) from its JSON configuration
-/// (null, `""` or `"{}"` for the defaults) and an optional policy source (null for none),
+/// (a null pointer, `""`, `"null"` or `"{}"` for the defaults) and an optional policy source (null for none),
 /// which is named `policy.rhai` in diagnostics and reasons. See
 /// [`bo_engine_new_named`] to name it.
 ///
@@ -368,6 +368,8 @@ pub unsafe extern "C" fn bo_engine_new_named(
             Ok(args) => args,
             Err(result) => return result,
         };
+        // JSON `null` means the defaults, like a null pointer.
+        let config = config.filter(|c| c.trim() != "null");
         if !ENGINE_KINDS.contains(&kind) {
             return match AnyEngine::new(kind, config, None) {
                 Err(err) => BoResult::error(BoStatus::InvalidArgument, &err),

@@ -28,8 +28,11 @@ use serde_json::Value;
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
 
+/// A policy's name and source.
+type NamedPolicy = (String, String);
+
 /// The fixture to measure: the first of `kind` in name order, and its policy source.
-fn fixture(kind: &str) -> Option<(PathBuf, Value, Option<(String, String)>)> {
+fn fixture(kind: &str) -> Option<(PathBuf, Value, Option<NamedPolicy>)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut paths: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures").join(kind))
         .ok()?

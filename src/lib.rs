@@ -93,6 +93,7 @@ pub mod fx;
 pub mod money;
 pub mod policy;
 pub mod refunds;
+pub mod returns;
 pub mod routing;
 
 pub use decision::{Decision, PolicySource, Reason, ReasonSource, Trace, TraceStep};

@@ -1,0 +1,207 @@
+//! The merchant's time zone and return-window arithmetic.
+//!
+//! The zone data is compiled in (`chrono-tz`), so nothing here reads a file.
+
+use crate::Error;
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc, Weekday};
+
+/// The merchant's time zone: an IANA zone or a fixed offset from UTC.
+///
+/// ```
+/// use backoffice::returns::MerchantZone;
+/// assert!(MerchantZone::parse("Europe/Berlin").is_ok());
+/// assert!(MerchantZone::parse("+01:00").is_ok());
+/// assert!(MerchantZone::parse("-0530").is_ok());
+/// assert_eq!(MerchantZone::parse("Mars/Olympus").unwrap_err().field(), Some("time_zone"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MerchantZone {
+    /// An IANA zone such as `Europe/Berlin`.
+    Iana(chrono_tz::Tz),
+    /// A fixed offset such as `+01:00`.
+    Fixed(FixedOffset),
+}
+
+impl MerchantZone {
+    /// Parses an IANA name (`Europe/Berlin`, `UTC`) or a fixed offset (`+01:00`, `+0100`,
+    /// `+01`, `-05:30`, `Z`).
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let trimmed = text.trim();
+        if trimmed.starts_with('+') || trimmed.starts_with('-') || trimmed == "Z" {
+            return parse_offset(trimmed).map(MerchantZone::Fixed).ok_or_else(|| {
+                Error::invalid(
+                    "time_zone",
+                    format!("`{text}` is not a UTC offset; write it as +HH:MM, e.g. +01:00 or -05:30"),
+                )
+            });
+        }
+        trimmed
+            .parse::<chrono_tz::Tz>()
+            .map(MerchantZone::Iana)
+            .map_err(|_| {
+                Error::invalid(
+                    "time_zone",
+                    format!("`{text}` is neither an IANA time zone name (e.g. Europe/Berlin) nor a UTC offset (e.g. +01:00)"),
+                )
+            })
+    }
+
+    /// The calendar date of `instant` in this zone.
+    pub fn local_date(&self, instant: DateTime<Utc>) -> NaiveDate {
+        match self {
+            MerchantZone::Iana(tz) => instant.with_timezone(tz).date_naive(),
+            MerchantZone::Fixed(offset) => instant.with_timezone(offset).date_naive(),
+        }
+    }
+
+    /// The first instant of `date` in this zone (the first valid local time of that day
+    /// when midnight falls in a daylight-saving gap).
+    pub fn start_of_day(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
+        let midnight = date.and_hms_opt(0, 0, 0)?;
+        // A gap is at most a few hours long; try each quarter hour until one exists.
+        for quarter in 0..=(4 * 24) {
+            let local = midnight.checked_add_signed(Duration::minutes(15 * quarter))?;
+            if local.date() != date {
+                return None;
+            }
+            let found = match self {
+                MerchantZone::Iana(tz) => tz
+                    .from_local_datetime(&local)
+                    .earliest()
+                    .map(|t| t.with_timezone(&Utc)),
+                MerchantZone::Fixed(offset) => offset
+                    .from_local_datetime(&local)
+                    .earliest()
+                    .map(|t| t.with_timezone(&Utc)),
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+
+    /// The last instant of `date` in this zone (one nanosecond before the next day starts).
+    pub fn end_of_day(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
+        let next = date.succ_opt()?;
+        let start = self.start_of_day(next)?;
+        start.checked_sub_signed(Duration::nanoseconds(1))
+    }
+}
+
+fn parse_offset(text: &str) -> Option<FixedOffset> {
+    if text == "Z" {
+        return FixedOffset::east_opt(0);
+    }
+    let mut chars = text.chars();
+    let sign = match chars.next()? {
+        '+' => 1,
+        '-' => -1,
+        _ => return None,
+    };
+    let rest: String = chars.filter(|c| *c != ':').collect();
+    if !rest.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (hours, minutes) = match rest.len() {
+        2 => (rest.parse::<i32>().ok()?, 0),
+        4 => (
+            rest.get(..2)?.parse::<i32>().ok()?,
+            rest.get(2..)?.parse::<i32>().ok()?,
+        ),
+        _ => return None,
+    };
+    if hours > 18 || minutes > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
+}
+
+/// The last day of a window of `days` days counted from `basis`, moved off a weekend to
+/// the following Monday when `extend` is set. Returns the day and whether it moved.
+pub(crate) fn last_day(basis: NaiveDate, days: u32, extend: bool) -> Option<(NaiveDate, bool)> {
+    let day = basis.checked_add_days(chrono::Days::new(u64::from(days)))?;
+    if !extend {
+        return Some((day, false));
+    }
+    let shift = match day.weekday() {
+        Weekday::Sat => 2,
+        Weekday::Sun => 1,
+        _ => 0,
+    };
+    if shift == 0 {
+        return Some((day, false));
+    }
+    Some((day.checked_add_days(chrono::Days::new(shift))?, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn the_issue_example_deadline_is_end_of_sunday_and_extends_to_monday() {
+        assert_eq!(
+            last_day(date(2025, 2, 28), 30, false),
+            Some((date(2025, 3, 30), false))
+        );
+        assert_eq!(
+            last_day(date(2025, 2, 28), 30, true),
+            Some((date(2025, 3, 31), true))
+        );
+        assert_eq!(
+            last_day(date(2025, 3, 1), 30, true),
+            Some((date(2025, 3, 31), false))
+        );
+    }
+
+    #[test]
+    fn offsets_parse_in_several_spellings() {
+        let east = |s| FixedOffset::east_opt(s).unwrap();
+        assert_eq!(
+            MerchantZone::parse("+01:00").unwrap(),
+            MerchantZone::Fixed(east(3600))
+        );
+        assert_eq!(
+            MerchantZone::parse("+0100").unwrap(),
+            MerchantZone::Fixed(east(3600))
+        );
+        assert_eq!(
+            MerchantZone::parse("+01").unwrap(),
+            MerchantZone::Fixed(east(3600))
+        );
+        assert_eq!(
+            MerchantZone::parse("-05:30").unwrap(),
+            MerchantZone::Fixed(east(-19800))
+        );
+        assert_eq!(
+            MerchantZone::parse("Z").unwrap(),
+            MerchantZone::Fixed(east(0))
+        );
+        assert!(MerchantZone::parse("+25:00").is_err());
+        assert!(MerchantZone::parse("+1:0").is_err());
+        assert!(MerchantZone::parse("").is_err());
+    }
+
+    #[test]
+    fn end_of_day_is_in_the_merchant_zone() {
+        let berlin = MerchantZone::parse("Europe/Berlin").unwrap();
+        let end = berlin.end_of_day(date(2025, 3, 30)).unwrap();
+        // 2025-03-30 is the spring-forward day in Berlin: the day ends at 22:00 UTC.
+        assert_eq!(end.to_rfc3339(), "2025-03-30T21:59:59.999999999+00:00");
+        let winter = berlin.end_of_day(date(2025, 1, 15)).unwrap();
+        assert_eq!(winter.to_rfc3339(), "2025-01-15T22:59:59.999999999+00:00");
+    }
+
+    #[test]
+    fn a_midnight_gap_starts_the_day_at_the_first_valid_time() {
+        // America/Santiago skipped from 00:00 to 01:00 on 2024-09-08.
+        let santiago = MerchantZone::parse("America/Santiago").unwrap();
+        let start = santiago.start_of_day(date(2024, 9, 8)).unwrap();
+        assert_eq!(start.to_rfc3339(), "2024-09-08T04:00:00+00:00");
+    }
+}

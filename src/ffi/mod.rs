@@ -259,6 +259,84 @@ unsafe fn decide_options(options_json: *const c_char) -> Result<DecideOptions, B
     }
 }
 
+/// The version of the C ABI ([`BO_ABI_VERSION`]).
+#[no_mangle]
+pub extern "C" fn bo_abi_version() -> u32 {
+    BO_ABI_VERSION
+}
+
+/// The library's version (e.g. `"0.1.0"`): a static NUL-terminated string, never freed.
+#[no_mangle]
+pub extern "C" fn bo_version() -> *const c_char {
+    const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
+    VERSION.as_ptr().cast()
+}
+
+/// The engine kinds this build has, as a JSON array of strings (e.g.
+/// `["routing","returns"]`): a static NUL-terminated string, never freed.
+#[no_mangle]
+pub extern "C" fn bo_engine_kinds() -> *const c_char {
+    static KINDS: OnceLock<Box<[u8]>> = OnceLock::new();
+    let kinds = KINDS.get_or_init(|| {
+        // Serializing a list of strings cannot fail; an empty list is the safe fallback.
+        let mut bytes = serde_json::to_vec(ENGINE_KINDS).unwrap_or_else(|_| b"[]".to_vec());
+        bytes.push(0);
+        bytes.into_boxed_slice()
+    });
+    kinds.as_ptr().cast()
+}
+
+/// The name of a status (`"ok"`, `"invalid_argument"`, `"decision_error"`,
+/// `"policy_error"`, `"panic"`; `"unknown"` for any other value): a static
+/// NUL-terminated string, never freed.
+#[no_mangle]
+pub extern "C" fn bo_status_name(status: i32) -> *const c_char {
+    let name = [
+        BoStatus::Ok,
+        BoStatus::InvalidArgument,
+        BoStatus::DecisionError,
+        BoStatus::PolicyError,
+        BoStatus::Panic,
+    ]
+    .into_iter()
+    .find(|s| *s as i32 == status)
+    .map_or(c"unknown", BoStatus::name);
+    name.as_ptr()
+}
+
+/// Builds an engine of `kind` (one of [`bo_engine_kinds`]) from its JSON configuration
+/// (a null pointer, `""`, `"null"` or `"{}"` for the defaults) and an optional policy
+/// source (null for none), which is named `policy.rhai` in diagnostics and reasons. See
+/// [`bo_engine_new_named`] to name it.
+///
+/// On success `*out_engine` receives the engine and the result (status `BO_STATUS_OK`)
+/// holds `{"kind": ..., "policy": null | {"name": ..., "digest": "sha256:..."}}`. On
+/// failure `*out_engine` is set to null and the result holds the error. Free the result
+/// with [`bo_result_free`] in both cases, and the engine with [`bo_engine_free`].
+///
+/// # Safety
+/// `kind`, `config_json` and `policy_source` are null or NUL-terminated strings;
+/// `out_engine` is null (an invalid argument) or points to writable storage for one
+/// pointer.
+#[no_mangle]
+pub unsafe extern "C" fn bo_engine_new(
+    kind: *const c_char,
+    config_json: *const c_char,
+    policy_source: *const c_char,
+    out_engine: *mut *mut BoEngine,
+) -> *mut BoResult {
+    // SAFETY: the same contract as ours.
+    unsafe {
+        bo_engine_new_named(
+            kind,
+            config_json,
+            std::ptr::null(),
+            policy_source,
+            out_engine,
+        )
+    }
+}
+
 /// [`bo_engine_new`] with a name for the policy (usually its file name, e.g.
 /// `"returns.rhai"`), which diagnostics and policy reasons quote. A null name means
 /// `policy.rhai`.

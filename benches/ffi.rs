@@ -141,6 +141,7 @@ fn bench_engine<E: Engine>(c: &mut Criterion, kind: &str) {
 fn bench_kind(c: &mut Criterion, kind: &str) -> bool {
     match kind {
         "routing" => bench_engine::<backoffice::routing::RoutingEngine>(c, kind),
+        "returns" => bench_engine::<backoffice::returns::ReturnsEngine>(c, kind),
         "address" => bench_engine::<backoffice::address::AddressEngine>(c, kind),
         _ => return false,
     }

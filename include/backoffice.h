@@ -70,8 +70,8 @@ const char *bo_engine_kinds(void);
 const char *bo_status_name(int32_t status);
 
 // Builds an engine of `kind` (one of [`bo_engine_kinds`]) from its JSON configuration
-// (a null pointer, `""`, `"null"` or `"{}"` for the defaults) and an optional policy source (null for none),
-// which is named `policy.rhai` in diagnostics and reasons. See
+// (a null pointer, `""`, `"null"` or `"{}"` for the defaults) and an optional policy
+// source (null for none), which is named `policy.rhai` in diagnostics and reasons. See
 // [`bo_engine_new_named`] to name it.
 //
 // On success `*out_engine` receives the engine and the result (status `BO_STATUS_OK`)

@@ -184,6 +184,7 @@ fn rust_api<E: Engine>(fixture: &Fixture) -> Result<String, String> {
 fn rust_api_of(fixture: &Fixture) -> Result<String, String> {
     match fixture.kind.as_str() {
         "routing" => rust_api::<backoffice::routing::RoutingEngine>(fixture),
+        "returns" => rust_api::<backoffice::returns::ReturnsEngine>(fixture),
         "address" => rust_api::<backoffice::address::AddressEngine>(fixture),
         other => panic!("add the typed engine `{other}` to rust_api_of in tests/ffi.rs"),
     }

@@ -42,6 +42,7 @@ fn decide<E: Engine>(fixture: &Value, policies: &Path) -> Result<String, Error> 
 fn decide_kind(kind: &str, fixture: &Value, policies: &Path) -> Result<String, Error> {
     match kind {
         "routing" => decide::<backoffice::routing::RoutingEngine>(fixture, policies),
+        "returns" => decide::<backoffice::returns::ReturnsEngine>(fixture, policies),
         "address" => decide::<backoffice::address::AddressEngine>(fixture, policies),
         other => Err(Error::invalid(
             "kind",

@@ -142,6 +142,7 @@ fn bench_kind(c: &mut Criterion, kind: &str) -> bool {
     match kind {
         "routing" => bench_engine::<backoffice::routing::RoutingEngine>(c, kind),
         "returns" => bench_engine::<backoffice::returns::ReturnsEngine>(c, kind),
+        "refunds" => bench_engine::<backoffice::refunds::RefundsEngine>(c, kind),
         "address" => bench_engine::<backoffice::address::AddressEngine>(c, kind),
         _ => return false,
     }

@@ -185,6 +185,7 @@ fn rust_api_of(fixture: &Fixture) -> Result<String, String> {
     match fixture.kind.as_str() {
         "routing" => rust_api::<backoffice::routing::RoutingEngine>(fixture),
         "returns" => rust_api::<backoffice::returns::ReturnsEngine>(fixture),
+        "refunds" => rust_api::<backoffice::refunds::RefundsEngine>(fixture),
         "address" => rust_api::<backoffice::address::AddressEngine>(fixture),
         other => panic!("add the typed engine `{other}` to rust_api_of in tests/ffi.rs"),
     }

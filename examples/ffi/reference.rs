@@ -43,6 +43,7 @@ fn decide_kind(kind: &str, fixture: &Value, policies: &Path) -> Result<String, E
     match kind {
         "routing" => decide::<backoffice::routing::RoutingEngine>(fixture, policies),
         "returns" => decide::<backoffice::returns::ReturnsEngine>(fixture, policies),
+        "refunds" => decide::<backoffice::refunds::RefundsEngine>(fixture, policies),
         "address" => decide::<backoffice::address::AddressEngine>(fixture, policies),
         other => Err(Error::invalid(
             "kind",

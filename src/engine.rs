@@ -72,6 +72,12 @@ trait JsonEngine: Send + Sync {
         input: serde_json::Value,
         options: &DecideOptions,
     ) -> Result<serde_json::Value, Error>;
+    fn decide_text(&self, input: &str, options: &DecideOptions) -> Result<String, Error>;
+    fn decide_value_text(
+        &self,
+        input: serde_json::Value,
+        options: &DecideOptions,
+    ) -> Result<String, Error>;
 }
 
 struct Typed<E: Engine>(E);
@@ -96,6 +102,23 @@ impl<E: Engine> JsonEngine for Typed<E> {
             serde_json::from_value(input).map_err(|e| Error::from_json(&e))?;
         let decision = self.0.decide_with(&request, options)?;
         serde_json::to_value(&decision).map_err(|e| Error::from_json(&e))
+    }
+
+    fn decide_text(&self, input: &str, options: &DecideOptions) -> Result<String, Error> {
+        let request: E::Request = serde_json::from_str(input).map_err(|e| Error::from_json(&e))?;
+        let decision = self.0.decide_with(&request, options)?;
+        serde_json::to_string(&decision).map_err(|e| Error::from_json(&e))
+    }
+
+    fn decide_value_text(
+        &self,
+        input: serde_json::Value,
+        options: &DecideOptions,
+    ) -> Result<String, Error> {
+        let request: E::Request =
+            serde_json::from_value(input).map_err(|e| Error::from_json(&e))?;
+        let decision = self.0.decide_with(&request, options)?;
+        serde_json::to_string(&decision).map_err(|e| Error::from_json(&e))
     }
 }
 
@@ -186,5 +209,43 @@ impl AnyEngine {
             })
             .collect();
         Ok(serde_json::Value::Array(results))
+    }
+
+    /// Like [`AnyEngine::decide_json`], but returns the JSON text exactly as
+    /// `serde_json::to_string(&decision)` of the typed Rust API writes it (fields in
+    /// declaration order), without an intermediate `serde_json::Value`. The C ABI uses
+    /// this, so that C and Python callers get the same bytes as a Rust caller.
+    pub fn decide_json_string(
+        &self,
+        input: &str,
+        options: &DecideOptions,
+    ) -> Result<String, Error> {
+        self.inner.decide_text(input, options)
+    }
+
+    /// Like [`AnyEngine::decide_batch_json`], returning JSON text: an array whose elements
+    /// are each the text [`AnyEngine::decide_json_string`] would give for that request, or
+    /// `{"error": {code, message, field?, diagnostics}}`.
+    pub fn decide_batch_json_string(
+        &self,
+        input: &str,
+        options: &DecideOptions,
+    ) -> Result<String, Error> {
+        let items: Vec<serde_json::Value> =
+            serde_json::from_str(input).map_err(|e| Error::from_json(&e))?;
+        let mut out = String::from("[");
+        for (index, item) in items.into_iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            match self.inner.decide_value_text(item, options) {
+                Ok(decision) => out.push_str(&decision),
+                Err(err) => {
+                    out.push_str(&serde_json::json!({ "error": err.to_json_value() }).to_string())
+                }
+            }
+        }
+        out.push(']');
+        Ok(out)
     }
 }

@@ -148,6 +148,8 @@ pub mod address;
 pub mod decision;
 pub mod engine;
 pub mod error;
+#[cfg(feature = "ffi")]
+pub mod ffi;
 pub mod fx;
 pub mod money;
 pub mod policy;

@@ -20,8 +20,7 @@
 mod common;
 
 use backoffice::routing::{
-    available_to_promise, RoutingConfig, RoutingEngine, RoutingOutcome, RoutingRequest,
-    SplitMode,
+    available_to_promise, RoutingConfig, RoutingEngine, RoutingOutcome, RoutingRequest, SplitMode,
 };
 use proptest::prelude::*;
 use serde_json::Value;
@@ -41,7 +40,12 @@ fn check_routed(
     request: &RoutingRequest,
     outcome: &RoutingOutcome,
 ) -> Result<(), TestCaseError> {
-    let RoutingOutcome::Routed { shipments, reservations, .. } = outcome else {
+    let RoutingOutcome::Routed {
+        shipments,
+        reservations,
+        ..
+    } = outcome
+    else {
         return Ok(());
     };
     prop_assert!(shipments.len() as u64 <= u64::from(config.max_shipments));
@@ -90,17 +94,30 @@ fn check_routed(
     }
     for ((node, sku), units) in &backordered {
         let allowance = row(node, sku).map_or(0, |r| r.backorder.units());
-        prop_assert!(*units <= allowance, "{}/{}: backordered {} > {}", node, sku, units, allowance);
+        prop_assert!(
+            *units <= allowance,
+            "{}/{}: backordered {} > {}",
+            node,
+            sku,
+            units,
+            allowance
+        );
     }
     let sorted: Vec<_> = reservations.iter().map(|r| (&r.node_id, &r.sku)).collect();
     let mut expected = sorted.clone();
     expected.sort();
     prop_assert_eq!(sorted, expected, "reservations not sorted by node then SKU");
     for line in &request.order.lines {
-        prop_assert_eq!(covered.get(line.line_id.as_str()).copied(), Some(u64::from(line.quantity)));
+        prop_assert_eq!(
+            covered.get(line.line_id.as_str()).copied(),
+            Some(u64::from(line.quantity))
+        );
     }
     for kit in &request.order.kits {
-        prop_assert_eq!(covered.get(kit.line_id.as_str()).copied(), Some(u64::from(kit.quantity)));
+        prop_assert_eq!(
+            covered.get(kit.line_id.as_str()).copied(),
+            Some(u64::from(kit.quantity))
+        );
     }
     Ok(())
 }

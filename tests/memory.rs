@@ -10,9 +10,10 @@
 //! Iterations: `MEMORY_ITERATIONS` if set; else 100,000 in optimised builds
 //! (`cargo test --release --test memory`) and 10,000 in unoptimised ones, because debug
 //! builds run the engines and rhai 10–30× slower and CI's `cargo test` must stay within
-//! its time limit (a per-decision leak still shows as ≥ 40 KB there).
+//! its time limit (a per-decision leak still shows as ≥ 16 KB there, above the 4 KiB
+//! tolerance).
 //!
-//! Everything runs in one `#[test]` so that no other test thread allocates meanwhile.
+//! The measuring tests take a lock so that no other test thread allocates meanwhile.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -67,7 +68,10 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: same contract as the caller's (forwarded unchanged).
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
-            LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+            LIVE.fetch_add(
+                new_size as isize - layout.size() as isize,
+                Ordering::Relaxed,
+            );
         }
         p
     }
@@ -84,7 +88,11 @@ fn iterations() -> usize {
     std::env::var("MEMORY_ITERATIONS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(if cfg!(debug_assertions) { 10_000 } else { 100_000 })
+        .unwrap_or(if cfg!(debug_assertions) {
+            4_000
+        } else {
+            100_000
+        })
 }
 
 /// Bytes of growth tolerated between the two halves (allocator-independent noise such
@@ -93,6 +101,8 @@ const TOLERANCE: isize = 4 * 1024;
 
 /// Decides `decide` `n` times after a warm-up; returns the growth between halves.
 fn growth(n: usize, mut decide: impl FnMut() -> bool) -> isize {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for _ in 0..200 {
         assert!(decide(), "the warm-up decision failed");
     }
@@ -123,9 +133,10 @@ fn cases(engine: &str) -> Vec<common::Fixture> {
 }
 
 fn policy(fixture: &common::Fixture, runtime: &PolicyRuntime) -> Option<Policy> {
-    fixture.policy.as_ref().map(|name| {
-        Policy::compile(name, &common::policy_source(name), runtime).unwrap()
-    })
+    fixture
+        .policy
+        .as_ref()
+        .map(|name| Policy::compile(name, &common::policy_source(name), runtime).unwrap())
 }
 
 #[test]
@@ -139,17 +150,26 @@ fn deciding_the_same_input_again_and_again_does_not_grow_memory() {
             e = e.with_policy(p).unwrap();
         }
         let r: RoutingRequest = serde_json::from_value(f.request.clone()).unwrap();
-        report.push((format!("routing/{}", f.name), growth(n, || e.decide(&r).is_ok())));
+        report.push((
+            format!("routing/{}", f.name),
+            growth(n, || e.decide(&r).is_ok()),
+        ));
     }
     for f in cases("returns") {
         let e = ReturnsEngine::new(config::<ReturnsConfig>(&f.config)).unwrap();
         let r: ReturnRequest = serde_json::from_value(f.request.clone()).unwrap();
-        report.push((format!("returns/{}", f.name), growth(n, || e.decide(&r).is_ok())));
+        report.push((
+            format!("returns/{}", f.name),
+            growth(n, || e.decide(&r).is_ok()),
+        ));
     }
     for f in cases("refunds") {
         let e = RefundsEngine::new(config::<RefundsConfig>(&f.config)).unwrap();
         let r: RefundRequest = serde_json::from_value(f.request.clone()).unwrap();
-        report.push((format!("refunds/{}", f.name), growth(n, || e.decide(&r).is_ok())));
+        report.push((
+            format!("refunds/{}", f.name),
+            growth(n, || e.decide(&r).is_ok()),
+        ));
     }
     for f in cases("address") {
         let mut e = AddressEngine::new(config::<AddressConfig>(&f.config));
@@ -157,10 +177,31 @@ fn deciding_the_same_input_again_and_again_does_not_grow_memory() {
             e = e.with_policy(p).unwrap();
         }
         let r: AddressRequest = serde_json::from_value(f.request.clone()).unwrap();
-        report.push((format!("address/{}", f.name), growth(n, || e.decide(&r).is_ok())));
+        report.push((
+            format!("address/{}", f.name),
+            growth(n, || e.decide(&r).is_ok()),
+        ));
     }
     eprintln!("{n} decisions each; live-memory growth over the second half: {report:?}");
     for (case, grew) in &report {
-        assert!(grew.abs() <= TOLERANCE, "{case}: live memory grew by {grew} bytes over {} decisions", n / 2);
+        assert!(
+            grew.abs() <= TOLERANCE,
+            "{case}: live memory grew by {grew} bytes over {} decisions",
+            n / 2
+        );
     }
+}
+
+/// Probe (ignored by default; run with `--ignored`): does a hook whose closure captures
+/// itself (a reference cycle through rhai's shared values) leak per call?
+#[test]
+#[ignore = "measures a known rhai reference cycle; see the reliability report"]
+fn self_capturing_closures_probe() {
+    let runtime = PolicyRuntime::new();
+    let p = Policy::compile("cycle.rhai", "fn h() { let f = 0; f = || f; 1 }", &runtime).unwrap();
+    let grew = growth(iterations(), || p.call("h", ()).is_ok());
+    eprintln!(
+        "self-capturing closure: live memory grew by {grew} bytes over {} calls",
+        iterations() / 2
+    );
 }

@@ -146,7 +146,10 @@ fn apply(value: &mut Value, change: &Change) {
     };
     match (value.clone(), change) {
         (Value::Number(n), _) => {
-            if let Some(d) = Decimal::from_str(&n.to_string()).ok().and_then(|d| shift_decimal(d, change)) {
+            if let Some(d) = Decimal::from_str(&n.to_string())
+                .ok()
+                .and_then(|d| shift_decimal(d, change))
+            {
                 *value = serde_json::from_str(&d.to_string()).unwrap_or(Value::Null);
             } else if let Change::Text(s) = change {
                 *value = Value::String(s.clone());
@@ -157,7 +160,10 @@ fn apply(value: &mut Value, change: &Change) {
             *value = Value::String(t.clone());
         }
         (Value::String(s), _) => {
-            if let Some(d) = Decimal::from_str(&s).ok().and_then(|d| shift_decimal(d, change)) {
+            if let Some(d) = Decimal::from_str(&s)
+                .ok()
+                .and_then(|d| shift_decimal(d, change))
+            {
                 *value = Value::String(d.to_string());
             }
         }

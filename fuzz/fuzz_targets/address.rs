@@ -45,7 +45,11 @@ fuzz_target!(|data: &[u8]| {
         postal_code: next(),
         sorting_code: next(),
     };
-    let tags: Vec<String> = next().split('|').filter(|t| !t.is_empty()).map(str::to_string).collect();
+    let tags: Vec<String> = next()
+        .split('|')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
     let start = Instant::now();
     let _ = validate(&address);
     let _ = format_for_label(&address);
@@ -56,11 +60,18 @@ fuzz_target!(|data: &[u8]| {
         let canonical_key = match_key(&canonical).expect("the canonical form has a key");
         if let Ok(key) = &key {
             assert_eq!(&canonical_key, key, "the canonical form keys differently");
-            assert!(!key.chars().any(|c| !c.is_ascii() || c.is_ascii_uppercase()), "{key:?}");
+            assert!(
+                !key.chars().any(|c| !c.is_ascii() || c.is_ascii_uppercase()),
+                "{key:?}"
+            );
         }
     }
     let request = AddressRequest { address, tags };
     let _ = engine().decide(&request);
     // Generous: sanitizer builds are ~10x slower than release; linear work stays far below.
-    assert!(start.elapsed() < Duration::from_secs(2), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        start.elapsed()
+    );
 });

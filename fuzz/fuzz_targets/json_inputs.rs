@@ -41,11 +41,16 @@ fn engines() -> &'static Engines {
 fn round_trip<T: Serialize + DeserializeOwned>(outcome: &T) {
     let text = serde_json::to_string(outcome).expect("outcome serializes");
     let back: T = serde_json::from_str(&text).expect("outcome deserializes");
-    assert_eq!(serde_json::to_string(&back).expect("serializes again"), text);
+    assert_eq!(
+        serde_json::to_string(&back).expect("serializes again"),
+        text
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, json)) = data.split_first() else { return };
+    let Some((&selector, json)) = data.split_first() else {
+        return;
+    };
     let e = engines();
     let traced = DecideOptions::traced();
     match selector % 5 {
@@ -78,7 +83,9 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         _ => {
-            let Ok(text) = std::str::from_utf8(json) else { return };
+            let Ok(text) = std::str::from_utf8(json) else {
+                return;
+            };
             for any in &e.any {
                 let _ = any.decide_json(text, &traced);
                 let _ = any.decide_batch_json(text, &traced);

@@ -24,7 +24,9 @@ fn check(err: &Error) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(source) = std::str::from_utf8(data) else { return };
+    let Ok(source) = std::str::from_utf8(data) else {
+        return;
+    };
     match Policy::compile("fuzz.rhai", source, runtime()) {
         Ok(policy) => {
             for kind in ENGINE_KINDS {

@@ -37,7 +37,9 @@ fn to_json(value: &Value, depth: usize) -> serde_json::Value {
         Value::Unit => serde_json::Value::Null,
         Value::Bool(b) => json!(b),
         Value::Int(i) => json!(i),
-        Value::Decimal(m, s) => json!(Decimal::try_new(*m, u32::from(*s % 29)).unwrap_or_default().to_string()),
+        Value::Decimal(m, s) => json!(Decimal::try_new(*m, u32::from(*s % 29))
+            .unwrap_or_default()
+            .to_string()),
         Value::Money(m, s, c) => {
             let money = Money::new(
                 Decimal::try_new(*m, u32::from(*s % 29)).unwrap_or_default(),
@@ -46,9 +48,17 @@ fn to_json(value: &Value, depth: usize) -> serde_json::Value {
             serde_json::to_value(money).unwrap_or_default()
         }
         Value::Text(t) => json!(t),
-        Value::Array(items) => items.iter().take(16).map(|v| to_json(v, depth + 1)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .take(16)
+            .map(|v| to_json(v, depth + 1))
+            .collect(),
         Value::Map(entries) => serde_json::Value::Object(
-            entries.iter().take(16).map(|(k, v)| (k.clone(), to_json(v, depth + 1))).collect(),
+            entries
+                .iter()
+                .take(16)
+                .map(|(k, v)| (k.clone(), to_json(v, depth + 1)))
+                .collect(),
         ),
     }
 }
@@ -83,14 +93,18 @@ fn policies() -> &'static Vec<Policy> {
         POLICIES
             .iter()
             .enumerate()
-            .map(|(i, s)| Policy::compile(&format!("p{i}.rhai"), s, &runtime).expect("fixed policy compiles"))
+            .map(|(i, s)| {
+                Policy::compile(&format!("p{i}.rhai"), s, &runtime).expect("fixed policy compiles")
+            })
             .collect()
     })
 }
 
 fuzz_target!(|input: (Value, Value)| {
     let (a, b) = (to_json(&input.0, 0), to_json(&input.1, 0));
-    let (Ok(a), Ok(b)) = (bridge::to_dynamic(&a), bridge::to_dynamic(&b)) else { return };
+    let (Ok(a), Ok(b)) = (bridge::to_dynamic(&a), bridge::to_dynamic(&b)) else {
+        return;
+    };
     for policy in policies() {
         let start = Instant::now();
         match policy.call("h", (a.clone(), b.clone())) {
@@ -106,6 +120,11 @@ fuzz_target!(|input: (Value, Value)| {
             }
             Err(d) => assert!(d.code.starts_with("policy."), "{d:?}"),
         }
-        assert!(start.elapsed() < Duration::from_secs(2), "{} took {:?}", policy.name(), start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{} took {:?}",
+            policy.name(),
+            start.elapsed()
+        );
     }
 });

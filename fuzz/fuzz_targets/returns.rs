@@ -42,7 +42,13 @@ struct Input {
 }
 
 const CATEGORIES: [&str; 4] = ["home", "shoes", "electronics", "apparel"];
-const REASONS: [&str; 5] = ["changed_mind", "size_too_small", "defective", "not_as_described", "arrived_late"];
+const REASONS: [&str; 5] = [
+    "changed_mind",
+    "size_too_small",
+    "defective",
+    "not_as_described",
+    "arrived_late",
+];
 const CONDITIONS: [&str; 5] = ["new", "opened", "used", "damaged", "missing_parts"];
 
 fn cents(c: i64) -> Value {
@@ -50,9 +56,14 @@ fn cents(c: i64) -> Value {
 }
 
 fn check(engine: &ReturnsEngine, request: &ReturnRequest, paid_per_line: &[(String, i64)]) {
-    let Ok(decision) = engine.decide(request) else { return };
+    let Ok(decision) = engine.decide(request) else {
+        return;
+    };
     let again = engine.decide(request).unwrap();
-    assert_eq!(serde_json::to_string(&decision).unwrap(), serde_json::to_string(&again).unwrap());
+    assert_eq!(
+        serde_json::to_string(&decision).unwrap(),
+        serde_json::to_string(&again).unwrap()
+    );
     let total = decision.outcome.refund.total;
     assert_eq!(total.currency(), request.order.currency);
     assert!(total.amount() >= Decimal::ZERO, "negative refund {total:?}");
@@ -72,12 +83,18 @@ fn check(engine: &ReturnsEngine, request: &ReturnRequest, paid_per_line: &[(Stri
             bound += (Decimal::new(*paid, 2) - earlier).max(Decimal::ZERO);
         }
     }
-    assert!(total.amount() <= bound, "refund {} > bound {bound}", total.amount());
+    assert!(
+        total.amount() <= bound,
+        "refund {} > bound {bound}",
+        total.amount()
+    );
     assert_eq!(total.amount(), total.amount().round_dp(2));
 }
 
 fuzz_target!(|input: Input| {
-    let Ok(engine) = ReturnsEngine::new(ReturnsConfig::default()) else { return };
+    let Ok(engine) = ReturnsEngine::new(ReturnsConfig::default()) else {
+        return;
+    };
     if let Ok(request) = serde_json::from_str::<ReturnRequest>(&input.json) {
         check(&engine, &request, &[]);
     }
@@ -141,6 +158,8 @@ fuzz_target!(|input: Input| {
         "customer": {"returns_90d": input.prior_returns, "orders_90d": 1},
         "now": "2025-03-10T10:00:00Z",
     });
-    let Ok(request) = serde_json::from_value::<ReturnRequest>(request) else { return };
+    let Ok(request) = serde_json::from_value::<ReturnRequest>(request) else {
+        return;
+    };
     check(&engine, &request, &paid);
 });

@@ -7,8 +7,8 @@
 use arbitrary::Arbitrary;
 use backoffice::routing::{
     available_to_promise, BackorderAllowance, KitComponent, KitLine, Node, NodeKind, OrderLine,
-    Reservation, RoutingConfig, RoutingEngine, RoutingOutcome, RoutingRequest, Rule,
-    SplitMode, StockRow,
+    Reservation, RoutingConfig, RoutingEngine, RoutingOutcome, RoutingRequest, Rule, SplitMode,
+    StockRow,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use libfuzzer_sys::fuzz_target;
@@ -52,7 +52,9 @@ const COUNTRIES: [&str; 3] = ["FR", "DE", "US"];
 const HOLDER: &str = "o-fuzz";
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 fn pick<'a>(items: &[&'a str], i: u8) -> &'a str {
@@ -72,7 +74,11 @@ fuzz_target!(|input: Input| {
             orders_today: u32::from(n.orders_today),
             ..Node::new(
                 format!("N{i}"),
-                if n.kind % 2 == 0 { NodeKind::Warehouse } else { NodeKind::Store },
+                if n.kind % 2 == 0 {
+                    NodeKind::Warehouse
+                } else {
+                    NodeKind::Store
+                },
                 pick(&COUNTRIES, n.country),
             )
         })
@@ -124,12 +130,23 @@ fuzz_target!(|input: Input| {
             components: parts
                 .iter()
                 .take(3)
-                .map(|(s, q)| KitComponent { sku: pick(&SKUS, *s).into(), quantity: u32::from(*q) })
+                .map(|(s, q)| KitComponent {
+                    sku: pick(&SKUS, *s).into(),
+                    quantity: u32::from(*q),
+                })
                 .collect(),
             tags: Vec::new(),
         })
         .collect();
-    let rules = [Rule::MinimizeSplits, Rule::StayInMarket, Rule::Priority, Rule::MostStock, Rule::Closest, Rule::LowestCost, Rule::PreferredNode];
+    let rules = [
+        Rule::MinimizeSplits,
+        Rule::StayInMarket,
+        Rule::Priority,
+        Rule::MostStock,
+        Rule::Closest,
+        Rule::LowestCost,
+        Rule::PreferredNode,
+    ];
     let mut chain: Vec<Rule> = Vec::new();
     for c in input.chain.iter().take(6) {
         let rule = rules[usize::from(*c) % rules.len()];
@@ -139,23 +156,43 @@ fuzz_target!(|input: Input| {
     }
     let config = RoutingConfig {
         chain,
-        split_mode: [SplitMode::ByUnit, SplitMode::ByLine, SplitMode::WholeOrder][usize::from(input.split_mode % 3)],
+        split_mode: [SplitMode::ByUnit, SplitMode::ByLine, SplitMode::WholeOrder]
+            [usize::from(input.split_mode % 3)],
         max_shipments: u32::from(input.max_shipments % 6),
         search_budget: 20_000,
         ..RoutingConfig::default()
     };
-    let Ok(engine) = RoutingEngine::new(config.clone()) else { return };
+    let Ok(engine) = RoutingEngine::new(config.clone()) else {
+        return;
+    };
     let mut order_json = serde_json::json!({
         "id": "o-fuzz", "channel": "web", "ship_to": {"country": pick(&COUNTRIES, input.country)},
         "lines": lines, "kits": kits, "holder": HOLDER,
     });
     if let Some(p) = input.preferred {
-        order_json["preferred_node"] = serde_json::json!(format!("N{}", usize::from(p) % nodes.len()));
+        order_json["preferred_node"] =
+            serde_json::json!(format!("N{}", usize::from(p) % nodes.len()));
     }
-    let Ok(order) = serde_json::from_value(order_json) else { return };
-    let request = RoutingRequest { order, nodes, stock, now: now() };
-    let Ok(decision) = engine.decide(&request) else { return };
-    let RoutingOutcome::Routed { shipments, reservations, .. } = &decision.outcome else { return };
+    let Ok(order) = serde_json::from_value(order_json) else {
+        return;
+    };
+    let request = RoutingRequest {
+        order,
+        nodes,
+        stock,
+        now: now(),
+    };
+    let Ok(decision) = engine.decide(&request) else {
+        return;
+    };
+    let RoutingOutcome::Routed {
+        shipments,
+        reservations,
+        ..
+    } = &decision.outcome
+    else {
+        return;
+    };
     assert!(shipments.len() as u32 <= config.max_shipments.max(1));
     if config.split_mode == SplitMode::WholeOrder {
         assert!(shipments.len() <= 1);
@@ -168,10 +205,15 @@ fuzz_target!(|input: Input| {
         assert!(node.active, "inactive node {} ships", node.id);
         for l in &s.lines {
             *covered.entry(&l.line_id).or_default() += l.quantity + l.backordered;
-            let parts: Vec<(&str, u64)> = match request.order.kits.iter().find(|k| k.line_id == l.line_id) {
-                Some(kit) => kit.components.iter().map(|k| (k.sku.as_str(), u64::from(k.quantity))).collect(),
-                None => vec![(l.sku.as_str(), 1)],
-            };
+            let parts: Vec<(&str, u64)> =
+                match request.order.kits.iter().find(|k| k.line_id == l.line_id) {
+                    Some(kit) => kit
+                        .components
+                        .iter()
+                        .map(|k| (k.sku.as_str(), u64::from(k.quantity)))
+                        .collect(),
+                    None => vec![(l.sku.as_str(), 1)],
+                };
             for (sku, per) in parts {
                 *taken.entry((&s.node_id, sku)).or_default() += l.quantity * per;
                 *backordered.entry((&s.node_id, sku)).or_default() += l.backordered * per;
@@ -179,21 +221,39 @@ fuzz_target!(|input: Input| {
         }
     }
     for ((node, sku), units) in &taken {
-        let row = request.stock.iter().find(|r| r.node_id == *node && r.sku == *sku);
+        let row = request
+            .stock
+            .iter()
+            .find(|r| r.node_id == *node && r.sku == *sku);
         let atp = row.map_or(0, |r| available_to_promise(r, HOLDER, now()));
         assert!(*units <= atp, "{node}/{sku}: {units} > ATP {atp}");
-        let held = reservations.iter().find(|r| r.node_id == *node && r.sku == *sku).map_or(0, |r| r.quantity);
+        let held = reservations
+            .iter()
+            .find(|r| r.node_id == *node && r.sku == *sku)
+            .map_or(0, |r| r.quantity);
         assert_eq!(u64::from(held), *units);
     }
     for ((node, sku), units) in &backordered {
-        let row = request.stock.iter().find(|r| r.node_id == *node && r.sku == *sku);
+        let row = request
+            .stock
+            .iter()
+            .find(|r| r.node_id == *node && r.sku == *sku);
         let allowance = row.map_or(0, |r| r.backorder.units());
-        assert!(*units <= allowance, "{node}/{sku}: backordered {units} > {allowance}");
+        assert!(
+            *units <= allowance,
+            "{node}/{sku}: backordered {units} > {allowance}"
+        );
     }
     for line in &request.order.lines {
-        assert_eq!(covered.get(line.line_id.as_str()).copied(), Some(u64::from(line.quantity)));
+        assert_eq!(
+            covered.get(line.line_id.as_str()).copied(),
+            Some(u64::from(line.quantity))
+        );
     }
     for kit in &request.order.kits {
-        assert_eq!(covered.get(kit.line_id.as_str()).copied(), Some(u64::from(kit.quantity)));
+        assert_eq!(
+            covered.get(kit.line_id.as_str()).copied(),
+            Some(u64::from(kit.quantity))
+        );
     }
 });

@@ -476,3 +476,38 @@ fn bad_return_from_every_reader() {
         "hook `h` returned string \"".len() + 79 + "…, expected an integer".chars().count()
     );
 }
+
+#[test]
+fn columns_count_characters_so_the_caret_lines_up_after_unicode() {
+    let err = compile_err("u.rhai", "fn h() { let s = \"日本\"; nope }");
+    let d = only(&err);
+    assert_eq!((d.line, d.column), (Some(1), Some(24)));
+    assert_eq!(
+        d.to_string(),
+        "error[policy.undefined_variable]: undefined variable `nope`
+ --> u.rhai:1:24
+  |
+1 | fn h() { let s = \"日本\"; nope }
+  |                        ^
+  = help: declare it with `let nope = ...;` or take it as a parameter; functions cannot see variables defined outside them"
+    );
+}
+
+#[test]
+fn diagnostics_serialize_for_the_cli_and_the_c_abi() {
+    let d = run_err("fn score(x) {\n    x.nope\n}", "score");
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "code": "policy.runtime",
+            "severity": "error",
+            "message": "Unknown property 'nope' - a getter is not registered for type 'i64'",
+            "policy": "returns.rhai",
+            "hook": "score",
+            "line": 2,
+            "column": 7,
+            "snippet": "    x.nope"
+        })
+    );
+}

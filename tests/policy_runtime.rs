@@ -162,6 +162,7 @@ fn policy_is_clone_send_sync_and_runtime_too() {
     assert_traits::<PolicyRuntime>();
 }
 
+#[cfg(feature = "coverage")]
 #[test]
 fn coverage_records_the_lines_that_ran() {
     let runtime = PolicyRuntime::new().with_coverage();

@@ -244,3 +244,75 @@ fn child_prints() {
         ]
     );
 }
+
+#[test]
+fn hostile_sources_fail_to_compile_cleanly_on_a_small_stack() {
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(|| {
+            let runtime = PolicyRuntime::new();
+            let n = 100_000;
+            let depth = "policy.limit.expr_depth";
+            let cases: Vec<(String, &str)> = vec![
+                (
+                    format!("fn h() {{ {}1{} }}", "(".repeat(n), ")".repeat(n)),
+                    depth,
+                ),
+                (
+                    format!("fn h() {{ {}1{} }}", "[".repeat(n), "]".repeat(n)),
+                    depth,
+                ),
+                (
+                    format!("fn h() {{ {}1{} }}", "{".repeat(n), "}".repeat(n)),
+                    depth,
+                ),
+                (format!("fn h() {{ {}true }}", "!".repeat(n)), depth),
+                (
+                    format!("fn h(x) {{ {}1{} }}", "if x { ".repeat(n), " }".repeat(n)),
+                    depth,
+                ),
+                (
+                    format!("fn h() {{ {}1{} }}", "`${".repeat(n), "}`".repeat(n)),
+                    depth,
+                ),
+                (
+                    format!("fn h() {{ {}1{} }}", "#{a:".repeat(n), "}".repeat(n)),
+                    depth,
+                ),
+                (format!("fn h(x) {{ x{} }}", ".a".repeat(n)), depth),
+                (
+                    format!("fn h(x) {{ {}x{} }}", "abs(".repeat(n), ")".repeat(n)),
+                    depth,
+                ),
+                (format!("fn h(x) {{ x{} }}", " + x".repeat(n)), depth),
+                (format!("fn h(x) {{ {}1 }}", "|| ".repeat(n)), depth),
+                (format!("fn h() {{ {}1 }}", "-".repeat(n)), "policy.syntax"),
+                (
+                    format!("fn h() {{ \"{}\" }}", "x".repeat(200_000)),
+                    "policy.limit.size",
+                ),
+                ("fn h() { \"abc".to_string(), "policy.syntax"),
+                (
+                    "fn h() { 99999999999999999999999999999999999 }".to_string(),
+                    "policy.syntax",
+                ),
+            ];
+            for (source, code) in cases {
+                let start = Instant::now();
+                let err = Policy::compile("p.rhai", &source, &runtime).unwrap_err();
+                let head: String = source.chars().take(30).collect();
+                assert_eq!(err.diagnostics()[0].code, code, "{head}");
+                assert!(start.elapsed() < budget(), "{head}");
+            }
+            // Many functions are fine.
+            let many: String = (0..1000)
+                .map(|i| format!("fn f{i}() {{ {i} }}\n"))
+                .collect();
+            let p = Policy::compile("many.rhai", &many, &runtime).unwrap();
+            assert_eq!(p.functions().len(), 1000);
+            assert_eq!(p.functions()[999].line, 1000);
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}

@@ -11,6 +11,7 @@
 //! To regenerate after an intended change: `BLESS=1 cargo test --test returns_golden`,
 //! then review the diff.
 
+use backoffice::policy::{Policy, PolicyRuntime};
 use backoffice::returns::{ReturnOutcome, ReturnRequest, ReturnsConfig, ReturnsEngine};
 use backoffice::Decision;
 use serde_json::Value;
@@ -38,7 +39,12 @@ fn engine(config: &Value, policy: &Value) -> ReturnsEngine {
 }
 
 fn with_policy(engine: ReturnsEngine, name: &str) -> ReturnsEngine {
-    panic!("policy fixtures need the policy runtime ({name}) for {engine:?}")
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/policies")
+        .join(name);
+    let source = std::fs::read_to_string(&path).unwrap();
+    let policy = Policy::compile(name, &source, &PolicyRuntime::new()).unwrap();
+    engine.with_policy(policy).unwrap()
 }
 
 #[test]

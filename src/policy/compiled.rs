@@ -42,8 +42,8 @@ impl FunctionInfo {
     }
 }
 
-/// Which lines of a policy ran, for a runtime built
-/// [`with_coverage`](PolicyRuntime::with_coverage).
+/// Which lines of a policy ran, for a runtime built `with_coverage()` (cargo feature
+/// `coverage`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Coverage {
     /// Lines that hold a statement (the denominator).
@@ -237,14 +237,18 @@ impl Policy {
             return Err(Error::Policy { diagnostics });
         }
 
-        let positions = fn_positions(engine, source);
+        let positions: std::collections::HashMap<(String, usize), (u32, u32)> =
+            fn_positions(engine, source)
+                .into_iter()
+                .rev() // the first definition wins, as in rhai
+                .map(|(name, arity, line, column)| ((name, arity), (line, column)))
+                .collect();
         let functions = ast
             .iter_functions()
             .map(|f| {
                 let (line, column) = positions
-                    .iter()
-                    .find(|(n, arity, ..)| n == f.name && *arity == f.params.len())
-                    .map(|(_, _, l, c)| (*l, *c))
+                    .get(&(f.name.to_string(), f.params.len()))
+                    .copied()
                     .unwrap_or((0, 0));
                 FunctionInfo {
                     name: f.name.to_string(),
@@ -454,8 +458,40 @@ impl Policy {
         }
     }
 
+    /// Calls `hook` only if the policy defines it (`Ok(None)` otherwise), appends what it
+    /// printed to `trace` when there is one, and annotates a failure with the hook's
+    /// position. The usual way for an engine to run a hook:
+    ///
+    /// ```
+    /// use backoffice::policy::{Policy, PolicyRuntime};
+    /// use backoffice::Trace;
+    /// let policy = Policy::compile("p.rhai", "fn window_days(item) { print(\"vip\"); 60 }", &PolicyRuntime::new())?;
+    /// let mut trace = Some(Trace::default());
+    /// let days = policy.call_if_defined("window_days", (rhai::Map::new(),), trace.as_mut())?;
+    /// assert_eq!(days.map(|d| d.as_int()), Some(Ok(60)));
+    /// assert_eq!(trace.unwrap().policy_output, ["vip"]);
+    /// assert!(policy.call_if_defined("eligibility", (1_i64,), None)?.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn call_if_defined(
+        &self,
+        hook: &str,
+        args: impl FuncArgs,
+        trace: Option<&mut crate::Trace>,
+    ) -> Result<Option<Dynamic>, Diagnostic> {
+        if !self.has_hook(hook) {
+            return Ok(None);
+        }
+        let out = self.call(hook, args)?;
+        if let Some(trace) = trace {
+            trace.policy_output.extend(out.output);
+        }
+        Ok(Some(out.value))
+    }
+
     /// Lines that ran so far and lines that hold statements, when the runtime records
-    /// coverage ([`PolicyRuntime::with_coverage`]); `None` otherwise.
+    /// coverage (`PolicyRuntime::with_coverage()`, cargo feature `coverage`); `None`
+    /// otherwise.
     pub fn coverage(&self) -> Option<Coverage> {
         let executed = self.inner.executed_lines.as_ref()?;
         let executed = executed

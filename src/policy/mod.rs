@@ -242,8 +242,9 @@
 //! - Read results with `bridge::expect_*`; pass their diagnostics through
 //!   [`Policy::annotate`] to add the policy name and the hook's position.
 //! - Record [`Policy::source_ref`] in reasons, and [`HookOutput::output`] in the trace.
-//! - [`PolicyRuntime::with_coverage`] records which lines ran ([`Policy::coverage`]); the
-//!   CLI uses it for coverage reports. Runtimes without it pay nothing.
+//! - `PolicyRuntime::with_coverage()` (cargo feature `coverage`, part of `cli`) records
+//!   which lines ran ([`Policy::coverage`]); the CLI uses it for coverage reports. Builds
+//!   without the feature contain no debugger hooks, so ordinary use pays nothing.
 
 use serde::{Deserialize, Serialize};
 
@@ -289,6 +290,42 @@ pub enum OnHookError {
     /// Fall back to the engine's documented safe outcome (for returns: manual review) and
     /// record a `policy_error` reason carrying the diagnostic.
     Fallback,
+}
+
+impl OnHookError {
+    /// Applies this choice to a hook that failed with `diagnostic`: `Fail` gives the
+    /// error that fails the decision; `Fallback` gives the `policy_error` reason to record
+    /// while the engine takes its safe outcome (described by `fallback`, e.g.
+    /// `"sent to manual review"`).
+    ///
+    /// ```
+    /// use backoffice::policy::{OnHookError, Policy, PolicyRuntime};
+    /// let policy = Policy::compile("p.rhai", "fn eligibility(item) { item.nope }", &PolicyRuntime::new())?;
+    /// let diagnostic = policy.call("eligibility", (rhai::Map::new(),)).unwrap_err();
+    /// let source = policy.source_ref("eligibility");
+    ///
+    /// let err = OnHookError::Fail.handle(diagnostic.clone(), source.clone(), "sent to manual review").unwrap_err();
+    /// assert_eq!(err.diagnostics()[0].code, "policy.runtime");
+    ///
+    /// let reason = OnHookError::Fallback.handle(diagnostic, source, "sent to manual review")?;
+    /// assert_eq!(reason.code, "policy_error");
+    /// assert_eq!(
+    ///     reason.message,
+    ///     "policy hook `eligibility` failed (policy.runtime: property `nope` not found); sent to manual review"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn handle(
+        self,
+        diagnostic: crate::Diagnostic,
+        source: crate::PolicySource,
+        fallback: &str,
+    ) -> Result<crate::Reason, crate::Error> {
+        match self {
+            OnHookError::Fail => Err(crate::Error::from(diagnostic)),
+            OnHookError::Fallback => Ok(crate::Reason::policy_error(diagnostic, source, fallback)),
+        }
+    }
 }
 
 /// Per-call options shared by every engine's `decide_with`.

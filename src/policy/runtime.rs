@@ -123,7 +123,10 @@ impl PolicyRuntime {
 
     /// The same runtime, recording which source lines run in every hook call (for the
     /// CLI's coverage report; see [`Policy::coverage`](crate::policy::Policy::coverage)).
-    /// A runtime without it pays nothing for coverage.
+    ///
+    /// Needs the `coverage` cargo feature (enabled by `cli`); builds without it contain no
+    /// debugger hooks at all.
+    #[cfg(feature = "coverage")]
     pub fn with_coverage(self) -> Self {
         Self::build(self.inner.limits, true)
     }
@@ -181,6 +184,7 @@ impl PolicyRuntime {
     }
 }
 
+#[cfg_attr(not(feature = "coverage"), allow(unused_variables))]
 fn build_engine(limits: &Limits, coverage: bool) -> Engine {
     // `new_raw` has no packages, no print/debug output and no module resolver.
     let mut engine = Engine::new_raw();
@@ -221,6 +225,7 @@ fn build_engine(limits: &Limits, coverage: bool) -> Engine {
         },
     );
 
+    #[cfg(feature = "coverage")]
     if coverage {
         #[allow(deprecated)] // rhai marks the debugger API "volatile", not deprecated.
         engine.register_debugger(
@@ -279,6 +284,7 @@ pub(crate) fn take_output() -> Vec<String> {
     })
 }
 
+#[cfg_attr(not(feature = "coverage"), allow(dead_code))]
 fn record_line(line: usize) {
     COVERAGE_SINK.with(|sink| {
         if let Some(sink) = sink.borrow().as_ref() {

@@ -41,7 +41,7 @@
 //! ## Failing policy hooks
 //!
 //! [`ReturnsEngine::decide`] treats a failing hook as
-//! [`OnHookError::Fallback`](crate::policy::OnHookError::Fallback): the built-in behaviour
+//! [`OnHookError::Fallback`]: the built-in behaviour
 //! is used for that hook, the request goes to review, and a `policy_error` reason carries
 //! the diagnostic. [`ReturnsEngine::decide_with`] follows the caller's
 //! [`DecideOptions`] exactly, so `DecideOptions::default()` (`Fail`) returns the error.
@@ -71,12 +71,13 @@ use crate::money::{allocate, CurrencyOverrides};
 use crate::policy::{DecideOptions, OnHookError};
 // `RoundingMode::Down` checks that an amount is a whole number of minor units: rounding
 // toward zero leaves such an amount unchanged.
+use crate::policy::Policy;
 use crate::{Currency, Decision, Error, Money, Reason, RoundingMode, Trace};
 use amounts::{
     at_least_zero, line_payments, negative, units_refund, zero, LinePayment, MAX_LINE_QUANTITY,
 };
 use chrono::{DateTime, Utc};
-use hooks::{HookFailure, Session};
+use hooks::{HookFailure, ItemSeed, Session};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 
@@ -88,6 +89,7 @@ pub struct ReturnsEngine {
     zone: MerchantZone,
     /// Reason code → whether it is the merchant's fault.
     reason_codes: BTreeMap<String, bool>,
+    policy: Option<Policy>,
 }
 
 /// Per-item working state.
@@ -224,7 +226,31 @@ impl ReturnsEngine {
             config,
             zone,
             reason_codes,
+            policy: None,
         })
+    }
+
+    /// Attaches a policy after checking that every `fn` it defines is one of [`HOOKS`]
+    /// (or a `_helper`) with the right number of parameters.
+    ///
+    /// ```
+    /// use backoffice::policy::{Policy, PolicyRuntime};
+    /// use backoffice::returns::{ReturnsConfig, ReturnsEngine};
+    /// let runtime = PolicyRuntime::new();
+    /// let policy = Policy::compile("p.rhai", "fn refund_amount(item) { 0 }", &runtime).unwrap();
+    /// let engine = ReturnsEngine::new(ReturnsConfig::default()).unwrap();
+    /// let err = engine.with_policy(policy).unwrap_err();
+    /// assert_eq!(err.diagnostics()[0].code, "policy.unknown_hook");
+    /// ```
+    pub fn with_policy(mut self, policy: Policy) -> Result<Self, Error> {
+        policy.bind("returns", HOOKS)?;
+        self.policy = Some(policy);
+        Ok(self)
+    }
+
+    /// The attached policy, if any.
+    pub fn policy(&self) -> Option<&Policy> {
+        self.policy.as_ref()
     }
 
     /// The configuration.
@@ -259,7 +285,37 @@ impl ReturnsEngine {
             trace: options.trace.then(Trace::default),
             policy_failed: false,
         };
-        let mut session = self.session(request)?;
+        let request_date = self.zone.local_date(request.now);
+        // The policy's view of the request, built once (only when there is a policy).
+        let mut session = self.policy.as_ref().map(|policy| {
+            let seeds: Vec<ItemSeed> = request
+                .items
+                .iter()
+                .map(|item| {
+                    let line = request
+                        .order
+                        .lines
+                        .iter()
+                        .find(|l| l.line_id == item.line_id);
+                    let (basis, at) = match line {
+                        Some(line) => window_basis(&request.order, line),
+                        None => (WindowBasis::Placed, request.order.placed_at),
+                    };
+                    ItemSeed {
+                        merchant_fault: self
+                            .reason_codes
+                            .get(item.reason.as_str())
+                            .copied()
+                            .unwrap_or(false),
+                        basis,
+                        days_elapsed: request_date
+                            .signed_duration_since(self.zone.local_date(at))
+                            .num_days(),
+                    }
+                })
+                .collect();
+            Session::new(policy, request, &seeds, options.trace)
+        });
 
         // Earlier returns per line.
         let mut earlier: HashMap<&str, (u32, Money)> = HashMap::new();
@@ -279,7 +335,6 @@ impl ReturnsEngine {
             .collect();
 
         // 1. Eligibility.
-        let request_date = self.zone.local_date(request.now);
         let mut cursor: HashMap<&str, u32> = HashMap::new();
         let mut works = Vec::with_capacity(request.items.len());
         for (index, item) in request.items.iter().enumerate() {
@@ -361,8 +416,9 @@ impl ReturnsEngine {
                 earlier_quantity.saturating_add(*already),
             )?;
             if let Some(s) = session.as_mut() {
-                let codes = work.codes.clone();
-                match s.eligibility(index, work.status, &codes, work.window.days_elapsed) {
+                s.set_window(index, work.window.days, work.window.inside);
+                s.set_status(index, work.status, &work.codes);
+                match s.eligibility(index) {
                     Ok(Some(verdict)) => {
                         let mut status = verdict.status;
                         let policy_reason =
@@ -396,6 +452,9 @@ impl ReturnsEngine {
             run.step("eligibility", || {
                 format!("line {}: {}", line.line_id, work.status.as_str())
             });
+            if let Some(s) = session.as_mut() {
+                s.set_status(index, work.status, &work.codes);
+            }
             works.push(work);
         }
 
@@ -430,6 +489,7 @@ impl ReturnsEngine {
             }
             let mut percent = self.builtin_restocking_percent(work);
             if let Some(s) = session.as_mut() {
+                s.set_refund(index, work.refund.merchandise.amount());
                 match s.restocking_fee_percent(index) {
                     Ok(Some((p, _source))) => percent = p,
                     Ok(None) => {}
@@ -631,11 +691,6 @@ impl ReturnsEngine {
             reasons: run.reasons,
             trace: run.trace,
         })
-    }
-
-    /// The policy session for one decision (none without a policy).
-    fn session(&self, _request: &ReturnRequest) -> Result<Option<Session>, Error> {
-        Ok(None)
     }
 
     /// Checks the request and computes what every line was paid.
@@ -847,14 +902,7 @@ impl ReturnsEngine {
         length: WindowLength,
         request_date: chrono::NaiveDate,
     ) -> Result<(ReturnWindow, bool), Error> {
-        let order = &request.order;
-        let (basis, at) = if let Some(at) = line.delivered_at.or(order.delivered_at) {
-            (WindowBasis::Delivered, at)
-        } else if let Some(at) = line.shipped_at.or(order.shipped_at) {
-            (WindowBasis::Shipped, at)
-        } else {
-            (WindowBasis::Placed, order.placed_at)
-        };
+        let (basis, at) = window_basis(&request.order, line);
         let basis_date = self.zone.local_date(at);
         let days_elapsed = request_date.signed_duration_since(basis_date).num_days();
         let extend = self.config.window.business_day_extension;
@@ -1226,7 +1274,7 @@ impl ReturnsEngine {
         run: &mut Run<'_>,
         request: &ReturnRequest,
         works: &[ItemWork<'_>],
-        session: Option<&mut Session>,
+        session: Option<&mut Session<'_>>,
     ) -> Result<Settlement, Error> {
         let config = &self.config.settlement;
         let mut method = request.requested_settlement;
@@ -1311,10 +1359,49 @@ impl ReturnsEngine {
     }
 }
 
+/// The date a line's window counts from: its delivery, else the order's; then shipment;
+/// then placement.
+fn window_basis(order: &Order, line: &OrderLine) -> (WindowBasis, DateTime<Utc>) {
+    if let Some(at) = line.delivered_at.or(order.delivered_at) {
+        (WindowBasis::Delivered, at)
+    } else if let Some(at) = line.shipped_at.or(order.shipped_at) {
+        (WindowBasis::Shipped, at)
+    } else {
+        (WindowBasis::Placed, order.placed_at)
+    }
+}
+
 fn basis_word(basis: WindowBasis) -> &'static str {
     match basis {
         WindowBasis::Delivered => "delivery",
         WindowBasis::Shipped => "shipment (no delivery date)",
         WindowBasis::Placed => "the order (no delivery or shipment date)",
+    }
+}
+
+impl crate::engine::Engine for ReturnsEngine {
+    const KIND: &'static str = "returns";
+    type Config = ReturnsConfig;
+    type Request = ReturnRequest;
+    type Outcome = ReturnOutcome;
+
+    fn hooks() -> &'static [crate::policy::HookSpec] {
+        HOOKS
+    }
+
+    fn from_config(config: ReturnsConfig) -> Result<Self, Error> {
+        ReturnsEngine::new(config)
+    }
+
+    fn attach_policy(self, policy: Policy) -> Result<Self, Error> {
+        self.with_policy(policy)
+    }
+
+    fn decide_with(
+        &self,
+        request: &ReturnRequest,
+        options: &DecideOptions,
+    ) -> Result<Decision<ReturnOutcome>, Error> {
+        ReturnsEngine::decide_with(self, request, options)
     }
 }

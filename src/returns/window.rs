@@ -99,17 +99,20 @@ fn parse_offset(text: &str) -> Option<FixedOffset> {
         '-' => -1,
         _ => return None,
     };
-    let rest: String = chars.filter(|c| *c != ':').collect();
-    if !rest.chars().all(|c| c.is_ascii_digit()) {
+    let rest = chars.as_str();
+    // Exactly HH:MM, HHMM or HH.
+    let digits: String = match (rest.len(), rest.find(':')) {
+        (5, Some(2)) => rest.chars().filter(|c| *c != ':').collect(),
+        (4 | 2, None) => rest.to_string(),
+        _ => return None,
+    };
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    let (hours, minutes) = match rest.len() {
-        2 => (rest.parse::<i32>().ok()?, 0),
-        4 => (
-            rest.get(..2)?.parse::<i32>().ok()?,
-            rest.get(2..)?.parse::<i32>().ok()?,
-        ),
-        _ => return None,
+    let hours = digits.get(..2)?.parse::<i32>().ok()?;
+    let minutes = match digits.get(2..) {
+        Some("") | None => 0,
+        Some(m) => m.parse::<i32>().ok()?,
     };
     if hours > 18 || minutes > 59 {
         return None;

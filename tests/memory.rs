@@ -156,7 +156,10 @@ fn deciding_the_same_input_again_and_again_does_not_grow_memory() {
         ));
     }
     for f in cases("returns") {
-        let e = ReturnsEngine::new(config::<ReturnsConfig>(&f.config)).unwrap();
+        let mut e = ReturnsEngine::new(config::<ReturnsConfig>(&f.config)).unwrap();
+        if let Some(p) = policy(&f, &runtime) {
+            e = e.with_policy(p).unwrap();
+        }
         let r: ReturnRequest = serde_json::from_value(f.request.clone()).unwrap();
         report.push((
             format!("returns/{}", f.name),

@@ -41,6 +41,7 @@ struct Input {
     json: String,
 }
 
+const SETTLEMENTS: [&str; 3] = ["original_payment", "store_credit", "exchange"];
 const CATEGORIES: [&str; 4] = ["home", "shoes", "electronics", "apparel"];
 const REASONS: [&str; 5] = [
     "changed_mind",
@@ -154,7 +155,7 @@ fuzz_target!(|input: Input| {
         },
         "items": items,
         "previous_returns": previous,
-        "requested_settlement": ["original_payment", "store_credit", "exchange"][usize::from(input.settlement % 3)],
+        "requested_settlement": SETTLEMENTS[usize::from(input.settlement % 3)],
         "customer": {"returns_90d": input.prior_returns, "orders_90d": 1},
         "now": "2025-03-10T10:00:00Z",
     });

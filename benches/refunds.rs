@@ -1,6 +1,7 @@
 //! Refunds benchmark: an FX refund of a 10-line order with proration (one unit of each
 //! 3-unit line, current rate, merchant absorbs the FX difference), without a policy,
-//! beside a hand-written native baseline of the same decision in integer cents.
+//! beside a hand-written native baseline of the same decision in integer cents, and the
+//! same decision with the example policy attached.
 #![allow(missing_docs)]
 #![allow(
     clippy::unwrap_used,
@@ -9,6 +10,7 @@
     clippy::panic
 )]
 
+use backoffice::policy::{Policy, PolicyRuntime};
 use backoffice::refunds::{RateSource, RefundRequest, RefundsConfig, RefundsEngine};
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use serde_json::json;
@@ -133,6 +135,24 @@ fn bench_refund(c: &mut Criterion) {
     let mut group = c.benchmark_group("refund_10_lines_fx_proration");
     group.bench_function("backoffice_no_policy", |b| {
         b.iter(|| engine.decide(black_box(&request)).unwrap())
+    });
+    // The same decision with examples/policies/refunds.rhai attached (a US customer:
+    // `refund_currency` returns (), `remainder_absorbed_by` returns "merchant").
+    let source = include_str!("../examples/policies/refunds.rhai");
+    let policy = Policy::compile("refunds.rhai", source, &PolicyRuntime::new()).unwrap();
+    let with_policy = RefundsEngine::new(RefundsConfig {
+        rate_source: RateSource::Current,
+        ..RefundsConfig::default()
+    })
+    .unwrap()
+    .with_policy(policy)
+    .unwrap();
+    assert_eq!(
+        with_policy.decide(&request).unwrap().outcome.plan.fx,
+        plan.fx
+    );
+    group.bench_function("backoffice_example_policy", |b| {
+        b.iter(|| with_policy.decide(black_box(&request)).unwrap())
     });
     group.bench_function("native_i64_baseline", |b| {
         b.iter(|| {

@@ -40,13 +40,14 @@ pub trait Engine: Sized + Send + Sync + 'static {
 }
 
 /// The kind names of every engine, in the order the CLI lists them.
-pub const ENGINE_KINDS: &[&str] = &["routing", "returns", "address"];
+pub const ENGINE_KINDS: &[&str] = &["routing", "returns", "refunds", "address"];
 
 /// The hooks of the engine called `kind`.
 pub fn hooks_of(kind: &str) -> Result<&'static [HookSpec], Error> {
     match kind {
         "routing" => Ok(crate::routing::HOOKS),
         "returns" => Ok(crate::returns::HOOKS),
+        "refunds" => Ok(crate::refunds::HOOKS),
         "address" => Ok(crate::address::HOOKS),
         _ => Err(unknown_kind(kind)),
     }
@@ -148,6 +149,7 @@ impl AnyEngine {
         match kind {
             "routing" => build::<crate::routing::RoutingEngine>(config_json, policy),
             "returns" => build::<crate::returns::ReturnsEngine>(config_json, policy),
+            "refunds" => build::<crate::refunds::RefundsEngine>(config_json, policy),
             "address" => build::<crate::address::AddressEngine>(config_json, policy),
             _ => Err(unknown_kind(kind)),
         }

@@ -513,18 +513,28 @@ fn dictionary(lang: &str, kinds: &[&str]) -> BTreeMap<String, String> {
 }
 
 fn write_pairs(out: &mut String, name: &str, pairs: &BTreeMap<String, String>) {
-    write!(out, "        {name}: &[").unwrap();
+    let mut text = String::new();
+    let mut ends = Vec::new();
     for (alias, canonical) in pairs {
-        write!(out, "({alias:?}, {canonical:?}), ").unwrap();
+        text.push_str(alias);
+        ends.push(text.len());
+        text.push_str(canonical);
+        ends.push(text.len());
     }
-    writeln!(out, "],").unwrap();
+    let ends: Vec<String> = ends.iter().map(ToString::to_string).collect();
+    writeln!(
+        out,
+        "        {name}: PairTable {{ text: {text:?}, ends: &[{}] }},",
+        ends.join(", ")
+    )
+    .unwrap();
 }
 
 fn generate_dictionaries() -> String {
     let mut out = String::new();
     out.push_str(HEADER);
     out.push_str("// Source: libpostal abbreviation dictionaries (MIT), folded with\n// `backoffice::address::fold`. See NOTICE.\n\n");
-    out.push_str("use super::DictionaryData;\n\n");
+    out.push_str("use super::{DictionaryData, PairTable};\n\n");
     out.push_str("/// Dictionaries per language, sorted by language code.\npub(crate) static DICTIONARIES: &[DictionaryData] = &[\n");
     for lang in libpostal_languages() {
         let street_types = dictionary(&lang, &["street_types"]);

@@ -29,7 +29,15 @@ fn engine(fixture: &Value) -> RefundsEngine {
     let engine = RefundsEngine::new(config).unwrap();
     match fixture["policy"].as_str() {
         None => engine,
-        Some(file) => panic!("policy fixture {file}: the policy runtime is not wired yet"),
+        Some(file) => {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples/policies")
+                .join(file);
+            let source = std::fs::read_to_string(&path).unwrap();
+            let runtime = backoffice::policy::PolicyRuntime::new();
+            let policy = backoffice::policy::Policy::compile(file, &source, &runtime).unwrap();
+            engine.with_policy(policy).unwrap()
+        }
     }
 }
 

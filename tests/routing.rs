@@ -602,7 +602,7 @@ fn closest_without_coordinates_is_an_error_or_abstains() {
         vec![located("A", dec!(50), dec!(10), "DE"), node("B", 1)],
         vec![],
     );
-    r.stock = vec![StockRow::new("A", "SKU", 1)];
+    r.stock = vec![StockRow::new("A", "SKU", 1), StockRow::new("B", "SKU", 1)];
     let err = engine(&[Rule::Closest], SplitMode::ByUnit)
         .decide(&r)
         .unwrap_err();
@@ -864,4 +864,24 @@ fn any_engine_speaks_routing_json() {
         .unwrap();
     assert_eq!(out[0]["outcome"]["status"], "routed");
     assert_eq!(out[1]["error"]["code"], "invalid_json");
+}
+
+#[test]
+fn nodes_holding_nothing_for_the_order_are_skipped() {
+    // Node B has no row for the order's SKU: no location needed, traced as holding nothing.
+    let r = request(
+        berlin_order(),
+        vec![located("A", dec!(50), dec!(10), "DE"), node("B", 1)],
+        vec![StockRow::new("A", "SKU", 1), StockRow::new("B", "OTHER", 9)],
+    );
+    let d = engine(&[Rule::Closest], SplitMode::ByUnit)
+        .decide_with(&r, &DecideOptions::traced())
+        .unwrap();
+    assert_eq!(plan(&d.outcome), vec![p("A", "1", 1)]);
+    assert!(d
+        .trace
+        .unwrap()
+        .steps
+        .iter()
+        .any(|s| s.message == "node B holds nothing for this order"));
 }

@@ -7,12 +7,18 @@
     clippy::panic
 )]
 
+mod address;
 mod money;
 mod refunds;
+mod returns;
+mod routing;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("backoffice {} quickstart\n", env!("CARGO_PKG_VERSION"));
     money::run()?;
-    refunds::run()?;
+    for section in [routing::run, returns::run, refunds::run, address::run] {
+        println!();
+        section()?;
+    }
     Ok(())
 }

@@ -1,9 +1,11 @@
 //! Quickstart section: FX refunds of a USD order settled in CAD, refunded in parts at a
 //! later rate, with a retry (replay), a reused key (conflict) and an over-refund.
 
+use backoffice::policy::{Policy, PolicyRuntime};
 use backoffice::refunds::{
     EarlierRefund, RefundRequest, RefundsConfig, RefundsEngine, RequestedRefund, Side,
 };
+use backoffice::ReasonSource;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -114,5 +116,59 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         .map(|l| l.amount.amount())
         .sum();
     println!("  the mug line paid 100.00 USD; its refunds add up to {refunded} USD");
+    run_policy()
+}
+
+#[derive(Deserialize)]
+struct EuSample {
+    config: RefundsConfig,
+    orders: Vec<serde_json::Value>,
+    refund: serde_json::Value,
+    rates: serde_json::Value,
+    now: serde_json::Value,
+}
+
+/// The same refund under `examples/policies/refunds.rhai`: EU customers in EUR, the
+/// merchant absorbing FX on orders under 30 days old.
+fn run_policy() -> Result<(), Box<dyn std::error::Error>> {
+    let sample: EuSample = serde_json::from_str(include_str!("../data/refunds_eu.json"))?;
+    let source = include_str!("../policies/refunds.rhai");
+    let policy = Policy::compile("refunds.rhai", source, &PolicyRuntime::new())?;
+    let engine = RefundsEngine::new(sample.config)?.with_policy(policy)?;
+    println!("\n== Refunds with a policy: examples/policies/refunds.rhai ==");
+    for order in sample.orders {
+        let request: RefundRequest = serde_json::from_value(serde_json::json!({
+            "order": order, "refund": sample.refund, "rates": sample.rates, "now": sample.now,
+        }))?;
+        let decision = engine.decide(&request)?;
+        let plan = &decision.outcome.plan;
+        let age = request
+            .now
+            .signed_duration_since(request.order.placed_at)
+            .num_days();
+        println!(
+            "  {} ({}, {age} days old): customer gets {}; merchant pays {} (basis {}, {} absorbs FX)",
+            plan.order_id,
+            request.order.customer_country.as_deref().unwrap_or("-"),
+            plan.amount,
+            plan.fx.settlement_amount,
+            plan.fx.basis,
+            plan.fx.remainder_absorbed_by.as_str(),
+        );
+        for reason in decision
+            .reasons
+            .iter()
+            .filter(|r| r.code.ends_with("_from_policy"))
+        {
+            if let ReasonSource::Policy(source) = &reason.source {
+                println!(
+                    "    {} ({}:{})",
+                    reason.message,
+                    source.policy,
+                    source.line.unwrap_or(0)
+                );
+            }
+        }
+    }
     Ok(())
 }

@@ -29,7 +29,10 @@ fn print_outcome(outcome: &RoutingOutcome) {
                     } else {
                         String::new()
                     };
-                    println!("    line {:<2} {:<10} x{}{backorder}", l.line_id, l.sku, l.quantity);
+                    println!(
+                        "    line {:<2} {:<10} x{}{backorder}",
+                        l.line_id, l.sku, l.quantity
+                    );
                 }
             }
             let holds: Vec<String> = reservations
@@ -54,7 +57,10 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     let sample: Sample = serde_json::from_str(include_str!("../data/routing.json"))?;
     let engine = RoutingEngine::new(sample.config)?;
 
-    println!("\n== Routing: where does order {} ship from? ==", sample.request.order.id);
+    println!(
+        "\n== Routing: where does order {} ship from? ==",
+        sample.request.order.id
+    );
     let decision = engine.decide_with(&sample.request, &DecideOptions::traced())?;
     print_outcome(&decision.outcome);
     for reason in &decision.reasons {
@@ -79,7 +85,11 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("  reason {}: {}", reason.code, reason.message);
     }
     if let Some(trace) = &decision.trace {
-        for step in trace.steps.iter().filter(|s| s.message.contains("by policy")) {
+        for step in trace
+            .steps
+            .iter()
+            .filter(|s| s.message.contains("by policy"))
+        {
             println!("    [{}] {}", step.stage, step.message);
         }
     }

@@ -1,7 +1,8 @@
 //! Fuzz target `address`: arbitrary bytes as every address field (one per line) → validate, normalize,
 //! match key, label and the engine's decision. Asserts: no panic; the canonical form is
 //! idempotent (normalizing it again changes nothing) and keys the same as the input;
-//! match keys are ASCII lower case; one decision takes bounded time.
+//! match keys are ASCII lower case; `valid` agrees with the problems (with and without
+//! postal-code repair); one decision takes bounded time.
 #![no_main]
 
 use backoffice::address::{
@@ -14,9 +15,17 @@ use std::time::{Duration, Instant};
 
 const COUNTRIES: [&str; 8] = ["US", "GB", "CA", "DE", "FR", "JP", "CH", "United States"];
 
-fn engine() -> &'static AddressEngine {
-    static ENGINE: OnceLock<AddressEngine> = OnceLock::new();
-    ENGINE.get_or_init(|| AddressEngine::new(AddressConfig::default()))
+fn engines() -> &'static [AddressEngine; 2] {
+    static ENGINES: OnceLock<[AddressEngine; 2]> = OnceLock::new();
+    ENGINES.get_or_init(|| {
+        [
+            AddressEngine::new(AddressConfig::default()),
+            AddressEngine::new(AddressConfig {
+                repair_postal_codes: true,
+                ..AddressConfig::default()
+            }),
+        ]
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -67,7 +76,12 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let request = AddressRequest { address, tags };
-    let _ = engine().decide(&request);
+    for engine in engines() {
+        if let Ok(decision) = engine.decide(&request) {
+            let outcome = decision.outcome;
+            assert_eq!(outcome.valid, outcome.problems.is_empty(), "{outcome:?}");
+        }
+    }
     // Generous: sanitizer builds are ~10x slower than release; linear work stays far below.
     assert!(
         start.elapsed() < Duration::from_secs(2),

@@ -57,9 +57,13 @@ pub(crate) fn find_country(text: &str) -> Option<&'static CountryData> {
 }
 
 pub(crate) fn country_index(country: &CountryData) -> Option<usize> {
-    COUNTRIES
-        .binary_search_by(|c| c.code.cmp(country.code))
-        .ok()
+    // Every `&CountryData` the crate hands around points into `COUNTRIES`: its position
+    // follows from the address (checked, so a stray reference gives `None`).
+    let base = COUNTRIES.as_ptr() as usize;
+    let offset = (country as *const CountryData as usize).checked_sub(base)?;
+    let index = offset / std::mem::size_of::<CountryData>().max(1);
+    let found = COUNTRIES.get(index)?;
+    std::ptr::eq(found, country).then_some(index)
 }
 
 /// Resolves a subdivision of `country` from its key, ISO code or a name in any listed

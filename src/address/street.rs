@@ -1,7 +1,7 @@
 //! Street lines: recognising house numbers, street names and types, directionals,
 //! secondary units and post-office boxes with libpostal's dictionaries.
 
-use super::data::{DictionaryData, DICTIONARIES};
+use super::data::{DictionaryData, PairTable, DICTIONARIES};
 use super::text::{ascii_words, fold};
 use super::usps;
 use serde::{Deserialize, Serialize};
@@ -150,43 +150,45 @@ impl Dictionaries {
     }
 
     /// Whether some alias of several words starts with the word `first`.
-    fn starts_phrase(
-        &self,
-        pick: fn(&'static DictionaryData) -> &'static [(&'static str, &'static str)],
-        first: &str,
-    ) -> bool {
+    fn starts_phrase(&self, pick: Pick, first: &str) -> bool {
         self.dicts.iter().chain(self.english.iter()).any(|d| {
             let table = pick(d);
-            let start = table.partition_point(|(k, _)| cmp_folded(k, first) == Ordering::Less);
+            let start = partition_point(table, |k| cmp_folded(k, first) == Ordering::Less);
             let starts = |k: &str| {
                 k.as_bytes()
                     .get(..first.len())
                     .is_some_and(|head| head.eq_ignore_ascii_case(first.as_bytes()))
             };
-            table
-                .get(start..)
-                .unwrap_or(&[])
-                .iter()
-                .take_while(|(k, _)| starts(k))
-                .any(|(k, _)| k.as_bytes().get(first.len()) == Some(&b' '))
+            (start..table.len())
+                .map(|i| table.alias(i))
+                .take_while(|k| starts(k))
+                .any(|k| k.as_bytes().get(first.len()) == Some(&b' '))
         })
     }
 
-    fn lookup(
-        &self,
-        pick: fn(&'static DictionaryData) -> &'static [(&'static str, &'static str)],
-        phrase: &str,
-    ) -> Option<&'static str> {
+    fn lookup(&self, pick: Pick, phrase: &str) -> Option<&'static str> {
         self.dicts.iter().find_map(|d| find(pick(d), phrase))
     }
 }
 
-fn find(table: &'static [(&'static str, &'static str)], key: &str) -> Option<&'static str> {
-    table
-        .binary_search_by(|(k, _)| cmp_folded(k, key))
-        .ok()
-        .and_then(|i| table.get(i))
-        .map(|(_, v)| *v)
+/// The first index whose alias does not satisfy `before` (aliases are sorted).
+fn partition_point(table: &PairTable, before: impl Fn(&str) -> bool) -> usize {
+    let (mut low, mut high) = (0, table.len());
+    while low < high {
+        let mid = low + (high - low) / 2;
+        if before(table.alias(mid)) {
+            low = mid + 1;
+        } else {
+            high = mid;
+        }
+    }
+    low
+}
+
+fn find(table: &'static PairTable, key: &str) -> Option<&'static str> {
+    let i = partition_point(table, |k| cmp_folded(k, key) == Ordering::Less);
+    (i < table.len() && cmp_folded(table.alias(i), key) == Ordering::Equal)
+        .then(|| table.canonical(i))
 }
 
 fn tokenize(line: &str) -> Vec<Token<'_>> {
@@ -259,7 +261,7 @@ fn is_identifier(text: &str) -> bool {
 /// Longest dictionary phrase (up to 4 tokens) that ends at `end` (exclusive).
 fn phrase_ending_at(
     dicts: &Dictionaries,
-    pick: fn(&'static DictionaryData) -> &'static [(&'static str, &'static str)],
+    pick: Pick,
     tokens: &[Token<'_>],
     end: usize,
 ) -> Option<(usize, &'static str)> {
@@ -298,7 +300,7 @@ pub(crate) fn parse<'a>(line: &'a str, dicts: &Dictionaries) -> Parsed<'a> {
     // Post-office box: a designator at the start followed by a number.
     let multiword_box = tokens
         .first()
-        .is_some_and(|t| dicts.starts_phrase(|d| d.po_boxes, &t.folded));
+        .is_some_and(|t| dicts.starts_phrase(|d| &d.po_boxes, &t.folded));
     for len in (1..=4usize).rev() {
         if len > 1 && !multiword_box {
             continue;
@@ -311,8 +313,8 @@ pub(crate) fn parse<'a>(line: &'a str, dicts: &Dictionaries) -> Parsed<'a> {
             _ => Cow::Owned(phrase(head)),
         };
         let found = dicts
-            .lookup(|d| d.po_boxes, &key)
-            .or_else(|| dicts.english.and_then(|d| find(d.po_boxes, &key)));
+            .lookup(|d| &d.po_boxes, &key)
+            .or_else(|| dicts.english.and_then(|d| find(&d.po_boxes, &key)));
         if found.is_some() {
             let rest = tokens.get(len..).unwrap_or(&[]);
             let rest: Vec<Token<'_>> = rest.iter().filter(|t| t.folded != "#").cloned().collect();
@@ -335,7 +337,7 @@ pub(crate) fn parse<'a>(line: &'a str, dicts: &Dictionaries) -> Parsed<'a> {
         if !is_identifier(identifier.text) {
             break;
         }
-        let Some((start, canonical)) = phrase_ending_at(dicts, |d| d.units, &tokens, end - 1)
+        let Some((start, canonical)) = phrase_ending_at(dicts, |d| &d.units, &tokens, end - 1)
         else {
             break;
         };
@@ -365,9 +367,9 @@ pub(crate) fn parse<'a>(line: &'a str, dicts: &Dictionaries) -> Parsed<'a> {
         }
     }
     street_tokens = street.to_vec();
-    let street_type_of = |t: &Token<'_>| dicts.lookup(|d| d.street_types, &t.folded);
+    let street_type_of = |t: &Token<'_>| dicts.lookup(|d| &d.street_types, &t.folded);
     if dicts.directionals {
-        let direction_of = |t: &Token<'_>| dicts.lookup(|d| d.directionals, &t.folded);
+        let direction_of = |t: &Token<'_>| dicts.lookup(|d| &d.directionals, &t.folded);
         if street_tokens.len() >= 2 {
             let lone_type =
                 street_tokens.len() == 2 && street_tokens.get(1).and_then(street_type_of).is_some();
@@ -480,13 +482,13 @@ impl Parsed<'_> {
         if let Some(d) = &self.pre_directional {
             push(
                 &mut out,
-                abbreviate(d, usps::directional, |d| d.directionals),
+                abbreviate(d, usps::directional, |d| &d.directionals),
             );
         }
         let type_word = self
             .street_type
             .as_ref()
-            .map(|t| abbreviate(t, usps::suffix, |d| d.street_types));
+            .map(|t| abbreviate(t, usps::suffix, |d| &d.street_types));
         if self.type_first {
             if let Some(t) = &type_word {
                 push(&mut out, t);
@@ -503,11 +505,11 @@ impl Parsed<'_> {
         if let Some(d) = &self.post_directional {
             push(
                 &mut out,
-                abbreviate(d, usps::directional, |d| d.directionals),
+                abbreviate(d, usps::directional, |d| &d.directionals),
             );
         }
         for (designator, identifier) in &self.units {
-            push(&mut out, abbreviate(designator, usps::unit, |d| d.units));
+            push(&mut out, abbreviate(designator, usps::unit, |d| &d.units));
             push(&mut out, identifier);
         }
         out
@@ -563,7 +565,7 @@ impl Parsed<'_> {
     }
 }
 
-type Pick = fn(&'static DictionaryData) -> &'static [(&'static str, &'static str)];
+type Pick = fn(&'static DictionaryData) -> &'static PairTable;
 
 /// The USPS abbreviation (stored in lower case) when the dictionaries read it back as the
 /// same word, else the canonical word when it reads back, else the word as written.
@@ -587,7 +589,7 @@ fn abbreviate<'w>(
 /// `hauptstr` → `hauptstrasse`: expands a street type written as a word ending.
 fn expand_compound(dicts: &Dictionaries, folded: &str) -> String {
     for dict in &dicts.dicts {
-        for (alias, canonical) in dict.street_types {
+        for (alias, canonical) in dict.street_types.iter() {
             if alias.len() >= 3 && folded.len() > alias.len() && !alias.contains(' ') {
                 if let Some(stem) = folded.strip_suffix(alias) {
                     return format!("{stem}{canonical}");

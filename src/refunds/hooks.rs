@@ -2,7 +2,9 @@
 //! request by a hook of the same name.
 
 use super::plan::{self, Proration, Settings};
-use super::types::{RateSource, RefundCurrency, RefundRequest, RefundsConfig, RemainderAbsorbedBy, ShippingRefund};
+use super::types::{
+    RateSource, RefundCurrency, RefundRequest, RefundsConfig, RemainderAbsorbedBy, ShippingRefund,
+};
 use crate::policy::{bridge, DecideOptions, HookSpec, OnHookError, Policy};
 use crate::{Diagnostic, Error, Money, Reason, Trace};
 use rhai::{Array, Dynamic, Map};
@@ -43,7 +45,8 @@ pub static HOOKS: &[HookSpec] = &[
     HookSpec {
         name: "minimum_refund",
         params: ORDER_AND_REFUND,
-        returns: "a decimal or a money map in the refund currency, or () for the configured minimum",
+        returns:
+            "a decimal or a money map in the refund currency, or () for the configured minimum",
         doc: "The smallest refund paid out; a smaller refund is rejected.",
     },
 ];
@@ -56,17 +59,31 @@ fn order_map(request: &RefundRequest, captured: Money) -> Dynamic {
     let order = &request.order;
     let mut map = Map::new();
     map.insert("order_id".into(), order.order_id.clone().into());
-    map.insert("presentment_currency".into(), order.presentment_currency.code().into());
-    map.insert("settlement_currency".into(), order.settlement_currency.code().into());
+    map.insert(
+        "presentment_currency".into(),
+        order.presentment_currency.code().into(),
+    );
+    map.insert(
+        "settlement_currency".into(),
+        order.settlement_currency.code().into(),
+    );
     map.insert(
         "customer_country".into(),
-        order.customer_country.clone().map_or(Dynamic::UNIT, Dynamic::from),
+        order
+            .customer_country
+            .clone()
+            .map_or(Dynamic::UNIT, Dynamic::from),
     );
     map.insert("placed_at".into(), bridge::timestamp(order.placed_at));
     map.insert("now".into(), bridge::timestamp(request.now));
     map.insert(
         "age_days".into(),
-        Dynamic::from(request.now.signed_duration_since(order.placed_at).num_days()),
+        Dynamic::from(
+            request
+                .now
+                .signed_duration_since(order.placed_at)
+                .num_days(),
+        ),
     );
     map.insert("captured".into(), money_map(&captured));
     let lines: Array = order
@@ -88,12 +105,17 @@ fn order_map(request: &RefundRequest, captured: Money) -> Dynamic {
 fn refund_map(request: &RefundRequest, proration: &Proration) -> Dynamic {
     let refund = &request.refund;
     let mut map = Map::new();
-    map.insert("idempotency_key".into(), refund.idempotency_key.clone().into());
+    map.insert(
+        "idempotency_key".into(),
+        refund.idempotency_key.clone().into(),
+    );
     map.insert("reason".into(), refund.reason.clone().into());
     map.insert("method".into(), refund.method.as_str().into());
     map.insert(
         "currency".into(),
-        refund.currency.map_or(Dynamic::UNIT, |c| Dynamic::from(c.code())),
+        refund
+            .currency
+            .map_or(Dynamic::UNIT, |c| Dynamic::from(c.code())),
     );
     let lines: Array = proration
         .lines
@@ -101,7 +123,10 @@ fn refund_map(request: &RefundRequest, proration: &Proration) -> Dynamic {
         .map(|line| {
             let mut l = Map::new();
             l.insert("line_id".into(), line.line_id.clone().into());
-            l.insert("quantity".into(), line.quantity.map_or(Dynamic::UNIT, Dynamic::from));
+            l.insert(
+                "quantity".into(),
+                line.quantity.map_or(Dynamic::UNIT, Dynamic::from),
+            );
             l.insert("amount".into(), money_map(&line.amount));
             l.insert("tax".into(), money_map(&line.tax));
             Dynamic::from_map(l)
@@ -279,7 +304,10 @@ pub(crate) fn settings(
         Some(who) => {
             reasons.push(Reason::from_policy(
                 "remainder_absorbed_by_from_policy",
-                format!("the policy has the {} absorb the FX difference", who.as_str()),
+                format!(
+                    "the policy has the {} absorb the FX difference",
+                    who.as_str()
+                ),
                 policy.source_ref(hook),
             ));
             who
@@ -315,7 +343,10 @@ pub(crate) fn settings(
         Some(amount) => {
             reasons.push(Reason::from_policy(
                 "minimum_refund_from_policy",
-                format!("the policy set the minimum refund to {}", Money::new(amount, currency)),
+                format!(
+                    "the policy set the minimum refund to {}",
+                    Money::new(amount, currency)
+                ),
                 policy.source_ref(hook),
             ));
             Some(amount)

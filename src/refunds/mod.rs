@@ -24,7 +24,22 @@
 //!    at the rate used as an FX gain or loss; with `customer` the settlement amount stays
 //!    at the basis and the customer gets its conversion.
 //! 5. **Ledger.** Balanced postings (debits equal credits in every currency) with account
-//!    names from [`LedgerAccounts`].
+//!    names from [`LedgerAccounts`]. In settlement currency the basis is debited to sales
+//!    returns, tax and shipping (split by largest remainder in proportion to the
+//!    presentment amounts), an FX loss is debited or a gain credited, and the settlement
+//!    amount is credited to the payout account (payment clearing, store credit or cash)
+//!    or, when the refund currency differs from settlement, to the currency trading
+//!    account `fx_conversion`, which is then debited in the refund currency against the
+//!    payout. Cash rounding and a configured processor fee add their own balanced pairs.
+//!
+//! # Policies
+//!
+//! Each of `refund_currency`, `rate_source`, `remainder_absorbed_by` and `minimum_refund`
+//! can be decided per request by a policy hook of that name ([`HOOKS`]); a hook that
+//! returns `()` keeps the configured choice, and every choice a policy makes is recorded
+//! as a reason (`refund_currency_from_policy`, ...) naming the policy, its digest and the
+//! hook's line. Replays never call the policy. See
+//! `examples/policies/refunds.rhai` for EU customers refunded in a EUR store currency.
 //!
 //! ```
 //! use backoffice::refunds::{RefundRequest, RefundsConfig, RefundsEngine, RateSource};
@@ -61,10 +76,12 @@
 //! ```
 
 mod fingerprint;
+mod hooks;
 mod plan;
 mod types;
 
 pub use fingerprint::{canonical_json, fingerprint, FINGERPRINT_VERSION};
+pub use hooks::HOOKS;
 pub use plan::{is_balanced, MAX_KEY_LEN};
 pub use types::{
     Capture, Conversion, EarlierRefund, FxDetails, LedgerAccounts, LedgerEntry, Order, OrderLine,
@@ -73,14 +90,17 @@ pub use types::{
     Side,
 };
 
-use crate::policy::DecideOptions;
+use crate::policy::{DecideOptions, Policy};
 use crate::{Decision, Error, Money, Reason, Trace};
 use plan::Settings;
 
-/// The refunds engine: built once from a [`RefundsConfig`], then asked for many plans.
+/// The refunds engine: built once from a [`RefundsConfig`] (and optionally a policy
+/// defining some of [`HOOKS`]), then asked for many plans. `Send + Sync` and cheap to
+/// clone.
 #[derive(Debug, Clone)]
 pub struct RefundsEngine {
     config: RefundsConfig,
+    policy: Option<Policy>,
 }
 
 fn check_money_list(field: &str, list: &[Money], allow_zero: bool) -> Result<(), Error> {
@@ -126,7 +146,44 @@ impl RefundsEngine {
         check_money_list("minimum_refund", &config.minimum_refund, true)?;
         check_money_list("cash_rounding", &config.cash_rounding, false)?;
         check_money_list("refund_fees", &config.refund_fees, true)?;
-        Ok(RefundsEngine { config })
+        Ok(RefundsEngine {
+            config,
+            policy: None,
+        })
+    }
+
+    /// Attaches a policy after checking that every function it defines is one of
+    /// [`HOOKS`] (or a `_helper`) with the right number of parameters.
+    ///
+    /// Each hook overrides the configuration option of the same name for one request;
+    /// a hook that returns `()` keeps the configured choice. When a hook fails and the
+    /// caller asked for [`OnHookError::Fallback`](crate::policy::OnHookError::Fallback),
+    /// the configured choice is the safe outcome and a `policy_error` reason is recorded.
+    ///
+    /// ```
+    /// use backoffice::policy::{Policy, PolicyRuntime};
+    /// use backoffice::refunds::{RefundsConfig, RefundsEngine};
+    /// let source = r#"fn remainder_absorbed_by(order, refund) {
+    ///     if order.age_days < 30 { "merchant" } else { "customer" }
+    /// }"#;
+    /// let policy = Policy::compile("refunds.rhai", source, &PolicyRuntime::new())?;
+    /// let engine = RefundsEngine::new(RefundsConfig::default())?.with_policy(policy)?;
+    /// assert!(engine.policy().is_some());
+    ///
+    /// let unknown = Policy::compile("x.rhai", "fn refund_amount(order) { 0 }", &PolicyRuntime::new())?;
+    /// let err = RefundsEngine::new(RefundsConfig::default())?.with_policy(unknown).unwrap_err();
+    /// assert_eq!(err.diagnostics()[0].code, "policy.unknown_hook");
+    /// # Ok::<(), backoffice::Error>(())
+    /// ```
+    pub fn with_policy(mut self, policy: Policy) -> Result<Self, Error> {
+        policy.bind("refunds", HOOKS)?;
+        self.policy = Some(policy);
+        Ok(self)
+    }
+
+    /// The attached policy, if any.
+    pub fn policy(&self) -> Option<&Policy> {
+        self.policy.as_ref()
     }
 
     /// The configuration.
@@ -212,7 +269,20 @@ impl RefundsEngine {
                 ),
             );
         }
-        let settings = self.settings(request)?;
+        let mut policy_reasons = Vec::new();
+        let settings = match &self.policy {
+            Some(policy) => hooks::settings(
+                policy,
+                request,
+                config,
+                state.captured,
+                &proration,
+                options,
+                &mut policy_reasons,
+                &mut trace,
+            )?,
+            None => self.settings(request)?,
+        };
         let fx = plan::fx(request, &state, &proration, &settings, config)?;
         let owed = fx.refund_amount;
         let (paid, cash_rounding) = plan::cash_round(owed, refund.method, config)?;
@@ -282,6 +352,8 @@ impl RefundsEngine {
             ));
         }
 
+        reasons.append(&mut policy_reasons);
+
         let plan = RefundPlan {
             idempotency_key: refund.idempotency_key.clone(),
             fingerprint,
@@ -309,7 +381,7 @@ impl RefundsEngine {
         })
     }
 
-    /// The settings from configuration (policy hooks may override them).
+    /// The settings from configuration alone.
     fn settings(&self, request: &RefundRequest) -> Result<Settings, Error> {
         let config = &self.config;
         let currency = plan::resolve_currency(config.refund_currency, request, config)?;
@@ -333,15 +405,49 @@ fn check_minimum(paid: Money, minimum: Option<rust_decimal::Decimal>) -> Result<
     }
     if let Some(minimum) = minimum {
         if paid.amount() < minimum {
+            // Show the minimum with the currency's decimals (`50` as `50.00`).
+            let mut shown = minimum;
+            if let Some(units) = paid.currency().minor_units().map(u32::from) {
+                if shown.scale() < units {
+                    shown.rescale(units);
+                }
+            }
             return Err(Error::Rejected {
                 code: "below_minimum_refund".to_string(),
                 field: "refund".to_string(),
                 message: format!(
                     "the refund comes to {paid}, below the minimum refund of {}",
-                    Money::new(minimum, paid.currency())
+                    Money::new(shown, paid.currency())
                 ),
             });
         }
     }
     Ok(())
+}
+
+impl crate::engine::Engine for RefundsEngine {
+    const KIND: &'static str = "refunds";
+    type Config = RefundsConfig;
+    type Request = RefundRequest;
+    type Outcome = RefundOutcome;
+
+    fn hooks() -> &'static [crate::policy::HookSpec] {
+        HOOKS
+    }
+
+    fn from_config(config: RefundsConfig) -> Result<Self, Error> {
+        RefundsEngine::new(config)
+    }
+
+    fn attach_policy(self, policy: Policy) -> Result<Self, Error> {
+        self.with_policy(policy)
+    }
+
+    fn decide_with(
+        &self,
+        request: &RefundRequest,
+        options: &DecideOptions,
+    ) -> Result<Decision<RefundOutcome>, Error> {
+        RefundsEngine::decide_with(self, request, options)
+    }
 }

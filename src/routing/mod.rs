@@ -107,7 +107,8 @@
 //!   the configured chain; the reason `chain_from_policy` records a change.
 //! - `eligible(node, order)` returns `false` or a string (the node is out, the string is
 //!   the reason in the trace) or `true`/`()` (it stays). Called, in node-id order, for every
-//!   node the built-in checks let through.
+//!   node the built-in checks let through that has a stock row for one of the order's SKUs
+//!   (a node without one can ship nothing and is left out before the hooks).
 //! - `rank(node, order)` returns a number, lower first, or `()` to abstain; it is the node
 //!   key of the `policy` rule. It is called only for nodes holding stock or backorders for
 //!   the order; with `minimize_splits` in the chain and no trace requested, only for nodes
@@ -277,7 +278,10 @@ impl RoutingEngine {
 
         // Eligibility, in node-id order so that hook calls and the trace are stable.
         let mut by_id: Vec<(usize, &Node)> = request.nodes.iter().enumerate().collect();
-        by_id.sort_unstable_by(|a, b| a.1.id.cmp(&b.1.id));
+        if hooks.has_eligible() || trace.is_some() {
+            // Only hook calls and the trace see this order; the ranking below sorts anyway.
+            by_id.sort_unstable_by(|a, b| a.1.id.cmp(&b.1.id));
+        }
         let wants_facts = hooks.has_eligible() || hooks.has_rank();
         let mut candidates: Vec<(usize, Candidate<'_>)> = Vec::new();
         for (index_in_request, node) in by_id {
@@ -287,20 +291,39 @@ impl RoutingEngine {
                 }
                 continue;
             }
-            let mut atp = vec![0u64; problem_skus];
-            let mut backorder = vec![0u64; problem_skus];
-            let mut expected = vec![None; problem_skus];
+            if !index.stocked(index_in_request) {
+                // Without a row for the order's SKUs a node can neither ship nor backorder
+                // anything, so it never becomes a candidate (nor reaches the hooks).
+                if let Some(t) = trace.as_mut() {
+                    t.step(
+                        "eligibility",
+                        format!("node {} holds nothing for this order", node.id),
+                    );
+                }
+                continue;
+            }
+            let mut data = vec![0u64; problem_skus * 2 + needs.len()];
+            let mut expected = Vec::new();
             for k in 0..problem_skus {
                 if let Some(row) = index.row(index_in_request, k) {
-                    if let Some(slot) = atp.get_mut(k) {
+                    if let Some(slot) = data.get_mut(k) {
                         *slot = available_to_promise(row, holder, request.now);
                     }
-                    if let Some(slot) = backorder.get_mut(k) {
+                    if let Some(slot) = data.get_mut(problem_skus + k) {
                         *slot = row.backorder.units();
                     }
-                    if let Some(slot) = expected.get_mut(k) {
-                        *slot = row.backorder_expected_at;
+                    if let Some(at) = row.backorder_expected_at {
+                        expected.resize(problem_skus, None);
+                        if let Some(slot) = expected.get_mut(k) {
+                            *slot = Some(at);
+                        }
                     }
+                }
+            }
+            for (n, need) in needs.iter().enumerate() {
+                let cap = capacity_of(data.get(..problem_skus).unwrap_or(&[]), need);
+                if let Some(slot) = data.get_mut(problem_skus * 2 + n) {
+                    *slot = cap;
                 }
             }
             let distance = match (ship_to_point, node.location) {
@@ -314,9 +337,8 @@ impl RoutingEngine {
             let candidate = Candidate {
                 index: index_in_request,
                 node,
-                caps: needs.iter().map(|n| capacity_of(&atp, n)).collect(),
-                atp,
-                backorder,
+                data,
+                skus: problem_skus,
                 expected,
                 distance,
                 in_market,
@@ -365,7 +387,7 @@ impl RoutingEngine {
                     Reason::builtin(
                         "preferred_node_ineligible",
                         "preferred_node",
-                        format!("the preferred node {preferred} is not eligible for this order"),
+                        format!("the preferred node {preferred} is not eligible for this order or holds none of its SKUs"),
                     )
                     .about(preferred.clone()),
                 );
@@ -410,10 +432,10 @@ impl RoutingEngine {
         for (_, candidate) in candidates.iter_mut() {
             let mut keys = Vec::with_capacity(chain.len());
             candidate.rankable = needs.iter().enumerate().any(|(i, n)| {
-                candidate.caps.get(i).is_some_and(|q| *q > 0)
+                candidate.caps().get(i).is_some_and(|q| *q > 0)
                     || n.parts
                         .iter()
-                        .any(|p| candidate.backorder.get(p.sku).is_some_and(|b| *b > 0))
+                        .any(|p| candidate.backorder().get(p.sku).is_some_and(|b| *b > 0))
             });
             for (rule, abstain) in chain.iter().zip(&abstaining) {
                 if *abstain {
@@ -430,7 +452,7 @@ impl RoutingEngine {
                     Rule::Priority => Some(Decimal::from(candidate.node.priority)),
                     Rule::MostStock => {
                         let stock = candidate
-                            .caps
+                            .caps()
                             .iter()
                             .fold(0u64, |a, q| a.saturating_add(*q));
                         Some(-Decimal::from(stock))
@@ -463,8 +485,7 @@ impl RoutingEngine {
             }
             candidate.keys = keys;
         }
-        let mut candidates: Vec<Candidate<'_>> = candidates.into_iter().map(|(_, c)| c).collect();
-        candidates.sort_by(|a, b| plan::compare_candidates(a, b));
+        let candidates = plan::into_rank_order(candidates.into_iter().map(|(_, c)| c).collect());
         if let Some(t) = trace.as_mut() {
             t.step("ranking", ranking_message(&candidates, &chain));
         }
@@ -624,7 +645,7 @@ fn facts_of<'a>(candidate: &Candidate<'_>, skus: &BTreeMap<&'a str, usize>) -> N
         in_market: candidate.in_market,
         atp: skus
             .iter()
-            .map(|(sku, &k)| (*sku, candidate.atp.get(k).copied().unwrap_or(0)))
+            .map(|(sku, &k)| (*sku, candidate.atp().get(k).copied().unwrap_or(0)))
             .collect(),
     }
 }
@@ -812,7 +833,7 @@ fn routed(
             let expected_at = if backordered > 0 {
                 need.parts
                     .iter()
-                    .filter_map(|p| candidate.expected.get(p.sku).copied().flatten())
+                    .filter_map(|p| candidate.expected_at(p.sku))
                     .max()
             } else {
                 None
@@ -1157,9 +1178,14 @@ fn validate_request(request: &RoutingRequest) -> Result<StockIndex<'_>, Error> {
         order_skus.insert(sku, k);
     }
     let width = sorted.len();
+    let cells = request.nodes.len().saturating_mul(width);
     let mut index = StockIndex {
         width,
-        rows: vec![None; request.nodes.len().saturating_mul(width)],
+        // A direct table while it stays small; a map beyond, so hostile sizes cannot
+        // allocate nodes × SKUs cells.
+        dense: (cells <= StockIndex::DENSE_LIMIT).then(|| vec![None; cells]),
+        rows: FastMap::default(),
+        stocked: vec![false; request.nodes.len()],
     };
     for (i, row) in request.stock.iter().enumerate() {
         let Some(&node) = node_ids.get(row.node_id.as_str()) else {
@@ -1174,35 +1200,64 @@ fn validate_request(request: &RoutingRequest) -> Result<StockIndex<'_>, Error> {
         let Some(&k) = order_skus.get(row.sku.as_str()) else {
             continue;
         };
-        if let Some(slot) = index.rows.get_mut(node * width + k) {
-            if let Some((first, _)) = slot {
-                return Err(Error::invalid(
-                    format!("stock[{i}]"),
-                    format!(
-                        "duplicate stock row for node `{}` and SKU {} (also stock[{first}])",
-                        row.node_id, row.sku
-                    ),
-                ));
-            }
-            *slot = Some((i, row));
+        if let Some((first, _)) = index.insert(node, k, (i, row)) {
+            return Err(Error::invalid(
+                format!("stock[{i}]"),
+                format!(
+                    "duplicate stock row for node `{}` and SKU {} (also stock[{first}])",
+                    row.node_id, row.sku
+                ),
+            ));
+        }
+        if let Some(flag) = index.stocked.get_mut(node) {
+            *flag = true;
         }
     }
     Ok(index)
 }
 
-/// Stock rows by (node position in the request, order SKU index).
+/// Stock rows by (node position in the request, order SKU index). Memory grows with the
+/// rows relevant to the order, never with nodes × SKUs.
 struct StockIndex<'r> {
     width: usize,
-    rows: Vec<Option<(usize, &'r StockRow)>>,
+    dense: Option<Vec<Option<(usize, &'r StockRow)>>>,
+    rows: FastMap<(usize, usize), (usize, &'r StockRow)>,
+    /// Per node: it has at least one row for the order's SKUs.
+    stocked: Vec<bool>,
 }
 
 impl<'r> StockIndex<'r> {
+    /// At most this many (node, SKU) cells are allocated as a direct table (16 MiB).
+    const DENSE_LIMIT: usize = 1 << 20;
+
+    /// Stores a row; returns the earlier one for the same cell, if any.
+    fn insert(
+        &mut self,
+        node: usize,
+        sku: usize,
+        row: (usize, &'r StockRow),
+    ) -> Option<(usize, &'r StockRow)> {
+        match self.dense.as_mut() {
+            Some(table) => table
+                .get_mut(node.saturating_mul(self.width).saturating_add(sku))
+                .and_then(|slot| slot.replace(row)),
+            None => self.rows.insert((node, sku), row),
+        }
+    }
+
     fn row(&self, node: usize, sku: usize) -> Option<&'r StockRow> {
-        self.rows
-            .get(node.saturating_mul(self.width).saturating_add(sku))
-            .copied()
-            .flatten()
-            .map(|(_, row)| row)
+        match self.dense.as_ref() {
+            Some(table) => table
+                .get(node.saturating_mul(self.width).saturating_add(sku))
+                .copied()
+                .flatten()
+                .map(|(_, row)| row),
+            None => self.rows.get(&(node, sku)).map(|(_, row)| *row),
+        }
+    }
+
+    fn stocked(&self, node: usize) -> bool {
+        self.stocked.get(node).copied().unwrap_or(false)
     }
 }
 

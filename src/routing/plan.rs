@@ -33,13 +33,13 @@ pub(crate) struct Candidate<'a> {
     /// Position of the node in the request.
     pub index: usize,
     pub node: &'a Node,
-    /// ATP per order SKU index.
-    pub atp: Vec<u64>,
-    /// Units (kits) of each need this node could fill on its own, with fresh stock.
-    pub caps: Vec<u64>,
-    /// Backorder allowance per order SKU index.
-    pub backorder: Vec<u64>,
-    /// Expected date per order SKU index.
+    /// One buffer (a single allocation) holding, per order SKU index, the ATP and the
+    /// backorder allowance, then per need the units (kits) this node could fill on its own
+    /// with fresh stock. Read it through [`Candidate::atp`], [`Candidate::backorder`] and
+    /// [`Candidate::caps`].
+    pub data: Vec<u64>,
+    pub skus: usize,
+    /// Expected backorder date per order SKU index; empty when the node has none.
     pub expected: Vec<Option<DateTime<Utc>>>,
     pub distance: Option<Decimal>,
     pub in_market: bool,
@@ -49,6 +49,28 @@ pub(crate) struct Candidate<'a> {
     pub rankable: bool,
     /// Cost of one shipment from here: (per shipment, per unit, per km), when modelled.
     pub cost: Option<(Decimal, Decimal, Decimal)>,
+}
+
+impl Candidate<'_> {
+    /// ATP per order SKU index.
+    pub fn atp(&self) -> &[u64] {
+        self.data.get(..self.skus).unwrap_or(&[])
+    }
+
+    /// Backorder allowance per order SKU index.
+    pub fn backorder(&self) -> &[u64] {
+        self.data.get(self.skus..self.skus * 2).unwrap_or(&[])
+    }
+
+    /// Units (kits) of each need this node could fill on its own.
+    pub fn caps(&self) -> &[u64] {
+        self.data.get(self.skus * 2..).unwrap_or(&[])
+    }
+
+    /// Expected backorder date of an order SKU index.
+    pub fn expected_at(&self, sku: usize) -> Option<DateTime<Utc>> {
+        self.expected.get(sku).copied().flatten()
+    }
 }
 
 /// The whole planning problem of one decision.
@@ -74,6 +96,21 @@ pub(crate) struct Problem<'a> {
 
 /// Resolves the `policy` key of a candidate (calls the `rank` hook).
 pub(crate) type Resolver<'r, 'a> = dyn FnMut(&Candidate<'a>) -> Result<Option<Decimal>, Error> + 'r;
+
+/// Sorts candidates into rank order. Candidates are large, so an index vector is sorted and
+/// the candidates moved once; node ids are unique, so the order is total.
+pub(crate) fn into_rank_order(candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_unstable_by(|&a, &b| match (candidates.get(a), candidates.get(b)) {
+        (Some(x), Some(y)) => compare_candidates(x, y),
+        _ => a.cmp(&b),
+    });
+    let mut slots: Vec<Option<Candidate<'_>>> = candidates.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
+}
 
 /// Rank order: the chain's node keys, then the node id.
 pub(crate) fn compare_candidates(a: &Candidate<'_>, b: &Candidate<'_>) -> Ordering {
@@ -235,7 +272,7 @@ impl<'a> Problem<'a> {
     pub fn resolve_all(&mut self, resolve: &mut Resolver<'_, 'a>) -> Result<(), Error> {
         let all: Vec<usize> = (0..self.candidates.len()).collect();
         self.ensure_keys(&all, resolve)?;
-        self.candidates.sort_by(compare_candidates);
+        self.candidates = into_rank_order(std::mem::take(&mut self.candidates));
         self.lazy_position = None;
         Ok(())
     }
@@ -266,7 +303,7 @@ impl<'a> Problem<'a> {
     pub fn fresh_capacity(&self, candidate: usize, need: usize) -> u64 {
         self.candidates
             .get(candidate)
-            .and_then(|c| c.caps.get(need))
+            .and_then(|c| c.caps().get(need))
             .copied()
             .unwrap_or(0)
     }
@@ -277,7 +314,7 @@ impl<'a> Problem<'a> {
             .filter(|&c| {
                 self.candidates
                     .get(c)
-                    .is_some_and(|c| c.caps.iter().any(|q| *q > 0))
+                    .is_some_and(|c| c.caps().iter().any(|q| *q > 0))
             })
             .collect()
     }
@@ -311,7 +348,7 @@ impl<'a> Problem<'a> {
         pool.clear();
         for &c in set {
             if let Some(candidate) = self.candidates.get(c) {
-                pool.extend_from_slice(&candidate.atp);
+                pool.extend_from_slice(candidate.atp());
             }
         }
         fill.allocs.clear();
@@ -363,7 +400,7 @@ impl<'a> Problem<'a> {
     /// The greedy fill over every eligible node in rank order, never opening more than
     /// `max_shipments` nodes. Returns the fill and the remaining stock pool.
     pub fn greedy(&self) -> (Fill, Vec<Vec<u64>>) {
-        let mut pool: Vec<Vec<u64>> = self.candidates.iter().map(|c| c.atp.clone()).collect();
+        let mut pool: Vec<Vec<u64>> = self.candidates.iter().map(|c| c.atp().to_vec()).collect();
         if self.mode == SplitMode::WholeOrder {
             // The node that leaves the fewest units short (the first such in rank order).
             let mut best: Option<(usize, Fill)> = None;
@@ -448,7 +485,7 @@ impl<'a> Problem<'a> {
         let mut allowance: Vec<Vec<u64>> = self
             .candidates
             .iter()
-            .map(|c| c.backorder.clone())
+            .map(|c| c.backorder().to_vec())
             .collect();
         for (n, need) in self.needs.iter().enumerate() {
             let remaining = fill.short.get(n).copied().unwrap_or(0);

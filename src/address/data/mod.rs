@@ -69,17 +69,59 @@ pub(crate) struct SubdivisionData {
     pub postal_examples: &'static str,
 }
 
+/// Pairs of strings (alias, canonical) packed into one string with end offsets, sorted by
+/// alias: one pointer per table instead of two per entry keeps the binary small (a
+/// `&str` in a static costs a relocation at load time).
+#[derive(Debug)]
+pub(crate) struct PairTable {
+    /// Every alias and canonical word, concatenated: alias 0, canonical 0, alias 1, ...
+    pub text: &'static str,
+    /// End offset in `text` of each string.
+    pub ends: &'static [u32],
+}
+
+impl PairTable {
+    /// Number of pairs.
+    pub fn len(&self) -> usize {
+        self.ends.len() / 2
+    }
+
+    fn string(&self, k: usize) -> &'static str {
+        let start = match k.checked_sub(1) {
+            Some(prev) => self.ends.get(prev).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(k).copied().unwrap_or(start);
+        self.text.get(start as usize..end as usize).unwrap_or("")
+    }
+
+    /// The alias of pair `i` (`""` out of range).
+    pub fn alias(&self, i: usize) -> &'static str {
+        self.string(i.saturating_mul(2))
+    }
+
+    /// The canonical word of pair `i` (`""` out of range).
+    pub fn canonical(&self, i: usize) -> &'static str {
+        self.string(i.saturating_mul(2).saturating_add(1))
+    }
+
+    /// The pairs in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        (0..self.len()).map(|i| (self.alias(i), self.canonical(i)))
+    }
+}
+
 /// Abbreviation dictionaries of one language (libpostal), folded and sorted by alias.
 #[derive(Debug)]
 pub(crate) struct DictionaryData {
     /// ISO 639-1 language code.
     pub lang: &'static str,
     /// Street types: alias → canonical word (`st` → `street`).
-    pub street_types: &'static [(&'static str, &'static str)],
+    pub street_types: PairTable,
     /// Directionals (`n` → `north`).
-    pub directionals: &'static [(&'static str, &'static str)],
+    pub directionals: PairTable,
     /// Unit and level designators, and words for "number" (`apt` → `apartment`, `#`).
-    pub units: &'static [(&'static str, &'static str)],
+    pub units: PairTable,
     /// Post-office box designators (`po box` → `post office box`).
-    pub po_boxes: &'static [(&'static str, &'static str)],
+    pub po_boxes: PairTable,
 }

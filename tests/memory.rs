@@ -167,7 +167,10 @@ fn deciding_the_same_input_again_and_again_does_not_grow_memory() {
         ));
     }
     for f in cases("refunds") {
-        let e = RefundsEngine::new(config::<RefundsConfig>(&f.config)).unwrap();
+        let mut e = RefundsEngine::new(config::<RefundsConfig>(&f.config)).unwrap();
+        if let Some(p) = policy(&f, &runtime) {
+            e = e.with_policy(p).unwrap();
+        }
         let r: RefundRequest = serde_json::from_value(f.request.clone()).unwrap();
         report.push((
             format!("refunds/{}", f.name),

@@ -323,7 +323,9 @@ impl Policy {
         let source = self.source();
         let mut diagnostics = Vec::new();
         for f in &self.inner.functions {
-            if f.name.starts_with('_') {
+            // Closures (`|x| ...`) compile to anonymous functions named `anon$<hash>`;
+            // they are not hooks (`$` cannot appear in a written name).
+            if f.name.starts_with('_') || f.name.starts_with("anon$") {
                 continue;
             }
             match hooks.iter().find(|h| h.name == f.name) {

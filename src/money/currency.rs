@@ -75,12 +75,13 @@ impl Currency {
         let unknown = || Error::UnknownCurrency {
             code: code.to_string(),
         };
-        if trimmed.len() != 3 || !trimmed.is_ascii() {
-            return Err(unknown());
-        }
-        let upper = trimmed.to_ascii_uppercase();
+        // Upper-case into a stack buffer: this runs for every currency field deserialized.
+        let upper = match trimmed.as_bytes() {
+            [a, b, c] => [a, b, c].map(u8::to_ascii_uppercase),
+            _ => return Err(unknown()),
+        };
         CURRENCIES
-            .binary_search_by(|c| c.code.cmp(upper.as_str()))
+            .binary_search_by(|c| c.code.as_bytes().cmp(&upper[..]))
             .ok()
             .and_then(|idx| u16::try_from(idx).ok())
             .map(Currency)

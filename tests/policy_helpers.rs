@@ -48,10 +48,33 @@ fn decimal_arithmetic_is_exact() {
     assert_eq!(s("10 / 5"), "2");
     assert_eq!(s("let x = 10; x % 3"), "1");
     assert_eq!(eval_err("1 / 0"), "division by zero");
+    // `/` is a custom operator with the precedence of `*` and `%`.
+    assert_eq!(s("1 + 6 / 4 * 3"), "5.5");
+    assert_eq!(s("2 * 3 / 4"), "1.5");
+    assert_eq!(s("9 - 6 / 3 - 1"), "6");
+    assert_eq!(s("7.5 / 2"), "3.750");
+    assert_eq!(s("3 / 1.5"), "2.0");
+    assert_eq!(s("-(7 / 2)"), "-3.5");
+    assert_eq!(eval_err("1 / 0.0"), "division by zero");
+    assert_eq!(eval_err("0.5 / 0"), "division by zero");
+    // `/=` would truncate on integers with rhai's built-in operators: refused at compile
+    // time, with its position.
+    let err = Policy::compile(
+        "h.rhai",
+        "fn h() { let x = 7; x /= 2; x }",
+        &PolicyRuntime::new(),
+    )
+    .unwrap_err();
+    let backoffice::Error::Policy { diagnostics } = err else {
+        panic!("expected a policy error, got {err:?}");
+    };
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].code, "policy.syntax");
     assert_eq!(
-        eval_err("let x = 7; x /= 2; x"),
-        "`/=` on an integer would truncate; write `x = x / y` to get an exact decimal"
+        diagnostics[0].message,
+        "`/=` is not available in policies; write `x = x / y` (division is exact)"
     );
+    assert_eq!((diagnostics[0].line, diagnostics[0].column), (Some(1), Some(23)));
     assert_eq!(s("round_dp(2.345, 2, \"half_even\")"), "2.34");
     assert_eq!(s("round_dp(2.345, 2, \"half_up\")"), "2.35");
     assert_eq!(s("percent_of(80, 15)"), "12");

@@ -472,6 +472,18 @@ fn div_ints(a: INT, b: INT) -> ScriptResult<Decimal> {
         .ok_or_else(|| script_error("arithmetic overflow in division"))
 }
 
+/// Decimal division with the same errors as integer division.
+fn div_decimals(a: Decimal, b: Decimal) -> ScriptResult<Decimal> {
+    if b.is_zero() {
+        return Err(Box::new(EvalAltResult::ErrorArithmetic(
+            "division by zero".to_string(),
+            rhai::Position::NONE,
+        )));
+    }
+    a.checked_div(b)
+        .ok_or_else(|| script_error("arithmetic overflow in division"))
+}
+
 fn shifted(t: Option<Timestamp>, what: &str) -> ScriptResult<Timestamp> {
     t.ok_or_else(|| {
         script_error(format!(
@@ -480,17 +492,22 @@ fn shifted(t: Option<Timestamp>, what: &str) -> ScriptResult<Timestamp> {
     })
 }
 
-/// Registers the `Timestamp` type, the exact integer division and the helper functions
-/// into `engine`.
+/// Registers the `Timestamp` type, the exact division and the helper functions into
+/// `engine`.
+///
+/// The engine runs with rhai's fast operators on (built-in arithmetic and comparisons on
+/// numbers, strings and booleans skip function lookup), which would make `/` on two
+/// integers truncate. So `/` is not rhai's operator here: the symbol is disabled and
+/// re-registered as a custom operator of the same precedence, and the functions below
+/// are the only meaning it has. `/=` is refused when the script is compiled (see
+/// [`runtime`](super::runtime)), because rhai's built-in `x /= y` on integers truncates
+/// and cannot be overridden with fast operators on.
 pub(crate) fn register(engine: &mut Engine) {
-    // `/` on two integers is an exact decimal: 15 / 100 == 0.15, 7 / 2 == 3.5.
+    // `/` is exact: 15 / 100 == 0.15, 7 / 2 == 3.5, and decimals mix with integers.
     engine.register_fn("/", div_ints);
-    // `x /= y` on integers would otherwise truncate silently.
-    engine.register_fn("/=", |_: &mut INT, _: INT| -> ScriptResult<()> {
-        Err(script_error(
-            "`/=` on an integer would truncate; write `x = x / y` to get an exact decimal",
-        ))
-    });
+    engine.register_fn("/", |a: Decimal, b: Decimal| div_decimals(a, b));
+    engine.register_fn("/", |a: Decimal, b: INT| div_decimals(a, Decimal::from(b)));
+    engine.register_fn("/", |a: INT, b: Decimal| div_decimals(Decimal::from(a), b));
 
     engine.register_type_with_name::<Timestamp>("Timestamp");
     engine.register_fn("==", |a: Timestamp, b: Timestamp| a == b);

@@ -77,7 +77,8 @@
 //! **Numbers are exact.** There is no floating point: a literal such as `0.15` is a
 //! decimal, so `0.1 + 0.2 == 0.3`, and `/` between two integers gives an exact decimal
 //! (`15 / 100 == 0.15`, `7 / 2 == 3.5`) instead of truncating; dividing by zero is an
-//! error. `x /= y` on an integer is refused for the same reason: write `x = x / y`.
+//! error. `x /= y` is refused when the policy is compiled (on integers it would
+//! truncate): write `x = x / y`.
 //! Integers and decimals mix freely (`price * 15 / 100`).
 //!
 //! ```

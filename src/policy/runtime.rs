@@ -68,6 +68,9 @@ impl Default for Limits {
     }
 }
 
+/// The binding power rhai gives `*`, `/` and `%`.
+const DIVISION_PRECEDENCE: u8 = 180;
+
 /// The sandboxed script engine shared by every policy and thread.
 ///
 /// Cheap to clone (an `Arc` inside), `Send + Sync`. Build one per process (or one per set
@@ -210,8 +213,9 @@ fn build_engine(limits: &Limits, coverage: bool) -> Engine {
     engine
         .set_strict_variables(true)
         .set_fail_on_invalid_map_property(true)
-        // Needed so that the registered exact `/` for integers is used.
-        .set_fast_operators(false)
+        // Built-in arithmetic and comparisons skip function lookup (about a quarter of
+        // a typical hook's time); `/` is made exact below in a way fast operators keep.
+        .set_fast_operators(true)
         .set_optimization_level(OptimizationLevel::Simple)
         .set_max_operations(limits.max_operations)
         .set_max_call_levels(limits.max_call_depth)
@@ -221,6 +225,26 @@ fn build_engine(limits: &Limits, coverage: bool) -> Engine {
         .set_max_map_size(limits.max_map_size)
         .set_max_variables(limits.max_variables);
     engine.disable_symbol("eval");
+    // `/` becomes a custom operator with the precedence of `*` so that only the exact
+    // division functions registered by the bridge give it a meaning (fast operators would
+    // otherwise truncate `7 / 2` to 3 without any function lookup).
+    engine.disable_symbol("/");
+    // This only fails for an active standard symbol, and `/` was just disabled; the
+    // tests of exact division (`7 / 2 == 3.5`) would catch a change in rhai.
+    let _ = engine.register_custom_operator("/", DIVISION_PRECEDENCE);
+    // `x /= y` on integers would truncate and cannot be overridden with fast operators on:
+    // refuse it when the script is compiled, with a message that says what to write.
+    #[allow(deprecated)] // rhai marks the token-mapper API "volatile", not deprecated.
+    engine.on_parse_token(|token, _position, _state| match token {
+        rhai::Token::DivideAssign => rhai::Token::LexError(Box::new(
+            rhai::LexError::ImproperSymbol(
+                "/=".to_string(),
+                "`/=` is not available in policies; write `x = x / y` (division is exact)"
+                    .to_string(),
+            ),
+        )),
+        other => other,
+    });
 
     let max_output = limits.max_output_bytes;
     engine.on_print(move |text| capture(text, max_output));

@@ -400,3 +400,14 @@ fn the_closure_check_copes_with_every_known_script() {
         assert!(compile(&source).is_ok(), "examples/policies/{engine}.rhai");
     }
 }
+
+#[test]
+fn a_closure_thrown_and_caught_is_still_a_closure() {
+    assert_cycle(
+        "fn h() { let a = []; try { throw || a; } catch (e) { a.push(e); } 1 }",
+        (1, 54),
+        "this call of `push`",
+        "a",
+        "1:37",
+    );
+}

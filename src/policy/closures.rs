@@ -500,6 +500,14 @@ impl Unit<'_> {
                     self.not_fn_only.insert(counter.name.to_string());
                 }
             }
+            // `catch (e)` binds whatever was thrown.
+            Some(ASTNode::Stmt(Stmt::TryCatch(flow, _))) => {
+                if let Some(name) = variable_name(&flow.expr) {
+                    let name = name.to_string();
+                    self.raise(&name, Kind::Function);
+                    self.not_fn_only.insert(name);
+                }
+            }
             Some(ASTNode::Stmt(Stmt::Assignment(assignment))) => {
                 let (op, bin) = &**assignment;
                 if let Some((root, _)) = root_variable(&bin.lhs) {

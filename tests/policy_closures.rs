@@ -411,3 +411,15 @@ fn a_closure_thrown_and_caught_is_still_a_closure() {
         "1:37",
     );
 }
+
+#[test]
+fn every_overload_of_a_function_is_checked_with_its_own_parameters() {
+    // `x` is a parameter of one overload only; it may be an array, so `+=` may store.
+    assert_cycle(
+        "fn g(a) { a }\nfn g(x, a) { let f = || x; x += [f]; 1 }",
+        (2, 28),
+        "this assignment",
+        "x",
+        "2:25",
+    );
+}

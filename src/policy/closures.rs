@@ -85,6 +85,15 @@ struct Unit<'a> {
 
 /// Finds every write that may store a closure into a variable a closure captures.
 pub(super) fn find_cycles(ast: &AST, is_native: &dyn Fn(&str) -> bool) -> Vec<Cycle> {
+    // Most policies capture nothing: then there is nothing to check.
+    let mut captures_anything = false;
+    ast.walk(&mut |path: &[ASTNode]| {
+        captures_anything = matches!(path.last(), Some(ASTNode::Stmt(Stmt::Share(..))));
+        !captures_anything
+    });
+    if !captures_anything {
+        return Vec::new();
+    }
     let script_functions: HashSet<String> =
         ast.iter_functions().map(|f| f.name.to_string()).collect();
     // Functions the script itself calls: their parameters may receive anything.
@@ -97,15 +106,14 @@ pub(super) fn find_cycles(ast: &AST, is_native: &dyn Fn(&str) -> bool) -> Vec<Cy
         }
         true
     });
-    let params: HashMap<String, Vec<String>> = ast
-        .iter_functions()
-        .map(|f| {
-            (
-                f.name.to_string(),
-                f.params.iter().map(|p| p.to_string()).collect(),
-            )
-        })
-        .collect();
+    // Parameter names per function name (every overload's).
+    let mut params: HashMap<String, Vec<String>> = HashMap::new();
+    for f in ast.iter_functions() {
+        params
+            .entry(f.name.to_string())
+            .or_default()
+            .extend(f.params.iter().map(|p| p.to_string()));
+    }
 
     let mut found: Vec<Cycle> = Vec::new();
     for function in ast.iter_functions() {
@@ -145,6 +153,23 @@ pub(super) fn find_cycles(ast: &AST, is_native: &dyn Fn(&str) -> bool) -> Vec<Cy
             });
         }
 
+        let only = ast.clone_functions_only_filtered(|_, _, _, n, _| members.contains(n));
+        let mut captures: BTreeMap<String, Position> = BTreeMap::new();
+        only.walk(&mut |path: &[ASTNode]| {
+            if let Some(ASTNode::Stmt(Stmt::Share(shared))) = path.last() {
+                for (ident, _) in shared.iter() {
+                    let entry = captures.entry(ident.name.to_string()).or_insert(ident.pos);
+                    if before(ident.pos, *entry) {
+                        *entry = ident.pos;
+                    }
+                }
+            }
+            true
+        });
+        if captures.is_empty() {
+            continue;
+        }
+
         let mut unit = Unit {
             is_native,
             script_functions: &script_functions,
@@ -172,34 +197,46 @@ pub(super) fn find_cycles(ast: &AST, is_native: &dyn Fn(&str) -> bool) -> Vec<Cy
             }
         }
 
-        let only = ast.clone_functions_only_filtered(|_, _, _, n, _| members.contains(n));
+        // A variable bound in a way not modelled here may hold anything.
+        let mut bound: HashSet<String> = unit.kinds.keys().cloned().collect();
+        let mut used: HashSet<String> = HashSet::new();
+        only.walk(&mut |path: &[ASTNode]| {
+            match path.last() {
+                Some(ASTNode::Stmt(Stmt::Var(var, ..))) => {
+                    bound.insert(var.0.name.to_string());
+                }
+                Some(ASTNode::Stmt(Stmt::For(f, _))) => {
+                    bound.insert(f.0.name.to_string());
+                    if let Some(counter) = &f.1 {
+                        bound.insert(counter.name.to_string());
+                    }
+                }
+                Some(ASTNode::Expr(e @ Expr::Variable(..))) => {
+                    if let Some(name) = variable_name(e) {
+                        used.insert(name.to_string());
+                    }
+                }
+                _ => {}
+            }
+            true
+        });
+        for name in used.difference(&bound) {
+            unit.raise(name, Kind::Function);
+            unit.not_fn_only.insert(name.clone());
+        }
+
         // Kinds only grow, over three levels: this ends.
         loop {
-            let before = (unit.kinds.clone(), unit.not_fn_only.len());
+            let previous = (unit.kinds.clone(), unit.not_fn_only.len());
             only.walk(&mut |path: &[ASTNode]| {
                 unit.infer(path);
                 true
             });
-            if (unit.kinds.clone(), unit.not_fn_only.len()) == before {
+            if (unit.kinds.clone(), unit.not_fn_only.len()) == previous {
                 break;
             }
         }
 
-        let mut captures: BTreeMap<String, Position> = BTreeMap::new();
-        only.walk(&mut |path: &[ASTNode]| {
-            if let Some(ASTNode::Stmt(Stmt::Share(shared))) = path.last() {
-                for (ident, _) in shared.iter() {
-                    let entry = captures.entry(ident.name.to_string()).or_insert(ident.pos);
-                    if before(ident.pos, *entry) {
-                        *entry = ident.pos;
-                    }
-                }
-            }
-            true
-        });
-        if captures.is_empty() {
-            continue;
-        }
         only.walk(&mut |path: &[ASTNode]| {
             if let Some(cycle) = unit.check(path, &captures) {
                 if !found.contains(&cycle) {

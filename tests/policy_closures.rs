@@ -423,3 +423,18 @@ fn every_overload_of_a_function_is_checked_with_its_own_parameters() {
         "2:25",
     );
 }
+
+#[test]
+fn each_function_is_checked_on_its_own() {
+    // `x` is captured in `a` only: `b` may keep closures in its own `x`.
+    let source = "fn a(items) { let x = 1; items.filter(|i| i.qty > x).len() }\nfn b(items) { let x = []; x.push(|| 1); x.len() }\nfn h(items) { a(items) + b(items) }";
+    assert_eq!(run(source), "3");
+    // Closures inside a helper belong to the helper.
+    assert_cycle(
+        "fn h(items) { let x = []; x.push(|| 1); _g() }\nfn _g() { let x = []; x.push(|| x); 1 }",
+        (2, 23),
+        "this call of `push`",
+        "x",
+        "2:33",
+    );
+}

@@ -22,15 +22,20 @@
 //!   number or string cannot store `v`), or a method call on it given such a value
 //!   (`x.push(v)`); read-only methods (`contains`, `get`, `len`, ...) are allowed
 //!   unless the variable itself may hold functions (a map property holding a closure
-//!   is called as a method with `this` bound to the map).
+//!   is called as a method with `this` bound to the map). `f.call(x)` on a variable only
+//!   ever bound to a closure runs it without binding `this`, so it writes nothing into `f`.
+//! - a variable bound in a way not modelled here (a `catch` variable, anything else) may
+//!   hold anything.
 //!
-//! The analysis ignores statement order (a loop can run a write after a capture that
-//! appears below it) and merges variables of the same name, so it only errs on the side
-//! of refusing. Function-style calls (`push(x, v)`) pass a captured variable by value, so
-//! they cannot write into it.
+//! Policies without any capturing closure skip the analysis. It ignores statement order
+//! (a loop can run a write after a capture that appears below it) and merges variables
+//! of the same name, so it only errs on the side of refusing. Function-style calls
+//! (`push(x, v)`) pass a captured (shared) variable by value, so they cannot write into
+//! it. Values are only ever shared through captures: rhai copies a shared value when it
+//! is read into a `let`, an argument, an array or a map.
 
 use rhai::{ASTNode, Dynamic, Expr, FnPtr, Position, Stmt, AST};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The most general value a variable or expression may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,6 +86,16 @@ struct Unit<'a> {
     /// other variable is only ever bound to a closure or `Fn(...)`, so `f.call(x)` on it
     /// runs the closure without binding `this`).
     not_fn_only: HashSet<String>,
+    /// Variables some closure captures, with the first place one does.
+    captures: BTreeMap<String, Position>,
+}
+
+/// A unit with the positions of its function's braces.
+type Located<'a> = (Option<(usize, usize)>, Option<(usize, usize)>, Unit<'a>);
+
+/// Where a position is, comparable: `(line, column)`; `None` when unknown.
+fn place(pos: Position) -> Option<(usize, usize)> {
+    Some((pos.line()?, pos.position().unwrap_or(0)))
 }
 
 /// Finds every write that may store a closure into a variable a closure captures.
@@ -96,112 +111,123 @@ pub(super) fn find_cycles(ast: &AST, is_native: &dyn Fn(&str) -> bool) -> Vec<Cy
     }
     let script_functions: HashSet<String> =
         ast.iter_functions().map(|f| f.name.to_string()).collect();
-    // Functions the script itself calls: their parameters may receive anything.
+    // Functions the script itself calls: their parameters may receive anything. Closures
+    // (name -> how many variables they capture, their first parameters).
     let mut called: HashSet<String> = HashSet::new();
+    let mut captured_counts: HashMap<String, usize> = HashMap::new();
     ast.walk(&mut |path: &[ASTNode]| {
         if let Some(ASTNode::Expr(Expr::FnCall(call, _)) | ASTNode::Stmt(Stmt::FnCall(call, _))) =
             path.last()
         {
             called.insert(call.name.to_string());
+            if call.name == "curry" {
+                if let Some(Expr::DynamicConstant(value, _)) = call.args.first() {
+                    for closure in closure_names(value) {
+                        captured_counts.insert(closure, call.args.len().saturating_sub(1));
+                    }
+                }
+            }
         }
         true
     });
-    // Parameter names per function name (every overload's).
-    let mut params: HashMap<String, Vec<String>> = HashMap::new();
-    for f in ast.iter_functions() {
-        params
-            .entry(f.name.to_string())
-            .or_default()
-            .extend(f.params.iter().map(|p| p.to_string()));
+
+    // One unit per named function: its body and the closures written inside it (whose
+    // bodies lie between its braces). A node belongs to the unit whose braces enclose
+    // the function statement it is part of; one without a position belongs to all.
+    let defs: Vec<_> = ast.iter_fn_def().collect();
+    let mut units: Vec<Located<'_>> = defs
+        .iter()
+        .filter(|f| !f.name.starts_with("anon$"))
+        .map(|f| {
+            (
+                place(f.body.start_position()),
+                place(f.body.end_position()),
+                Unit {
+                    is_native,
+                    script_functions: &script_functions,
+                    kinds: HashMap::new(),
+                    not_fn_only: HashSet::new(),
+                    captures: BTreeMap::new(),
+                },
+            )
+        })
+        .collect();
+    let owners = |pos: Position, units: &[Located<'_>]| {
+        let at = place(pos);
+        let owner = at.and_then(|at| {
+            units.iter().position(|(start, end, _)| {
+                start.is_some_and(|s| s <= at) && end.is_some_and(|e| at <= e)
+            })
+        });
+        match owner {
+            Some(i) => i..i.saturating_add(1),
+            None => 0..units.len(),
+        }
+    };
+
+    // Parameters: a hook's arguments come from the engine (data) unless the script
+    // calls the hook itself; a helper's or a closure's may be anything. A closure's
+    // captured parameters are the enclosing function's variables.
+    for f in &defs {
+        let (skip, kind) = if f.name.starts_with("anon$") {
+            (
+                captured_counts.get(f.name.as_str()).copied().unwrap_or(0),
+                Kind::Function,
+            )
+        } else if f.name.starts_with('_') || called.contains(f.name.as_str()) {
+            (0, Kind::Function)
+        } else {
+            (0, Kind::Data)
+        };
+        let range = if f.name.starts_with("anon$") {
+            owners(f.body.start_position(), &units)
+        } else {
+            // A named function is its own unit.
+            let start = place(f.body.start_position());
+            match units
+                .iter()
+                .position(|(s, ..)| *s == start && start.is_some())
+            {
+                Some(i) => i..i.saturating_add(1),
+                None => 0..units.len(),
+            }
+        };
+        for (.., unit) in units.get_mut(range).into_iter().flatten() {
+            for param in f.params.iter().skip(skip) {
+                unit.raise(param, kind);
+                unit.not_fn_only.insert(param.to_string());
+            }
+        }
     }
 
-    let mut found: Vec<Cycle> = Vec::new();
-    for function in ast.iter_functions() {
-        let name = function.name;
-        if name.starts_with("anon$") {
-            continue;
-        }
-        // The unit: this function and every closure written inside it, transitively.
-        let mut members: BTreeSet<String> = BTreeSet::new();
-        members.insert(name.to_string());
-        // Closure name -> number of captured variables (its first parameters).
-        let mut captured_counts: HashMap<String, usize> = HashMap::new();
-        let mut pending = vec![name.to_string()];
-        while let Some(member) = pending.pop() {
-            let only = ast.clone_functions_only_filtered(|_, _, _, n, _| n == member);
-            only.walk(&mut |path: &[ASTNode]| {
-                match path.last() {
-                    Some(ASTNode::Expr(Expr::DynamicConstant(value, _))) => {
-                        for closure in closure_names(value) {
-                            if members.insert(closure.clone()) {
-                                pending.push(closure);
-                            }
-                        }
-                    }
-                    Some(
-                        ASTNode::Expr(Expr::FnCall(call, _)) | ASTNode::Stmt(Stmt::FnCall(call, _)),
-                    ) if call.name == "curry" => {
-                        if let Some(Expr::DynamicConstant(value, _)) = call.args.first() {
-                            for closure in closure_names(value) {
-                                captured_counts.insert(closure, call.args.len().saturating_sub(1));
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-                true
-            });
-        }
-
-        let only = ast.clone_functions_only_filtered(|_, _, _, n, _| members.contains(n));
-        let mut captures: BTreeMap<String, Position> = BTreeMap::new();
-        only.walk(&mut |path: &[ASTNode]| {
-            if let Some(ASTNode::Stmt(Stmt::Share(shared))) = path.last() {
-                for (ident, _) in shared.iter() {
-                    let entry = captures.entry(ident.name.to_string()).or_insert(ident.pos);
-                    if before(ident.pos, *entry) {
-                        *entry = ident.pos;
-                    }
-                }
-            }
-            true
-        });
-        if captures.is_empty() {
-            continue;
-        }
-
-        let mut unit = Unit {
-            is_native,
-            script_functions: &script_functions,
-            kinds: HashMap::new(),
-            not_fn_only: HashSet::new(),
+    // What each unit captures, binds and uses.
+    let mut bound: Vec<HashSet<String>> = units
+        .iter()
+        .map(|(.., u)| u.kinds.keys().cloned().collect())
+        .collect();
+    let mut used: Vec<HashSet<String>> = vec![HashSet::new(); units.len()];
+    ast.walk(&mut |path: &[ASTNode]| {
+        let Some(first) = path.first() else {
+            return true;
         };
-        // Parameters: a hook's arguments come from the engine (data) unless the script
-        // calls the hook itself; a helper's or a closure's may be anything. A closure's
-        // captured parameters are the enclosing function's variables.
-        for member in &members {
-            let member_params = params.get(member).cloned().unwrap_or_default();
-            let (skip, kind) = if member.starts_with("anon$") {
-                (
-                    captured_counts.get(member).copied().unwrap_or(0),
-                    Kind::Function,
-                )
-            } else if member.starts_with('_') || called.contains(member) {
-                (0, Kind::Function)
-            } else {
-                (0, Kind::Data)
+        for i in owners(first.position(), &units) {
+            let (Some(bound), Some(used), Some((.., unit))) =
+                (bound.get_mut(i), used.get_mut(i), units.get_mut(i))
+            else {
+                continue;
             };
-            for param in member_params.into_iter().skip(skip) {
-                unit.raise(&param, kind);
-                unit.not_fn_only.insert(param);
-            }
-        }
-
-        // A variable bound in a way not modelled here may hold anything.
-        let mut bound: HashSet<String> = unit.kinds.keys().cloned().collect();
-        let mut used: HashSet<String> = HashSet::new();
-        only.walk(&mut |path: &[ASTNode]| {
             match path.last() {
+                Some(ASTNode::Stmt(Stmt::Share(shared))) => {
+                    for (ident, _) in shared.iter() {
+                        let entry = unit
+                            .captures
+                            .entry(ident.name.to_string())
+                            .or_insert(ident.pos);
+                        if before(ident.pos, *entry) {
+                            *entry = ident.pos;
+                        }
+                    }
+                }
                 Some(ASTNode::Stmt(Stmt::Var(var, ..))) => {
                     bound.insert(var.0.name.to_string());
                 }
@@ -218,34 +244,60 @@ pub(super) fn find_cycles(ast: &AST, is_native: &dyn Fn(&str) -> bool) -> Vec<Cy
                 }
                 _ => {}
             }
-            true
-        });
-        for name in used.difference(&bound) {
+        }
+        true
+    });
+    // A variable bound in a way not modelled here may hold anything.
+    for (i, (.., unit)) in units.iter_mut().enumerate() {
+        let (Some(bound), Some(used)) = (bound.get(i), used.get(i)) else {
+            continue;
+        };
+        for name in used.difference(bound) {
             unit.raise(name, Kind::Function);
             unit.not_fn_only.insert(name.clone());
         }
+    }
 
-        // Kinds only grow, over three levels: this ends.
-        loop {
-            let previous = (unit.kinds.clone(), unit.not_fn_only.len());
-            only.walk(&mut |path: &[ASTNode]| {
-                unit.infer(path);
-                true
-            });
-            if (unit.kinds.clone(), unit.not_fn_only.len()) == previous {
-                break;
-            }
-        }
-
-        only.walk(&mut |path: &[ASTNode]| {
-            if let Some(cycle) = unit.check(path, &captures) {
-                if !found.contains(&cycle) {
-                    found.push(cycle);
+    // Kinds only grow, over three levels: this ends.
+    loop {
+        let previous: Vec<_> = units
+            .iter()
+            .map(|(.., u)| (u.kinds.clone(), u.not_fn_only.len()))
+            .collect();
+        ast.walk(&mut |path: &[ASTNode]| {
+            if let Some(first) = path.first() {
+                for i in owners(first.position(), &units) {
+                    if let Some((.., unit)) = units.get_mut(i) {
+                        if !unit.captures.is_empty() {
+                            unit.infer(path);
+                        }
+                    }
                 }
             }
             true
         });
+        let now: Vec<_> = units
+            .iter()
+            .map(|(.., u)| (u.kinds.clone(), u.not_fn_only.len()))
+            .collect();
+        if now == previous {
+            break;
+        }
     }
+
+    let mut found: Vec<Cycle> = Vec::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(first) = path.first() {
+            for i in owners(first.position(), &units) {
+                if let Some(cycle) = units.get(i).and_then(|(.., unit)| unit.check(path)) {
+                    if !found.contains(&cycle) {
+                        found.push(cycle);
+                    }
+                }
+            }
+        }
+        true
+    });
     found.sort_by_key(|c| (c.at.line(), c.at.position()));
     found
 }
@@ -585,7 +637,8 @@ impl Unit<'_> {
     }
 
     /// The cycle the node at the end of `path` may create, if any.
-    fn check(&self, path: &[ASTNode], captures: &BTreeMap<String, Position>) -> Option<Cycle> {
+    fn check(&self, path: &[ASTNode]) -> Option<Cycle> {
+        let captures = &self.captures;
         match path.last() {
             Some(ASTNode::Stmt(Stmt::Assignment(assignment))) => {
                 let (op, bin) = &**assignment;

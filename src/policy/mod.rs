@@ -159,7 +159,8 @@
 //!   the write after the capture), and inside the closure's own body;
 //! - read-only methods (`contains`, `get`, `len`, `filter`, `map`, ...) may be called on
 //!   a captured variable with anything, unless the variable may itself hold closures (a
-//!   map property holding a closure is called as a method, with `this` bound to the map).
+//!   map property holding a closure is called as a method, with `this` bound to the map);
+//!   `f.call(x)` is fine on a variable that only ever holds a closure.
 //!
 //! To refer to a function from inside itself, write a named `_helper` function; to
 //! collect closures, keep them in a variable no closure uses.

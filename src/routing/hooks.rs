@@ -96,7 +96,7 @@ impl<'p> HookRunner<'p> {
     fn call(
         &mut self,
         hook: &'static str,
-        args: Vec<Dynamic>,
+        args: impl rhai::FuncArgs,
         fallback: &str,
     ) -> Result<Option<Dynamic>, Error> {
         let Some(policy) = self.policy else {
@@ -145,7 +145,7 @@ impl<'p> HookRunner<'p> {
             return Ok(None);
         }
         let fallback = "using the configured chain";
-        let Some(value) = self.call("chain", vec![self.order.clone()], fallback)? else {
+        let Some(value) = self.call("chain", (self.order.clone(),), fallback)? else {
             return Ok(None);
         };
         if bridge::is_unit(&value) {
@@ -201,7 +201,7 @@ impl<'p> HookRunner<'p> {
             return Ok(None);
         }
         let fallback = "the node stays eligible";
-        let args = vec![self.node(index, node, facts), self.order.clone()];
+        let args = (self.node(index, node, facts), self.order.clone());
         let Some(value) = self.call("eligible", args, fallback)? else {
             return Ok(None);
         };
@@ -231,7 +231,7 @@ impl<'p> HookRunner<'p> {
             return Ok(None);
         }
         let fallback = "the `policy` rule abstains for this node";
-        let args = vec![self.node(index, node, facts), self.order.clone()];
+        let args = (self.node(index, node, facts), self.order.clone());
         let Some(value) = self.call("rank", args, fallback)? else {
             return Ok(None);
         };

@@ -8,11 +8,12 @@
 
 use super::config::{Unlimited, WindowLength};
 use super::types::{
-    Disposition, FraudSignal, ItemStatus, ReturnRequest, SettlementMethod, WindowBasis,
+    Condition, Disposition, FraudSignal, ItemStatus, OrderLine, ReturnRequest, SettlementMethod,
+    WindowBasis,
 };
 use crate::policy::{bridge, HookSpec, Policy};
 use crate::{Diagnostic, PolicySource};
-use rhai::{Array, Dynamic, Map};
+use rhai::{Array, Dynamic, ImmutableString, Map};
 use rust_decimal::Decimal;
 
 /// The hooks a returns policy may define. Every hook may return `()` to leave the
@@ -91,11 +92,204 @@ pub(crate) struct ItemSeed {
     pub(crate) merchant_fault: bool,
     pub(crate) basis: WindowBasis,
     pub(crate) days_elapsed: i64,
+    /// The item's reason code as a script string, shared with the engine's taxonomy.
+    pub(crate) reason: Option<ImmutableString>,
+}
+
+/// Script strings the engine hands to policies again and again (statuses, window bases,
+/// conditions, the settlement methods), made once per engine: giving one to a script
+/// costs a reference count instead of an allocation.
+#[derive(Debug, Clone)]
+pub(crate) struct Words {
+    accepted: ImmutableString,
+    review: ImmutableString,
+    rejected: ImmutableString,
+    delivered: ImmutableString,
+    shipped: ImmutableString,
+    placed: ImmutableString,
+    conditions: [ImmutableString; 5],
+    settlements: [ImmutableString; 3],
+    /// Maps with every key and `()` values, cloned then filled for each decision: a
+    /// clone copies the keys in order, with no search or comparison per key.
+    item: Map,
+    item_without_line: Map,
+    customer: Map,
+    request: Map,
+}
+
+/// The keys of an item map, in the order a `Map` iterates them (sorted).
+const ITEM_KEYS: [&str; 21] = [
+    "attributes",
+    "category",
+    "condition",
+    "days_since_delivery",
+    "exchange_sku",
+    "final_sale",
+    "gift_card",
+    "inside_window",
+    "line_id",
+    "merchant_fault",
+    "product_id",
+    "quantity",
+    "reason",
+    "reason_codes",
+    "refund",
+    "returned_weight_grams",
+    "sku",
+    "status",
+    "unit_price",
+    "window_basis",
+    "window_days",
+];
+
+/// The keys of the map of an item whose line is unknown (sorted).
+const ITEM_KEYS_WITHOUT_LINE: [&str; 14] = [
+    "condition",
+    "days_since_delivery",
+    "exchange_sku",
+    "inside_window",
+    "line_id",
+    "merchant_fault",
+    "quantity",
+    "reason",
+    "reason_codes",
+    "refund",
+    "returned_weight_grams",
+    "status",
+    "window_basis",
+    "window_days",
+];
+
+/// The keys of `request.customer` (sorted).
+const CUSTOMER_KEYS: [&str; 12] = [
+    "account_age_days",
+    "chargebacks",
+    "linked_flagged_accounts",
+    "loyalty_tier",
+    "orders_365d",
+    "orders_90d",
+    "refunds_without_return",
+    "return_value_365d",
+    "return_value_90d",
+    "returns_30d",
+    "returns_365d",
+    "returns_90d",
+];
+
+/// The keys of the request map (sorted).
+const REQUEST_KEYS: [&str; 12] = [
+    "currency",
+    "customer",
+    "customer_id",
+    "days_since_delivery",
+    "items",
+    "now",
+    "order_id",
+    "payment_method",
+    "refund_total",
+    "requested_settlement",
+    "ship_from_country",
+    "ship_to_country",
+];
+
+fn template(keys: &[&str]) -> Map {
+    keys.iter().map(|k| ((*k).into(), Dynamic::UNIT)).collect()
+}
+
+/// A copy of `template` with `values` in key order. The keys lists are sorted (a unit
+/// test checks it), so the template iterates its keys in the order the values come.
+fn fill<const N: usize>(template: &Map, values: [Dynamic; N]) -> Map {
+    let mut map = template.clone();
+    for (slot, value) in map.values_mut().zip(values) {
+        *slot = value;
+    }
+    map
+}
+
+impl Words {
+    pub(crate) fn new() -> Self {
+        let word = |s: &str| ImmutableString::from(s);
+        Words {
+            accepted: word(ItemStatus::Accepted.as_str()),
+            review: word(ItemStatus::Review.as_str()),
+            rejected: word(ItemStatus::Rejected.as_str()),
+            delivered: word("delivered"),
+            shipped: word("shipped"),
+            placed: word("placed"),
+            conditions: [
+                Condition::New,
+                Condition::Opened,
+                Condition::Used,
+                Condition::Damaged,
+                Condition::MissingParts,
+            ]
+            .map(|c| word(c.as_str())),
+            settlements: [
+                SettlementMethod::OriginalPayment,
+                SettlementMethod::StoreCredit,
+                SettlementMethod::Exchange,
+            ]
+            .map(|m| word(m.as_str())),
+            item: template(&ITEM_KEYS),
+            item_without_line: template(&ITEM_KEYS_WITHOUT_LINE),
+            customer: template(&CUSTOMER_KEYS),
+            request: template(&REQUEST_KEYS),
+        }
+    }
+
+    fn status(&self, status: ItemStatus) -> Dynamic {
+        Dynamic::from(match status {
+            ItemStatus::Accepted => self.accepted.clone(),
+            ItemStatus::Review => self.review.clone(),
+            ItemStatus::Rejected => self.rejected.clone(),
+        })
+    }
+
+    fn basis(&self, basis: WindowBasis) -> Dynamic {
+        Dynamic::from(match basis {
+            WindowBasis::Delivered => self.delivered.clone(),
+            WindowBasis::Shipped => self.shipped.clone(),
+            WindowBasis::Placed => self.placed.clone(),
+        })
+    }
+
+    fn condition(&self, condition: Condition) -> Dynamic {
+        let index = match condition {
+            Condition::New => 0,
+            Condition::Opened => 1,
+            Condition::Used => 2,
+            Condition::Damaged => 3,
+            Condition::MissingParts => 4,
+        };
+        self.conditions
+            .get(index)
+            .cloned()
+            .map_or_else(|| text(condition.as_str()), Dynamic::from)
+    }
+
+    fn settlement(&self, method: SettlementMethod) -> Dynamic {
+        let index = match method {
+            SettlementMethod::OriginalPayment => 0,
+            SettlementMethod::StoreCredit => 1,
+            SettlementMethod::Exchange => 2,
+        };
+        self.settlements
+            .get(index)
+            .cloned()
+            .map_or_else(|| text(method.as_str()), Dynamic::from)
+    }
+}
+
+/// Whether the policy defines any of the returns hooks (otherwise no script values need
+/// to be built at all).
+pub(crate) fn defines_any_hook(policy: &Policy) -> bool {
+    HOOKS.iter().any(|h| policy.has_hook(h.name))
 }
 
 /// One decision's view of the policy: inputs converted once, hooks called by name.
 pub(crate) struct Session<'p> {
     policy: &'p Policy,
+    words: &'p Words,
     request: Dynamic,
     items: Vec<Dynamic>,
     output: Vec<String>,
@@ -106,7 +300,7 @@ type HookResult<T> = Result<T, Box<HookFailure>>;
 
 fn text(s: &str) -> Dynamic {
     // Straight into an `ImmutableString` (inline for short text), without a `String`.
-    Dynamic::from(rhai::ImmutableString::from(s))
+    Dynamic::from(ImmutableString::from(s))
 }
 
 fn opt_text(s: Option<&str>) -> Dynamic {
@@ -117,141 +311,136 @@ fn int(i: impl Into<i64>) -> Dynamic {
     Dynamic::from_int(i.into())
 }
 
-fn status_word(status: ItemStatus) -> &'static str {
-    status.as_str()
-}
-
 impl<'p> Session<'p> {
-    /// Builds the script values for one request.
+    /// Builds the script values for one request. `lines` gives each item's order line
+    /// (`None` only for a line id that validation would have refused).
+    ///
+    /// Every map is built in one go from its entries in key order (a bulk build: no
+    /// search per insert).
     pub(crate) fn new(
         policy: &'p Policy,
+        words: &'p Words,
         request: &ReturnRequest,
+        lines: &[Option<&OrderLine>],
         seeds: &[ItemSeed],
         keep_output: bool,
     ) -> Self {
         let order = &request.order;
         let mut items = Vec::with_capacity(request.items.len());
-        for (item, seed) in request.items.iter().zip(seeds) {
-            let line = order.lines.iter().find(|l| l.line_id == item.line_id);
-            let mut m = Map::new();
-            m.insert("line_id".into(), text(&item.line_id));
-            m.insert("quantity".into(), int(item.quantity));
-            m.insert("reason".into(), text(&item.reason));
-            m.insert(
-                "merchant_fault".into(),
-                Dynamic::from_bool(seed.merchant_fault),
-            );
-            m.insert("condition".into(), text(item.condition.as_str()));
-            m.insert(
-                "returned_weight_grams".into(),
-                item.returned_weight_grams.map_or(Dynamic::UNIT, int),
-            );
-            m.insert(
-                "exchange_sku".into(),
-                opt_text(item.exchange_sku.as_deref()),
-            );
-            if let Some(line) = line {
-                m.insert("sku".into(), text(&line.sku));
-                m.insert(
-                    "product_id".into(),
-                    text(line.product_id.as_deref().unwrap_or(&line.sku)),
-                );
-                m.insert("category".into(), text(&line.category));
-                m.insert("final_sale".into(), Dynamic::from_bool(line.final_sale));
-                m.insert("gift_card".into(), Dynamic::from_bool(line.gift_card));
-                m.insert(
-                    "unit_price".into(),
-                    bridge::decimal(line.unit_price.amount()),
-                );
-                let attributes: Map = line
-                    .attributes
-                    .iter()
-                    .map(|(k, v)| (k.as_str().into(), text(v)))
-                    .collect();
-                m.insert("attributes".into(), Dynamic::from_map(attributes));
-            }
-            m.insert(
-                "window_basis".into(),
-                text(match seed.basis {
-                    WindowBasis::Delivered => "delivered",
-                    WindowBasis::Shipped => "shipped",
-                    WindowBasis::Placed => "placed",
-                }),
-            );
-            m.insert("days_since_delivery".into(), int(seed.days_elapsed));
-            m.insert("window_days".into(), Dynamic::UNIT);
-            m.insert("inside_window".into(), Dynamic::TRUE);
-            m.insert("status".into(), text("accepted"));
-            m.insert("reason_codes".into(), Dynamic::from_array(Array::new()));
-            m.insert("refund".into(), bridge::decimal(Decimal::ZERO));
+        for ((item, seed), line) in request.items.iter().zip(seeds).zip(lines) {
+            let reason = seed
+                .reason
+                .clone()
+                .map_or_else(|| text(&item.reason), Dynamic::from);
+            let returned_weight_grams = item.returned_weight_grams.map_or(Dynamic::UNIT, int);
+            let exchange_sku = opt_text(item.exchange_sku.as_deref());
+            // Values in the order of `ITEM_KEYS` / `ITEM_KEYS_WITHOUT_LINE`.
+            let m = match line {
+                Some(line) => {
+                    let attributes: Map = line
+                        .attributes
+                        .iter()
+                        .map(|(k, v)| (k.as_str().into(), text(v)))
+                        .collect();
+                    fill(
+                        &words.item,
+                        [
+                            Dynamic::from_map(attributes),
+                            text(&line.category),
+                            words.condition(item.condition),
+                            int(seed.days_elapsed),
+                            exchange_sku,
+                            Dynamic::from_bool(line.final_sale),
+                            Dynamic::from_bool(line.gift_card),
+                            Dynamic::TRUE,
+                            text(&item.line_id),
+                            Dynamic::from_bool(seed.merchant_fault),
+                            text(line.product_id.as_deref().unwrap_or(&line.sku)),
+                            int(item.quantity),
+                            reason,
+                            Dynamic::from_array(Array::new()),
+                            bridge::decimal(Decimal::ZERO),
+                            returned_weight_grams,
+                            text(&line.sku),
+                            words.status(ItemStatus::Accepted),
+                            bridge::decimal(line.unit_price.amount()),
+                            words.basis(seed.basis),
+                            Dynamic::UNIT,
+                        ],
+                    )
+                }
+                None => fill(
+                    &words.item_without_line,
+                    [
+                        words.condition(item.condition),
+                        int(seed.days_elapsed),
+                        exchange_sku,
+                        Dynamic::TRUE,
+                        text(&item.line_id),
+                        Dynamic::from_bool(seed.merchant_fault),
+                        int(item.quantity),
+                        reason,
+                        Dynamic::from_array(Array::new()),
+                        bridge::decimal(Decimal::ZERO),
+                        returned_weight_grams,
+                        words.status(ItemStatus::Accepted),
+                        words.basis(seed.basis),
+                        Dynamic::UNIT,
+                    ],
+                ),
+            };
             // Shared: a hook call clones a pointer, not the map, and `request.items`
             // holds the same maps.
             items.push(Dynamic::from_map(m).into_shared());
         }
 
         let c = &request.customer;
-        let mut customer = Map::new();
-        customer.insert(
-            "account_age_days".into(),
-            c.account_age_days.map_or(Dynamic::UNIT, int),
-        );
-        customer.insert("loyalty_tier".into(), opt_text(c.loyalty_tier.as_deref()));
-        customer.insert("orders_90d".into(), int(c.orders_90d));
-        customer.insert("orders_365d".into(), int(c.orders_365d));
-        customer.insert("returns_30d".into(), int(c.returns_30d));
-        customer.insert("returns_90d".into(), int(c.returns_90d));
-        customer.insert("returns_365d".into(), int(c.returns_365d));
-        customer.insert(
-            "return_value_90d".into(),
-            c.return_value_90d
-                .map_or(Dynamic::UNIT, |m| bridge::decimal(m.amount())),
-        );
-        customer.insert(
-            "return_value_365d".into(),
-            c.return_value_365d
-                .map_or(Dynamic::UNIT, |m| bridge::decimal(m.amount())),
-        );
-        customer.insert(
-            "refunds_without_return".into(),
-            int(c.refunds_without_return),
-        );
-        customer.insert("chargebacks".into(), int(c.chargebacks));
-        customer.insert(
-            "linked_flagged_accounts".into(),
-            int(c.linked_flagged_accounts),
+        let money =
+            |m: &Option<crate::Money>| m.map_or(Dynamic::UNIT, |m| bridge::decimal(m.amount()));
+        // Values in the order of `CUSTOMER_KEYS`.
+        let customer = fill(
+            &words.customer,
+            [
+                c.account_age_days.map_or(Dynamic::UNIT, int),
+                int(c.chargebacks),
+                int(c.linked_flagged_accounts),
+                opt_text(c.loyalty_tier.as_deref()),
+                int(c.orders_365d),
+                int(c.orders_90d),
+                int(c.refunds_without_return),
+                money(&c.return_value_365d),
+                money(&c.return_value_90d),
+                int(c.returns_30d),
+                int(c.returns_365d),
+                int(c.returns_90d),
+            ],
         );
 
-        let mut r = Map::new();
-        r.insert("order_id".into(), text(&order.order_id));
-        r.insert("currency".into(), text(order.currency.code()));
-        r.insert("customer_id".into(), opt_text(order.customer_id.as_deref()));
-        r.insert("payment_method".into(), text(&order.payment_method));
-        r.insert(
-            "ship_to_country".into(),
-            opt_text(order.ship_to_country.as_deref()),
+        // Values in the order of `REQUEST_KEYS`.
+        let r = fill(
+            &words.request,
+            [
+                text(order.currency.code()),
+                Dynamic::from_map(customer),
+                opt_text(order.customer_id.as_deref()),
+                seeds
+                    .iter()
+                    .map(|s| s.days_elapsed)
+                    .min()
+                    .map_or(Dynamic::UNIT, int),
+                Dynamic::from_array(items.clone()),
+                bridge::timestamp(request.now),
+                text(&order.order_id),
+                text(&order.payment_method),
+                Dynamic::UNIT,
+                words.settlement(request.requested_settlement),
+                opt_text(request.ship_from_country.as_deref()),
+                opt_text(order.ship_to_country.as_deref()),
+            ],
         );
-        r.insert(
-            "ship_from_country".into(),
-            opt_text(request.ship_from_country.as_deref()),
-        );
-        r.insert(
-            "requested_settlement".into(),
-            text(request.requested_settlement.as_str()),
-        );
-        r.insert("now".into(), bridge::timestamp(request.now));
-        r.insert(
-            "days_since_delivery".into(),
-            seeds
-                .iter()
-                .map(|s| s.days_elapsed)
-                .min()
-                .map_or(Dynamic::UNIT, int),
-        );
-        r.insert("customer".into(), Dynamic::from_map(customer));
-        r.insert("items".into(), Dynamic::from_array(items.clone()));
-        r.insert("refund_total".into(), Dynamic::UNIT);
         Session {
             policy,
+            words,
             request: Dynamic::from_map(r).into_shared(),
             items,
             output: Vec::new(),
@@ -306,7 +495,13 @@ impl<'p> Session<'p> {
             .get_mut(index)
             .and_then(|i| i.write_lock::<Map>())
         {
-            item.insert(key.into(), value);
+            // Overwrite in place (one search, no new key); a script may have removed it.
+            match item.get_mut(key) {
+                Some(slot) => *slot = value,
+                None => {
+                    item.insert(key.into(), value);
+                }
+            }
         }
     }
 
@@ -341,7 +536,7 @@ impl<'p> Session<'p> {
 
     /// Records an item's current status and reason codes.
     pub(crate) fn set_status(&mut self, index: usize, status: ItemStatus, codes: &[String]) {
-        self.set(index, "status", text(status_word(status)));
+        self.set(index, "status", self.words.status(status));
         let codes: Array = codes.iter().map(|c| text(c)).collect();
         self.set(index, "reason_codes", Dynamic::from_array(codes));
     }
@@ -440,7 +635,12 @@ impl<'p> Session<'p> {
     /// Records the merchandise refund of the items not rejected.
     pub(crate) fn set_refund_total(&mut self, total: Decimal) {
         if let Some(mut map) = self.request.write_lock::<Map>() {
-            map.insert("refund_total".into(), bridge::decimal(total));
+            match map.get_mut("refund_total") {
+                Some(slot) => *slot = bridge::decimal(total),
+                None => {
+                    map.insert("refund_total".into(), bridge::decimal(total));
+                }
+            }
         }
     }
 
@@ -525,5 +725,25 @@ impl<'p> Session<'p> {
     /// Everything the hooks printed (when tracing).
     pub(crate) fn take_output(&mut self) -> Vec<String> {
         std::mem::take(&mut self.output)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_keys_are_sorted_so_values_fill_in_order() {
+        for keys in [
+            &ITEM_KEYS[..],
+            &ITEM_KEYS_WITHOUT_LINE[..],
+            &CUSTOMER_KEYS[..],
+            &REQUEST_KEYS[..],
+        ] {
+            assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+            let map = template(keys);
+            let iterated: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
+            assert_eq!(iterated, keys);
+        }
     }
 }

@@ -142,6 +142,13 @@ const ITEM_KEYS: [&str; 21] = [
     "window_days",
 ];
 
+/// Positions in `ITEM_KEYS` of the fields the engine updates between hooks.
+const INSIDE_WINDOW: usize = 7;
+const REASON_CODES: usize = 13;
+const REFUND: usize = 14;
+const STATUS: usize = 17;
+const WINDOW_DAYS: usize = 20;
+
 /// The keys of the map of an item whose line is unknown (sorted).
 const ITEM_KEYS_WITHOUT_LINE: [&str; 14] = [
     "condition",
@@ -489,22 +496,6 @@ impl<'p> Session<'p> {
         }
     }
 
-    fn set(&mut self, index: usize, key: &str, value: Dynamic) {
-        if let Some(mut item) = self
-            .items
-            .get_mut(index)
-            .and_then(|i| i.write_lock::<Map>())
-        {
-            // Overwrite in place (one search, no new key); a script may have removed it.
-            match item.get_mut(key) {
-                Some(slot) => *slot = value,
-                None => {
-                    item.insert(key.into(), value);
-                }
-            }
-        }
-    }
-
     /// `window_days(item, request)`.
     pub(crate) fn window_days(&mut self, index: usize) -> HookResult<Option<WindowLength>> {
         const HOOK: &str = "window_days";
@@ -528,22 +519,87 @@ impl<'p> Session<'p> {
         }
     }
 
-    /// Records the window that applies to an item.
-    pub(crate) fn set_window(&mut self, index: usize, days: Option<u32>, inside: bool) {
-        self.set(index, "window_days", days.map_or(Dynamic::UNIT, int));
-        self.set(index, "inside_window", Dynamic::from_bool(inside));
+    /// Writes fields of an item map: `(position in ITEM_KEYS, key, value)`, by increasing
+    /// position. One walk over the map in key order writes each value whose slot holds
+    /// the expected key (no search); a key a script moved (by adding or removing keys) is
+    /// written by name instead.
+    fn set_fields(&mut self, index: usize, updates: &mut [(usize, &'static str, Dynamic)]) {
+        let Some(mut item) = self
+            .items
+            .get_mut(index)
+            .and_then(|i| i.write_lock::<Map>())
+        else {
+            return;
+        };
+        let mut written = [false; 4];
+        let mut next = 0;
+        for (position, (key, slot)) in item.iter_mut().enumerate() {
+            let Some((wanted, name, value)) = updates.get_mut(next) else {
+                break;
+            };
+            if position < *wanted {
+                continue;
+            }
+            if key.as_str() == *name {
+                *slot = std::mem::take(value);
+                if let Some(done) = written.get_mut(next) {
+                    *done = true;
+                }
+            }
+            next += 1;
+        }
+        for (done, (_, name, value)) in written.iter().zip(updates.iter_mut()) {
+            if !done {
+                let value = std::mem::take(value);
+                match item.get_mut(*name) {
+                    Some(slot) => *slot = value,
+                    None => {
+                        item.insert((*name).into(), value);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records the window that applies to an item and its built-in status and reason
+    /// codes.
+    pub(crate) fn set_window_and_status(
+        &mut self,
+        index: usize,
+        days: Option<u32>,
+        inside: bool,
+        status: ItemStatus,
+        codes: &[String],
+    ) {
+        let codes: Array = codes.iter().map(|c| text(c)).collect();
+        let status = self.words.status(status);
+        self.set_fields(
+            index,
+            &mut [
+                (INSIDE_WINDOW, "inside_window", Dynamic::from_bool(inside)),
+                (REASON_CODES, "reason_codes", Dynamic::from_array(codes)),
+                (STATUS, "status", status),
+                (WINDOW_DAYS, "window_days", days.map_or(Dynamic::UNIT, int)),
+            ],
+        );
     }
 
     /// Records an item's current status and reason codes.
     pub(crate) fn set_status(&mut self, index: usize, status: ItemStatus, codes: &[String]) {
-        self.set(index, "status", self.words.status(status));
         let codes: Array = codes.iter().map(|c| text(c)).collect();
-        self.set(index, "reason_codes", Dynamic::from_array(codes));
+        let status = self.words.status(status);
+        self.set_fields(
+            index,
+            &mut [
+                (REASON_CODES, "reason_codes", Dynamic::from_array(codes)),
+                (STATUS, "status", status),
+            ],
+        );
     }
 
     /// Records what an item's units were paid.
     pub(crate) fn set_refund(&mut self, index: usize, refund: Decimal) {
-        self.set(index, "refund", bridge::decimal(refund));
+        self.set_fields(index, &mut [(REFUND, "refund", bridge::decimal(refund))]);
     }
 
     /// `eligibility(item, request)`.
@@ -557,29 +613,41 @@ impl<'p> Session<'p> {
             return Ok(None);
         }
         let bad = |s: &Self| s.failure(HOOK, bridge::bad_return(HOOK, EXPECTED, &value));
-        let map = bridge::expect_map(&value, HOOK, EXPECTED).map_err(|d| self.failure(HOOK, d))?;
-        let word = |key: &str| {
-            map.get(key).and_then(|v| {
-                v.read_lock::<rhai::ImmutableString>()
+        // Read the returned map in place (no copy), releasing it before any error is made.
+        let read = value.read_lock::<Map>().map(|map| {
+            let word = |key: &str| {
+                map.get(key).and_then(|v| {
+                    v.read_lock::<rhai::ImmutableString>()
+                        .map(|s| s.to_string())
+                })
+            };
+            let message = map.get("message").map(|m| {
+                m.read_lock::<rhai::ImmutableString>()
                     .map(|s| s.to_string())
-            })
+            });
+            (word("decision"), word("reason"), message)
+        });
+        let Some((decision, reason, message)) = read else {
+            let diagnostic = match bridge::expect_map(&value, HOOK, EXPECTED) {
+                Err(diagnostic) => diagnostic,
+                Ok(_) => bridge::bad_return(HOOK, EXPECTED, &value),
+            };
+            return Err(self.failure(HOOK, diagnostic));
         };
-        let status = match word("decision").as_deref() {
+        let status = match decision.as_deref() {
             Some("accept") => ItemStatus::Accepted,
             Some("reject") => ItemStatus::Rejected,
             Some("review") => ItemStatus::Review,
             _ => return Err(bad(self)),
         };
-        let code = match word("reason") {
+        let code = match reason {
             Some(code) if !code.trim().is_empty() => code,
             _ => return Err(bad(self)),
         };
-        let message = match map.get("message") {
+        let message = match message {
             None => format!("the policy decided `{}`", status.as_str()),
-            Some(m) => match m.read_lock::<rhai::ImmutableString>() {
-                Some(s) => s.to_string(),
-                None => return Err(bad(self)),
-            },
+            Some(Some(s)) => s,
+            Some(None) => return Err(bad(self)),
         };
         Ok(Some(Verdict {
             status,
@@ -673,10 +741,16 @@ impl<'p> Session<'p> {
         if bridge::is_unit(&value) {
             return Ok(Vec::new());
         }
-        let array =
-            bridge::expect_array(&value, HOOK, EXPECTED).map_err(|d| self.failure(HOOK, d))?;
+        // Read the returned array in place (no copy); a non-array is reported as before.
+        let Some(array) = value.read_lock::<Array>() else {
+            let diagnostic = match bridge::expect_array(&value, HOOK, EXPECTED) {
+                Err(diagnostic) => diagnostic,
+                Ok(_) => bridge::bad_return(HOOK, EXPECTED, &value),
+            };
+            return Err(self.failure(HOOK, diagnostic));
+        };
         let mut signals = Vec::with_capacity(array.len());
-        for entry in &array {
+        for entry in array.iter() {
             let bad = |s: &Self| s.failure(HOOK, bridge::bad_return(HOOK, EXPECTED, entry));
             let Some(map) = entry.read_lock::<Map>() else {
                 return Err(bad(self));
@@ -744,6 +818,15 @@ mod tests {
             let map = template(keys);
             let iterated: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
             assert_eq!(iterated, keys);
+        }
+        for (position, key) in [
+            (INSIDE_WINDOW, "inside_window"),
+            (REASON_CODES, "reason_codes"),
+            (REFUND, "refund"),
+            (STATUS, "status"),
+            (WINDOW_DAYS, "window_days"),
+        ] {
+            assert_eq!(ITEM_KEYS[position], key);
         }
     }
 }

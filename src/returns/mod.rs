@@ -446,8 +446,13 @@ impl ReturnsEngine {
             };
             self.validators(&mut run, &mut work, requested_through)?;
             if let Some(s) = session.as_mut() {
-                s.set_window(index, work.window.days, work.window.inside);
-                s.set_status(index, work.status, &work.codes);
+                s.set_window_and_status(
+                    index,
+                    work.window.days,
+                    work.window.inside,
+                    work.status,
+                    &work.codes,
+                );
                 match s.eligibility(index) {
                     Ok(Some(verdict)) => {
                         let mut status = verdict.status;
@@ -1013,24 +1018,24 @@ impl ReturnsEngine {
                 Reason::builtin(
                     "within_return_window",
                     "return_window",
-                    format!(
-                        "requested {} days after {} on {}; the {days}-day window ends at the end of {last} ({zone})",
-                        w.days_elapsed,
-                        basis_word(w.basis),
-                        w.basis_date
-                    ),
+                    window_message(&w, days, last, zone, " ends ", ""),
                 ),
             ),
             (false, Some(last), Some(days)) => failures.push((
                 Reason::builtin(
                     "outside_return_window",
                     "return_window",
-                    format!(
-                        "requested {} days after {} on {}; the {days}-day window ended at the end of {last} ({zone}){}",
-                        w.days_elapsed,
-                        basis_word(w.basis),
-                        w.basis_date,
-                        if w.extended { ", already moved off a weekend" } else { "" }
+                    window_message(
+                        &w,
+                        days,
+                        last,
+                        zone,
+                        " ended ",
+                        if w.extended {
+                            ", already moved off a weekend"
+                        } else {
+                            ""
+                        },
                     ),
                 ),
                 self.config.window.action,
@@ -1421,6 +1426,84 @@ fn window_basis(order: &Order, line: &OrderLine) -> (WindowBasis, DateTime<Utc>)
     }
 }
 
+/// `requested {elapsed} days after {basis} on {date}; the {days}-day window{verb}at the
+/// end of {last} ({zone}){tail}`, written piece by piece: it is made for every item, and
+/// the formatting machinery (dates especially) cost more than the rest of the validators.
+fn window_message(
+    w: &ReturnWindow,
+    days: u32,
+    last: chrono::NaiveDate,
+    zone: &str,
+    verb: &str,
+    tail: &str,
+) -> String {
+    let mut s = String::with_capacity(128);
+    s.push_str("requested ");
+    push_int(&mut s, i128::from(w.days_elapsed));
+    s.push_str(" days after ");
+    s.push_str(basis_word(w.basis));
+    s.push_str(" on ");
+    push_date(&mut s, w.basis_date);
+    s.push_str("; the ");
+    push_int(&mut s, i128::from(days));
+    s.push_str("-day window");
+    s.push_str(verb);
+    s.push_str("at the end of ");
+    push_date(&mut s, last);
+    s.push_str(" (");
+    s.push_str(zone);
+    s.push(')');
+    s.push_str(tail);
+    s
+}
+
+/// Appends an integer as `Display` writes it.
+fn push_int(s: &mut String, value: i128) {
+    if value < 0 {
+        s.push('-');
+    }
+    let mut digits = [0u8; 40];
+    let mut n = value.unsigned_abs();
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            // `n % 10` is below 10.
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(at..).unwrap_or(&[]) {
+        s.push(char::from(d));
+    }
+}
+
+/// Appends a date as `NaiveDate`'s `Display` writes it (`YYYY-MM-DD`; other years
+/// through `Display` itself).
+fn push_date(s: &mut String, date: chrono::NaiveDate) {
+    use chrono::Datelike;
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        s.push_str(&date.to_string());
+        return;
+    }
+    let two = |s: &mut String, n: u32| {
+        s.push(char::from(b'0' + (n / 10 % 10) as u8));
+        s.push(char::from(b'0' + (n % 10) as u8));
+    };
+    // `year` is in 0..=9999 here.
+    let year = year.unsigned_abs();
+    two(s, year / 100);
+    two(s, year % 100);
+    s.push('-');
+    two(s, date.month());
+    s.push('-');
+    two(s, date.day());
+}
+
 fn basis_word(basis: WindowBasis) -> &'static str {
     match basis {
         WindowBasis::Delivered => "delivery",
@@ -1453,5 +1536,43 @@ impl crate::engine::Engine for ReturnsEngine {
         options: &DecideOptions,
     ) -> Result<Decision<ReturnOutcome>, Error> {
         ReturnsEngine::decide_with(self, request, options)
+    }
+}
+
+#[cfg(test)]
+mod message_tests {
+    use super::{push_date, push_int};
+    use chrono::NaiveDate;
+
+    #[test]
+    fn integers_and_dates_are_written_like_display() {
+        for n in [
+            0_i128,
+            7,
+            -7,
+            10,
+            99,
+            100,
+            -1000,
+            4_294_967_295,
+            i128::from(i64::MIN),
+        ] {
+            let mut s = String::new();
+            push_int(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+        for (y, m, d) in [
+            (2025, 3, 30),
+            (1, 1, 1),
+            (0, 12, 31),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-5, 6, 7),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let mut s = String::new();
+            push_date(&mut s, date);
+            assert_eq!(s, date.to_string());
+        }
     }
 }

@@ -5,6 +5,11 @@
 //! directly as `rhai::Map`s (no serde on the hot path). Between stages the engine updates
 //! the few fields that change (an item's `status`, `reason_codes`, `window_days`,
 //! `refund`; the request's `refund_total`).
+//!
+//! For speed, the maps are filled positionally (their keys are fixed and sorted), either
+//! from a template or by refilling the maps of an earlier decision kept in the engine's
+//! pool; words the engine hands out again and again (statuses, conditions, reason codes)
+//! are shared strings made once per engine. What a script sees is the same either way.
 
 use super::config::{Unlimited, WindowLength};
 use super::types::{
@@ -15,6 +20,7 @@ use crate::policy::{bridge, HookSpec, Policy};
 use crate::{Diagnostic, PolicySource};
 use rhai::{Array, Dynamic, ImmutableString, Map};
 use rust_decimal::Decimal;
+use std::sync::Mutex;
 
 /// The hooks a returns policy may define. Every hook may return `()` to leave the
 /// decision to the built-in rules.
@@ -115,6 +121,8 @@ pub(crate) struct Words {
     item_without_line: Map,
     customer: Map,
     request: Map,
+    /// Maps of earlier decisions, refilled by later ones.
+    pool: MapPool,
 }
 
 /// The keys of an item map, in the order a `Map` iterates them (sorted).
@@ -199,13 +207,86 @@ const REQUEST_KEYS: [&str; 12] = [
     "ship_to_country",
 ];
 
+/// Script maps of finished decisions, refilled by the next ones: a map that already has
+/// every key is refilled in place (no node allocations, no key copies), and returning
+/// it costs no deallocation. A map comes back only when no script value still holds it
+/// and its keys are exactly its template's (a script may add or remove keys); a busy
+/// pool (another thread deciding) is simply skipped.
+#[derive(Default)]
+pub(crate) struct MapPool(Mutex<Pooled>);
+
+#[derive(Default)]
+struct Pooled {
+    items: Vec<Map>,
+    customers: Vec<Map>,
+    requests: Vec<Map>,
+}
+
+/// At most this many item maps wait in a pool (customer and request maps: a quarter).
+const POOLED_ITEMS: usize = 64;
+
+impl Clone for MapPool {
+    /// A clone of an engine starts with an empty pool.
+    fn clone(&self) -> Self {
+        MapPool::default()
+    }
+}
+
+impl std::fmt::Debug for MapPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MapPool")
+    }
+}
+
+/// The map inside a script value, when nothing else holds it (`flatten` copies a map
+/// that is still shared; that copy is simply dropped).
+fn into_map(value: Dynamic) -> Option<Map> {
+    value.flatten().try_cast::<Map>()
+}
+
 fn template(keys: &[&str]) -> Map {
     keys.iter().map(|k| ((*k).into(), Dynamic::UNIT)).collect()
 }
 
-/// A copy of `template` with `values` in key order. The keys lists are sorted (a unit
-/// test checks it), so the template iterates its keys in the order the values come.
-fn fill<const N: usize>(template: &Map, values: [Dynamic; N]) -> Map {
+/// A map with `keys` (sorted, as a map iterates them; a unit test checks it) holding
+/// `values` in key order: `recycled` refilled in place when it still has exactly those
+/// keys (checked while walking it), else a copy of `template`.
+fn fill<const N: usize>(
+    keys: &[&str; N],
+    template: &Map,
+    recycled: Option<Map>,
+    values: [Dynamic; N],
+) -> Map {
+    let mut values = values.into_iter();
+    if let Some(mut map) = recycled.filter(|m| m.len() == N) {
+        let mut same = true;
+        for ((key, slot), expected) in map.iter_mut().zip(keys) {
+            if key.as_str() != *expected {
+                same = false;
+                break;
+            }
+            if let Some(value) = values.next() {
+                *slot = value;
+            }
+        }
+        if same {
+            return map;
+        }
+        // A script changed this map's keys: move the values written so far, and the
+        // rest, into a copy of the template.
+        let written = N.saturating_sub(values.len());
+        let mut all: Vec<Dynamic> = keys
+            .iter()
+            .take(written)
+            .map(|k| map.get_mut(*k).map(std::mem::take).unwrap_or_default())
+            .collect();
+        all.extend(values);
+        let mut fresh = template.clone();
+        for (slot, value) in fresh.values_mut().zip(all) {
+            *slot = value;
+        }
+        return fresh;
+    }
     let mut map = template.clone();
     for (slot, value) in map.values_mut().zip(values) {
         *slot = value;
@@ -241,6 +322,7 @@ impl Words {
             item_without_line: template(&ITEM_KEYS_WITHOUT_LINE),
             customer: template(&CUSTOMER_KEYS),
             request: template(&REQUEST_KEYS),
+            pool: MapPool::default(),
         }
     }
 
@@ -287,15 +369,50 @@ impl Words {
     }
 }
 
-/// Whether the policy defines any of the returns hooks (otherwise no script values need
-/// to be built at all).
-pub(crate) fn defines_any_hook(policy: &Policy) -> bool {
-    HOOKS.iter().any(|h| policy.has_hook(h.name))
+/// Which of [`HOOKS`] a policy defines, found once when the policy is attached (one bit
+/// per hook, in the order of `HOOKS`), so that a decision does not look names up.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct DefinedHooks(u8);
+
+impl DefinedHooks {
+    pub(crate) fn of(policy: &Policy) -> Self {
+        let mut bits = 0u8;
+        for (bit, hook) in HOOKS.iter().enumerate() {
+            if policy.has_hook(hook.name) {
+                bits |= 1u8
+                    .checked_shl(u32::try_from(bit).unwrap_or(u32::MAX))
+                    .unwrap_or(0);
+            }
+        }
+        DefinedHooks(bits)
+    }
+
+    /// Whether the policy defines any of the returns hooks (otherwise no script values
+    /// need to be built at all).
+    pub(crate) fn any(self) -> bool {
+        self.0 != 0
+    }
+
+    /// Whether the policy defines the hook at `position` in `HOOKS`.
+    fn has(self, position: u32) -> bool {
+        self.0
+            .checked_shr(position)
+            .is_some_and(|bits| bits & 1 == 1)
+    }
 }
+
+/// Positions of the hooks in [`HOOKS`].
+const ELIGIBILITY: u32 = 0;
+const WINDOW_DAYS_HOOK: u32 = 1;
+const RESTOCKING_FEE_PERCENT: u32 = 2;
+const DISPOSITION: u32 = 3;
+const SETTLEMENT: u32 = 4;
+const FRAUD_SIGNALS: u32 = 5;
 
 /// One decision's view of the policy: inputs converted once, hooks called by name.
 pub(crate) struct Session<'p> {
     policy: &'p Policy,
+    defined: DefinedHooks,
     words: &'p Words,
     request: Dynamic,
     items: Vec<Dynamic>,
@@ -322,16 +439,18 @@ impl<'p> Session<'p> {
     /// Builds the script values for one request. `lines` gives each item's order line
     /// (`None` only for a line id that validation would have refused).
     ///
-    /// Every map is built in one go from its entries in key order (a bulk build: no
-    /// search per insert).
+    /// Every map is filled with its values in key order (see [`fill`]): no search or key
+    /// comparison per entry.
     pub(crate) fn new(
         policy: &'p Policy,
+        defined: DefinedHooks,
         words: &'p Words,
         request: &ReturnRequest,
         lines: &[Option<&OrderLine>],
         seeds: &[ItemSeed],
         keep_output: bool,
     ) -> Self {
+        let mut pooled = words.pool.0.try_lock().ok();
         let order = &request.order;
         let mut items = Vec::with_capacity(request.items.len());
         for ((item, seed), line) in request.items.iter().zip(seeds).zip(lines) {
@@ -350,7 +469,9 @@ impl<'p> Session<'p> {
                         .map(|(k, v)| (k.as_str().into(), text(v)))
                         .collect();
                     fill(
+                        &ITEM_KEYS,
                         &words.item,
+                        pooled.as_mut().and_then(|p| p.items.pop()),
                         [
                             Dynamic::from_map(attributes),
                             text(&line.category),
@@ -377,7 +498,9 @@ impl<'p> Session<'p> {
                     )
                 }
                 None => fill(
+                    &ITEM_KEYS_WITHOUT_LINE,
                     &words.item_without_line,
+                    None,
                     [
                         words.condition(item.condition),
                         int(seed.days_elapsed),
@@ -406,7 +529,9 @@ impl<'p> Session<'p> {
             |m: &Option<crate::Money>| m.map_or(Dynamic::UNIT, |m| bridge::decimal(m.amount()));
         // Values in the order of `CUSTOMER_KEYS`.
         let customer = fill(
+            &CUSTOMER_KEYS,
             &words.customer,
+            pooled.as_mut().and_then(|p| p.customers.pop()),
             [
                 c.account_age_days.map_or(Dynamic::UNIT, int),
                 int(c.chargebacks),
@@ -425,7 +550,9 @@ impl<'p> Session<'p> {
 
         // Values in the order of `REQUEST_KEYS`.
         let r = fill(
+            &REQUEST_KEYS,
             &words.request,
+            pooled.as_mut().and_then(|p| p.requests.pop()),
             [
                 text(order.currency.code()),
                 Dynamic::from_map(customer),
@@ -447,11 +574,48 @@ impl<'p> Session<'p> {
         );
         Session {
             policy,
+            defined,
             words,
             request: Dynamic::from_map(r).into_shared(),
             items,
             output: Vec::new(),
             keep_output,
+        }
+    }
+
+    /// Gives the maps of this decision back to the engine's pool for the next decisions.
+    pub(crate) fn recycle(self) {
+        let Session {
+            request,
+            items,
+            words,
+            ..
+        } = self;
+        let Ok(mut pooled) = words.pool.0.try_lock() else {
+            return;
+        };
+        // The request first: its `items` holds the item maps too.
+        if let Some(mut r) = into_map(request) {
+            if let Some(items) = r.get_mut("items") {
+                drop(std::mem::take(items));
+            }
+            let customer = r.get_mut("customer").map(std::mem::take);
+            if let Some(c) = customer.and_then(into_map) {
+                if pooled.customers.len() < POOLED_ITEMS / 4 {
+                    pooled.customers.push(c);
+                }
+            }
+            if pooled.requests.len() < POOLED_ITEMS / 4 {
+                pooled.requests.push(r);
+            }
+        }
+        for item in items {
+            if pooled.items.len() >= POOLED_ITEMS {
+                break;
+            }
+            if let Some(m) = into_map(item) {
+                pooled.items.push(m);
+            }
         }
     }
 
@@ -463,8 +627,13 @@ impl<'p> Session<'p> {
     }
 
     /// Calls an item hook; `Ok(None)` when the policy does not define it.
-    fn call_item(&mut self, hook: &str, index: usize) -> HookResult<Option<Dynamic>> {
-        if !self.policy.has_hook(hook) {
+    fn call_item(
+        &mut self,
+        hook: &str,
+        position: u32,
+        index: usize,
+    ) -> HookResult<Option<Dynamic>> {
+        if !self.defined.has(position) {
             return Ok(None);
         }
         let item = self.items.get(index).cloned().unwrap_or_default();
@@ -472,8 +641,8 @@ impl<'p> Session<'p> {
         self.finish(hook, result)
     }
 
-    fn call_request(&mut self, hook: &str) -> HookResult<Option<Dynamic>> {
-        if !self.policy.has_hook(hook) {
+    fn call_request(&mut self, hook: &str, position: u32) -> HookResult<Option<Dynamic>> {
+        if !self.defined.has(position) {
             return Ok(None);
         }
         let result = self.policy.call(hook, (self.request.clone(),));
@@ -500,7 +669,7 @@ impl<'p> Session<'p> {
     pub(crate) fn window_days(&mut self, index: usize) -> HookResult<Option<WindowLength>> {
         const HOOK: &str = "window_days";
         const EXPECTED: &str = r#"a number of days (0 or more), "unlimited" or ()"#;
-        let Some(value) = self.call_item(HOOK, index)? else {
+        let Some(value) = self.call_item(HOOK, WINDOW_DAYS_HOOK, index)? else {
             return Ok(None);
         };
         if bridge::is_unit(&value) {
@@ -606,7 +775,7 @@ impl<'p> Session<'p> {
     pub(crate) fn eligibility(&mut self, index: usize) -> HookResult<Option<Verdict>> {
         const HOOK: &str = "eligibility";
         const EXPECTED: &str = r#"#{decision: "accept"|"reject"|"review", reason: "<code>", message?: "<text>"} or ()"#;
-        let Some(value) = self.call_item(HOOK, index)? else {
+        let Some(value) = self.call_item(HOOK, ELIGIBILITY, index)? else {
             return Ok(None);
         };
         if bridge::is_unit(&value) {
@@ -664,7 +833,7 @@ impl<'p> Session<'p> {
     ) -> HookResult<Option<(Decimal, PolicySource)>> {
         const HOOK: &str = "restocking_fee_percent";
         const EXPECTED: &str = "a percentage between 0 and 100 or ()";
-        let Some(value) = self.call_item(HOOK, index)? else {
+        let Some(value) = self.call_item(HOOK, RESTOCKING_FEE_PERCENT, index)? else {
             return Ok(None);
         };
         if bridge::is_unit(&value) {
@@ -686,7 +855,7 @@ impl<'p> Session<'p> {
         const HOOK: &str = "disposition";
         const EXPECTED: &str =
             r#""restock", "refurbish", "liquidate", "donate", "dispose", "return_to_vendor" or ()"#;
-        let Some(value) = self.call_item(HOOK, index)? else {
+        let Some(value) = self.call_item(HOOK, DISPOSITION, index)? else {
             return Ok(None);
         };
         if bridge::is_unit(&value) {
@@ -716,7 +885,7 @@ impl<'p> Session<'p> {
     pub(crate) fn settlement(&mut self) -> HookResult<Option<(SettlementMethod, PolicySource)>> {
         const HOOK: &str = "settlement";
         const EXPECTED: &str = r#""original_payment", "store_credit", "exchange" or ()"#;
-        let Some(value) = self.call_request(HOOK)? else {
+        let Some(value) = self.call_request(HOOK, SETTLEMENT)? else {
             return Ok(None);
         };
         if bridge::is_unit(&value) {
@@ -735,7 +904,7 @@ impl<'p> Session<'p> {
         const HOOK: &str = "fraud_signals";
         const EXPECTED: &str =
             "an array of #{code: string, weight: int, detail?: string, observed?: any} or ()";
-        let Some(value) = self.call_request(HOOK)? else {
+        let Some(value) = self.call_request(HOOK, FRAUD_SIGNALS)? else {
             return Ok(Vec::new());
         };
         if bridge::is_unit(&value) {
@@ -806,6 +975,43 @@ impl<'p> Session<'p> {
 mod tests {
     use super::*;
 
+    fn values<const N: usize>() -> [Dynamic; N] {
+        std::array::from_fn(|i| Dynamic::from_int(i as i64))
+    }
+
+    fn as_pairs(map: &Map) -> Vec<(String, i64)> {
+        map.iter()
+            .map(|(k, v)| (k.to_string(), v.as_int().unwrap_or(-1)))
+            .collect()
+    }
+
+    #[test]
+    fn a_recycled_map_is_refilled_in_place_or_rebuilt_when_its_keys_changed() {
+        let template = template(&CUSTOMER_KEYS);
+        let expected: Vec<(String, i64)> = CUSTOMER_KEYS
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.to_string(), i as i64))
+            .collect();
+        let fresh = fill(&CUSTOMER_KEYS, &template, None, values());
+        assert_eq!(as_pairs(&fresh), expected);
+        // Same keys: refilled.
+        let again = fill(&CUSTOMER_KEYS, &template, Some(fresh.clone()), values());
+        assert_eq!(as_pairs(&again), expected);
+        // A script removed one key and added another (same length), or added one.
+        let mut swapped = fresh.clone();
+        swapped.remove("orders_90d");
+        swapped.insert("zzz".into(), Dynamic::TRUE);
+        let mut grown = fresh.clone();
+        grown.insert("aaa".into(), Dynamic::TRUE);
+        let mut shrunk = fresh;
+        shrunk.remove("chargebacks");
+        for changed in [swapped, grown, shrunk] {
+            let rebuilt = fill(&CUSTOMER_KEYS, &template, Some(changed), values());
+            assert_eq!(as_pairs(&rebuilt), expected);
+        }
+    }
+
     #[test]
     fn template_keys_are_sorted_so_values_fill_in_order() {
         for keys in [
@@ -819,6 +1025,17 @@ mod tests {
             let iterated: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
             assert_eq!(iterated, keys);
         }
+        for (position, hook) in [
+            (ELIGIBILITY, "eligibility"),
+            (WINDOW_DAYS_HOOK, "window_days"),
+            (RESTOCKING_FEE_PERCENT, "restocking_fee_percent"),
+            (DISPOSITION, "disposition"),
+            (SETTLEMENT, "settlement"),
+            (FRAUD_SIGNALS, "fraud_signals"),
+        ] {
+            assert_eq!(HOOKS[position as usize].name, hook);
+        }
+        assert!(HOOKS.len() <= 8);
         for (position, key) in [
             (INSIDE_WINDOW, "inside_window"),
             (REASON_CODES, "reason_codes"),

@@ -78,7 +78,7 @@ use amounts::{
     at_least_zero, line_payments, negative, units_refund, zero, LinePayment, MAX_LINE_QUANTITY,
 };
 use chrono::{DateTime, Utc};
-use hooks::{HookFailure, ItemSeed, Session, Words};
+use hooks::{DefinedHooks, HookFailure, ItemSeed, Session, Words};
 use lookup::LineIndex;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -94,6 +94,8 @@ pub struct ReturnsEngine {
     /// Script strings shared by every decision.
     words: Words,
     policy: Option<Policy>,
+    /// The hooks the policy defines.
+    defined: DefinedHooks,
 }
 
 /// One code of the reason taxonomy.
@@ -251,6 +253,7 @@ impl ReturnsEngine {
             reason_codes,
             words: Words::new(),
             policy: None,
+            defined: DefinedHooks::default(),
         })
     }
 
@@ -268,6 +271,7 @@ impl ReturnsEngine {
     /// ```
     pub fn with_policy(mut self, policy: Policy) -> Result<Self, Error> {
         policy.bind("returns", HOOKS)?;
+        self.defined = DefinedHooks::of(&policy);
         self.policy = Some(policy);
         Ok(self)
     }
@@ -305,17 +309,14 @@ impl ReturnsEngine {
         let (payments, line_index) = self.validate(request)?;
         let mut run = Run {
             options,
-            reasons: Vec::new(),
+            reasons: Vec::with_capacity(request.items.len() + 4),
             trace: options.trace.then(Trace::default),
             policy_failed: false,
         };
         let request_date = self.zone.local_date(request.now);
         // The policy's view of the request, built once (only when there is a policy that
         // defines at least one hook).
-        let policy = self
-            .policy
-            .as_ref()
-            .filter(|policy| hooks::defines_any_hook(policy));
+        let policy = self.policy.as_ref().filter(|_| self.defined.any());
         let mut session = policy.map(|policy| {
             let lines: Vec<Option<&OrderLine>> = request
                 .items
@@ -346,7 +347,15 @@ impl ReturnsEngine {
                     }
                 })
                 .collect();
-            Session::new(policy, &self.words, request, &lines, &seeds, options.trace)
+            Session::new(
+                policy,
+                self.defined,
+                &self.words,
+                request,
+                &lines,
+                &seeds,
+                options.trace,
+            )
         });
 
         // Earlier returns per line (units, refunded), by line index.
@@ -436,7 +445,7 @@ impl ReturnsEngine {
                 window,
                 inside_statutory,
                 status: ItemStatus::Accepted,
-                codes: Vec::new(),
+                codes: Vec::with_capacity(2),
                 start_unit,
                 end_unit,
                 earlier_quantity,
@@ -698,6 +707,11 @@ impl ReturnsEngine {
         });
         if let (Some(trace), Some(s)) = (run.trace.as_mut(), session.as_mut()) {
             trace.policy_output = s.take_output();
+        }
+        // Not after a failed hook: a script engine that panicked may have left a map
+        // locked (poisoned), and taking such a map apart would panic too.
+        if let Some(s) = session.filter(|_| !run.policy_failed) {
+            s.recycle();
         }
         let items = works
             .into_iter()

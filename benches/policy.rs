@@ -254,6 +254,17 @@ fn benches(c: &mut Criterion) {
             bridge::expect_decimal(&out.value, "fraud_score", "a decimal").unwrap()
         })
     });
+    // The interpreter alone: the order converted once, outside the measured loop, and
+    // passed shared and read-only (as engines pass per-decision inputs to repeated hooks).
+    let shared = order_to_map(&order).into_read_only().into_shared();
+    group.bench_function("rhai_preconverted_input", |b| {
+        b.iter(|| {
+            let out = scoring
+                .call("fraud_score", (black_box(&shared).clone(),))
+                .unwrap();
+            bridge::expect_decimal(&out.value, "fraud_score", "a decimal").unwrap()
+        })
+    });
     group.bench_function("native", |b| b.iter(|| native_score(black_box(&order))));
     group.finish();
 

@@ -85,6 +85,12 @@ pub(crate) fn units_refund(
     if end <= start || quantity == 0 {
         return Ok((zero(currency), zero(currency)));
     }
+    if let (Some(paid), Some(tax)) = (
+        equal_units_share(payment.paid, quantity, start, end),
+        equal_units_share(payment.tax, quantity, start, end),
+    ) {
+        return Ok((paid, tax));
+    }
     let overrides = CurrencyOverrides::new();
     let weights = vec![Decimal::ONE; quantity as usize];
     let paid_units = allocate(payment.paid, &weights, &overrides)?;
@@ -93,6 +99,38 @@ pub(crate) fn units_refund(
     let paid = Money::sum(currency, paid_units.get(range.clone()).unwrap_or(&[]))?;
     let tax = Money::sum(currency, tax_units.get(range).unwrap_or(&[]))?;
     Ok((paid, tax))
+}
+
+/// The sum of the shares of units `start..end` when `amount` is split over `quantity`
+/// equal units, computed without materialising the shares: what [`allocate`] with
+/// `quantity` equal weights gives, summed. With equal weights every remainder is the
+/// same, so the leftover minor units go one each to the first units; a negative amount
+/// is the negation of the positive split.
+///
+/// `None` when the arithmetic is not the everyday case (no minor unit, an amount that
+/// is not a whole number of minor units, or beyond 64 bits): the caller then allocates.
+fn equal_units_share(amount: Money, quantity: u32, start: u32, end: u32) -> Option<Money> {
+    let units = u32::from(amount.currency().minor_units()?);
+    let decimal = amount.amount();
+    if decimal.scale() > units || quantity == 0 || end <= start || end > quantity {
+        return None;
+    }
+    let mut scaled = decimal;
+    scaled.rescale(units);
+    if scaled.scale() != units {
+        return None;
+    }
+    let minor = i64::try_from(scaled.mantissa()).ok()?;
+    let magnitude = minor.checked_abs()?;
+    let q = i64::from(quantity);
+    let (base, extra) = (magnitude / q, magnitude % q);
+    let (start, end) = (i64::from(start), i64::from(end));
+    // Units `0..extra` get one more minor unit.
+    let extra_in_range = extra.min(end).saturating_sub(start).max(0);
+    let total = base.checked_mul(end - start)?.checked_add(extra_in_range)?;
+    let total = if minor < 0 { -total } else { total };
+    let sum = Decimal::try_from_i128_with_scale(i128::from(total), units).ok()?;
+    Some(Money::new(sum, amount.currency()))
 }
 
 /// `x` if positive, else zero of its currency.

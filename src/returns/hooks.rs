@@ -5,15 +5,22 @@
 //! directly as `rhai::Map`s (no serde on the hot path). Between stages the engine updates
 //! the few fields that change (an item's `status`, `reason_codes`, `window_days`,
 //! `refund`; the request's `refund_total`).
+//!
+//! For speed, the maps are filled positionally (their keys are fixed and sorted), either
+//! from a template or by refilling the maps of an earlier decision kept in the engine's
+//! pool; words the engine hands out again and again (statuses, conditions, reason codes)
+//! are shared strings made once per engine. What a script sees is the same either way.
 
 use super::config::{Unlimited, WindowLength};
 use super::types::{
-    Disposition, FraudSignal, ItemStatus, ReturnRequest, SettlementMethod, WindowBasis,
+    Condition, Disposition, FraudSignal, ItemStatus, OrderLine, ReturnRequest, SettlementMethod,
+    WindowBasis,
 };
 use crate::policy::{bridge, HookSpec, Policy};
 use crate::{Diagnostic, PolicySource};
-use rhai::{Array, Dynamic, Map};
+use rhai::{Array, Dynamic, ImmutableString, Map};
 use rust_decimal::Decimal;
+use std::sync::Mutex;
 
 /// The hooks a returns policy may define. Every hook may return `()` to leave the
 /// decision to the built-in rules.
@@ -91,11 +98,322 @@ pub(crate) struct ItemSeed {
     pub(crate) merchant_fault: bool,
     pub(crate) basis: WindowBasis,
     pub(crate) days_elapsed: i64,
+    /// The item's reason code as a script string, shared with the engine's taxonomy.
+    pub(crate) reason: Option<ImmutableString>,
 }
+
+/// Script strings the engine hands to policies again and again (statuses, window bases,
+/// conditions, the settlement methods), made once per engine: giving one to a script
+/// costs a reference count instead of an allocation.
+#[derive(Debug, Clone)]
+pub(crate) struct Words {
+    accepted: ImmutableString,
+    review: ImmutableString,
+    rejected: ImmutableString,
+    delivered: ImmutableString,
+    shipped: ImmutableString,
+    placed: ImmutableString,
+    conditions: [ImmutableString; 5],
+    settlements: [ImmutableString; 3],
+    /// Maps with every key and `()` values, cloned then filled for each decision: a
+    /// clone copies the keys in order, with no search or comparison per key.
+    item: Map,
+    item_without_line: Map,
+    customer: Map,
+    request: Map,
+    /// Maps of earlier decisions, refilled by later ones.
+    pool: MapPool,
+}
+
+/// The keys of an item map, in the order a `Map` iterates them (sorted).
+const ITEM_KEYS: [&str; 21] = [
+    "attributes",
+    "category",
+    "condition",
+    "days_since_delivery",
+    "exchange_sku",
+    "final_sale",
+    "gift_card",
+    "inside_window",
+    "line_id",
+    "merchant_fault",
+    "product_id",
+    "quantity",
+    "reason",
+    "reason_codes",
+    "refund",
+    "returned_weight_grams",
+    "sku",
+    "status",
+    "unit_price",
+    "window_basis",
+    "window_days",
+];
+
+/// Positions in `ITEM_KEYS` of the fields the engine updates between hooks.
+const INSIDE_WINDOW: usize = 7;
+const REASON_CODES: usize = 13;
+const REFUND: usize = 14;
+const STATUS: usize = 17;
+const WINDOW_DAYS: usize = 20;
+
+/// The keys of the map of an item whose line is unknown (sorted).
+const ITEM_KEYS_WITHOUT_LINE: [&str; 14] = [
+    "condition",
+    "days_since_delivery",
+    "exchange_sku",
+    "inside_window",
+    "line_id",
+    "merchant_fault",
+    "quantity",
+    "reason",
+    "reason_codes",
+    "refund",
+    "returned_weight_grams",
+    "status",
+    "window_basis",
+    "window_days",
+];
+
+/// The keys of `request.customer` (sorted).
+const CUSTOMER_KEYS: [&str; 12] = [
+    "account_age_days",
+    "chargebacks",
+    "linked_flagged_accounts",
+    "loyalty_tier",
+    "orders_365d",
+    "orders_90d",
+    "refunds_without_return",
+    "return_value_365d",
+    "return_value_90d",
+    "returns_30d",
+    "returns_365d",
+    "returns_90d",
+];
+
+/// The keys of the request map (sorted).
+const REQUEST_KEYS: [&str; 12] = [
+    "currency",
+    "customer",
+    "customer_id",
+    "days_since_delivery",
+    "items",
+    "now",
+    "order_id",
+    "payment_method",
+    "refund_total",
+    "requested_settlement",
+    "ship_from_country",
+    "ship_to_country",
+];
+
+/// Script maps of finished decisions, refilled by the next ones: a map that already has
+/// every key is refilled in place (no node allocations, no key copies), and returning
+/// it costs no deallocation. A map comes back only when no script value still holds it
+/// and its keys are exactly its template's (a script may add or remove keys); a busy
+/// pool (another thread deciding) is simply skipped.
+#[derive(Default)]
+pub(crate) struct MapPool(Mutex<Pooled>);
+
+#[derive(Default)]
+struct Pooled {
+    items: Vec<Map>,
+    customers: Vec<Map>,
+    requests: Vec<Map>,
+}
+
+/// At most this many item maps wait in a pool (customer and request maps: a quarter).
+const POOLED_ITEMS: usize = 64;
+
+impl Clone for MapPool {
+    /// A clone of an engine starts with an empty pool.
+    fn clone(&self) -> Self {
+        MapPool::default()
+    }
+}
+
+impl std::fmt::Debug for MapPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MapPool")
+    }
+}
+
+/// The map inside a script value, when nothing else holds it (`flatten` copies a map
+/// that is still shared; that copy is simply dropped).
+fn into_map(value: Dynamic) -> Option<Map> {
+    value.flatten().try_cast::<Map>()
+}
+
+fn template(keys: &[&str]) -> Map {
+    keys.iter().map(|k| ((*k).into(), Dynamic::UNIT)).collect()
+}
+
+/// A map with `keys` (sorted, as a map iterates them; a unit test checks it) holding
+/// `values` in key order: `recycled` refilled in place when it still has exactly those
+/// keys (checked while walking it), else a copy of `template`.
+fn fill<const N: usize>(
+    keys: &[&str; N],
+    template: &Map,
+    recycled: Option<Map>,
+    values: [Dynamic; N],
+) -> Map {
+    let mut values = values.into_iter();
+    if let Some(mut map) = recycled.filter(|m| m.len() == N) {
+        let mut same = true;
+        for ((key, slot), expected) in map.iter_mut().zip(keys) {
+            if key.as_str() != *expected {
+                same = false;
+                break;
+            }
+            if let Some(value) = values.next() {
+                *slot = value;
+            }
+        }
+        if same {
+            return map;
+        }
+        // A script changed this map's keys: move the values written so far, and the
+        // rest, into a copy of the template.
+        let written = N.saturating_sub(values.len());
+        let mut all: Vec<Dynamic> = keys
+            .iter()
+            .take(written)
+            .map(|k| map.get_mut(*k).map(std::mem::take).unwrap_or_default())
+            .collect();
+        all.extend(values);
+        let mut fresh = template.clone();
+        for (slot, value) in fresh.values_mut().zip(all) {
+            *slot = value;
+        }
+        return fresh;
+    }
+    let mut map = template.clone();
+    for (slot, value) in map.values_mut().zip(values) {
+        *slot = value;
+    }
+    map
+}
+
+impl Words {
+    pub(crate) fn new() -> Self {
+        let word = |s: &str| ImmutableString::from(s);
+        Words {
+            accepted: word(ItemStatus::Accepted.as_str()),
+            review: word(ItemStatus::Review.as_str()),
+            rejected: word(ItemStatus::Rejected.as_str()),
+            delivered: word("delivered"),
+            shipped: word("shipped"),
+            placed: word("placed"),
+            conditions: [
+                Condition::New,
+                Condition::Opened,
+                Condition::Used,
+                Condition::Damaged,
+                Condition::MissingParts,
+            ]
+            .map(|c| word(c.as_str())),
+            settlements: [
+                SettlementMethod::OriginalPayment,
+                SettlementMethod::StoreCredit,
+                SettlementMethod::Exchange,
+            ]
+            .map(|m| word(m.as_str())),
+            item: template(&ITEM_KEYS),
+            item_without_line: template(&ITEM_KEYS_WITHOUT_LINE),
+            customer: template(&CUSTOMER_KEYS),
+            request: template(&REQUEST_KEYS),
+            pool: MapPool::default(),
+        }
+    }
+
+    fn status(&self, status: ItemStatus) -> Dynamic {
+        Dynamic::from(match status {
+            ItemStatus::Accepted => self.accepted.clone(),
+            ItemStatus::Review => self.review.clone(),
+            ItemStatus::Rejected => self.rejected.clone(),
+        })
+    }
+
+    fn basis(&self, basis: WindowBasis) -> Dynamic {
+        Dynamic::from(match basis {
+            WindowBasis::Delivered => self.delivered.clone(),
+            WindowBasis::Shipped => self.shipped.clone(),
+            WindowBasis::Placed => self.placed.clone(),
+        })
+    }
+
+    fn condition(&self, condition: Condition) -> Dynamic {
+        let index = match condition {
+            Condition::New => 0,
+            Condition::Opened => 1,
+            Condition::Used => 2,
+            Condition::Damaged => 3,
+            Condition::MissingParts => 4,
+        };
+        self.conditions
+            .get(index)
+            .cloned()
+            .map_or_else(|| text(condition.as_str()), Dynamic::from)
+    }
+
+    fn settlement(&self, method: SettlementMethod) -> Dynamic {
+        let index = match method {
+            SettlementMethod::OriginalPayment => 0,
+            SettlementMethod::StoreCredit => 1,
+            SettlementMethod::Exchange => 2,
+        };
+        self.settlements
+            .get(index)
+            .cloned()
+            .map_or_else(|| text(method.as_str()), Dynamic::from)
+    }
+}
+
+/// Which of [`HOOKS`] a policy defines, found once when the policy is attached (one bit
+/// per hook, in the order of `HOOKS`), so that a decision does not look names up.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct DefinedHooks(u8);
+
+impl DefinedHooks {
+    pub(crate) fn of(policy: &Policy) -> Self {
+        let mut bits = 0u8;
+        for (bit, hook) in HOOKS.iter().enumerate() {
+            if policy.has_hook(hook.name) {
+                bits |= 1u8
+                    .checked_shl(u32::try_from(bit).unwrap_or(u32::MAX))
+                    .unwrap_or(0);
+            }
+        }
+        DefinedHooks(bits)
+    }
+
+    /// Whether the policy defines any of the returns hooks (otherwise no script values
+    /// need to be built at all).
+    pub(crate) fn any(self) -> bool {
+        self.0 != 0
+    }
+
+    /// Whether the policy defines the hook at `position` in `HOOKS`.
+    fn has(self, position: u32) -> bool {
+        self.0
+            .checked_shr(position)
+            .is_some_and(|bits| bits & 1 == 1)
+    }
+}
+
+/// Positions of the hooks in [`HOOKS`].
+const ELIGIBILITY: u32 = 0;
+const WINDOW_DAYS_HOOK: u32 = 1;
+const RESTOCKING_FEE_PERCENT: u32 = 2;
+const DISPOSITION: u32 = 3;
+const SETTLEMENT: u32 = 4;
+const FRAUD_SIGNALS: u32 = 5;
 
 /// One decision's view of the policy: inputs converted once, hooks called by name.
 pub(crate) struct Session<'p> {
     policy: &'p Policy,
+    defined: DefinedHooks,
+    words: &'p Words,
     request: Dynamic,
     items: Vec<Dynamic>,
     output: Vec<String>,
@@ -106,7 +424,7 @@ type HookResult<T> = Result<T, Box<HookFailure>>;
 
 fn text(s: &str) -> Dynamic {
     // Straight into an `ImmutableString` (inline for short text), without a `String`.
-    Dynamic::from(rhai::ImmutableString::from(s))
+    Dynamic::from(ImmutableString::from(s))
 }
 
 fn opt_text(s: Option<&str>) -> Dynamic {
@@ -117,145 +435,187 @@ fn int(i: impl Into<i64>) -> Dynamic {
     Dynamic::from_int(i.into())
 }
 
-fn status_word(status: ItemStatus) -> &'static str {
-    status.as_str()
-}
-
 impl<'p> Session<'p> {
-    /// Builds the script values for one request.
+    /// Builds the script values for one request. `lines` gives each item's order line
+    /// (`None` only for a line id that validation would have refused).
+    ///
+    /// Every map is filled with its values in key order (see [`fill`]): no search or key
+    /// comparison per entry.
     pub(crate) fn new(
         policy: &'p Policy,
+        defined: DefinedHooks,
+        words: &'p Words,
         request: &ReturnRequest,
+        lines: &[Option<&OrderLine>],
         seeds: &[ItemSeed],
         keep_output: bool,
     ) -> Self {
+        let mut pooled = words.pool.0.try_lock().ok();
         let order = &request.order;
         let mut items = Vec::with_capacity(request.items.len());
-        for (item, seed) in request.items.iter().zip(seeds) {
-            let line = order.lines.iter().find(|l| l.line_id == item.line_id);
-            let mut m = Map::new();
-            m.insert("line_id".into(), text(&item.line_id));
-            m.insert("quantity".into(), int(item.quantity));
-            m.insert("reason".into(), text(&item.reason));
-            m.insert(
-                "merchant_fault".into(),
-                Dynamic::from_bool(seed.merchant_fault),
-            );
-            m.insert("condition".into(), text(item.condition.as_str()));
-            m.insert(
-                "returned_weight_grams".into(),
-                item.returned_weight_grams.map_or(Dynamic::UNIT, int),
-            );
-            m.insert(
-                "exchange_sku".into(),
-                opt_text(item.exchange_sku.as_deref()),
-            );
-            if let Some(line) = line {
-                m.insert("sku".into(), text(&line.sku));
-                m.insert(
-                    "product_id".into(),
-                    text(line.product_id.as_deref().unwrap_or(&line.sku)),
-                );
-                m.insert("category".into(), text(&line.category));
-                m.insert("final_sale".into(), Dynamic::from_bool(line.final_sale));
-                m.insert("gift_card".into(), Dynamic::from_bool(line.gift_card));
-                m.insert(
-                    "unit_price".into(),
-                    bridge::decimal(line.unit_price.amount()),
-                );
-                let attributes: Map = line
-                    .attributes
-                    .iter()
-                    .map(|(k, v)| (k.as_str().into(), text(v)))
-                    .collect();
-                m.insert("attributes".into(), Dynamic::from_map(attributes));
-            }
-            m.insert(
-                "window_basis".into(),
-                text(match seed.basis {
-                    WindowBasis::Delivered => "delivered",
-                    WindowBasis::Shipped => "shipped",
-                    WindowBasis::Placed => "placed",
-                }),
-            );
-            m.insert("days_since_delivery".into(), int(seed.days_elapsed));
-            m.insert("window_days".into(), Dynamic::UNIT);
-            m.insert("inside_window".into(), Dynamic::TRUE);
-            m.insert("status".into(), text("accepted"));
-            m.insert("reason_codes".into(), Dynamic::from_array(Array::new()));
-            m.insert("refund".into(), bridge::decimal(Decimal::ZERO));
+        for ((item, seed), line) in request.items.iter().zip(seeds).zip(lines) {
+            let reason = seed
+                .reason
+                .clone()
+                .map_or_else(|| text(&item.reason), Dynamic::from);
+            let returned_weight_grams = item.returned_weight_grams.map_or(Dynamic::UNIT, int);
+            let exchange_sku = opt_text(item.exchange_sku.as_deref());
+            // Values in the order of `ITEM_KEYS` / `ITEM_KEYS_WITHOUT_LINE`.
+            let m = match line {
+                Some(line) => {
+                    let attributes: Map = line
+                        .attributes
+                        .iter()
+                        .map(|(k, v)| (k.as_str().into(), text(v)))
+                        .collect();
+                    fill(
+                        &ITEM_KEYS,
+                        &words.item,
+                        pooled.as_mut().and_then(|p| p.items.pop()),
+                        [
+                            Dynamic::from_map(attributes),
+                            text(&line.category),
+                            words.condition(item.condition),
+                            int(seed.days_elapsed),
+                            exchange_sku,
+                            Dynamic::from_bool(line.final_sale),
+                            Dynamic::from_bool(line.gift_card),
+                            Dynamic::TRUE,
+                            text(&item.line_id),
+                            Dynamic::from_bool(seed.merchant_fault),
+                            text(line.product_id.as_deref().unwrap_or(&line.sku)),
+                            int(item.quantity),
+                            reason,
+                            Dynamic::from_array(Array::new()),
+                            bridge::decimal(Decimal::ZERO),
+                            returned_weight_grams,
+                            text(&line.sku),
+                            words.status(ItemStatus::Accepted),
+                            bridge::decimal(line.unit_price.amount()),
+                            words.basis(seed.basis),
+                            Dynamic::UNIT,
+                        ],
+                    )
+                }
+                None => fill(
+                    &ITEM_KEYS_WITHOUT_LINE,
+                    &words.item_without_line,
+                    None,
+                    [
+                        words.condition(item.condition),
+                        int(seed.days_elapsed),
+                        exchange_sku,
+                        Dynamic::TRUE,
+                        text(&item.line_id),
+                        Dynamic::from_bool(seed.merchant_fault),
+                        int(item.quantity),
+                        reason,
+                        Dynamic::from_array(Array::new()),
+                        bridge::decimal(Decimal::ZERO),
+                        returned_weight_grams,
+                        words.status(ItemStatus::Accepted),
+                        words.basis(seed.basis),
+                        Dynamic::UNIT,
+                    ],
+                ),
+            };
             // Shared: a hook call clones a pointer, not the map, and `request.items`
             // holds the same maps.
             items.push(Dynamic::from_map(m).into_shared());
         }
 
         let c = &request.customer;
-        let mut customer = Map::new();
-        customer.insert(
-            "account_age_days".into(),
-            c.account_age_days.map_or(Dynamic::UNIT, int),
-        );
-        customer.insert("loyalty_tier".into(), opt_text(c.loyalty_tier.as_deref()));
-        customer.insert("orders_90d".into(), int(c.orders_90d));
-        customer.insert("orders_365d".into(), int(c.orders_365d));
-        customer.insert("returns_30d".into(), int(c.returns_30d));
-        customer.insert("returns_90d".into(), int(c.returns_90d));
-        customer.insert("returns_365d".into(), int(c.returns_365d));
-        customer.insert(
-            "return_value_90d".into(),
-            c.return_value_90d
-                .map_or(Dynamic::UNIT, |m| bridge::decimal(m.amount())),
-        );
-        customer.insert(
-            "return_value_365d".into(),
-            c.return_value_365d
-                .map_or(Dynamic::UNIT, |m| bridge::decimal(m.amount())),
-        );
-        customer.insert(
-            "refunds_without_return".into(),
-            int(c.refunds_without_return),
-        );
-        customer.insert("chargebacks".into(), int(c.chargebacks));
-        customer.insert(
-            "linked_flagged_accounts".into(),
-            int(c.linked_flagged_accounts),
+        let money =
+            |m: &Option<crate::Money>| m.map_or(Dynamic::UNIT, |m| bridge::decimal(m.amount()));
+        // Values in the order of `CUSTOMER_KEYS`.
+        let customer = fill(
+            &CUSTOMER_KEYS,
+            &words.customer,
+            pooled.as_mut().and_then(|p| p.customers.pop()),
+            [
+                c.account_age_days.map_or(Dynamic::UNIT, int),
+                int(c.chargebacks),
+                int(c.linked_flagged_accounts),
+                opt_text(c.loyalty_tier.as_deref()),
+                int(c.orders_365d),
+                int(c.orders_90d),
+                int(c.refunds_without_return),
+                money(&c.return_value_365d),
+                money(&c.return_value_90d),
+                int(c.returns_30d),
+                int(c.returns_365d),
+                int(c.returns_90d),
+            ],
         );
 
-        let mut r = Map::new();
-        r.insert("order_id".into(), text(&order.order_id));
-        r.insert("currency".into(), text(order.currency.code()));
-        r.insert("customer_id".into(), opt_text(order.customer_id.as_deref()));
-        r.insert("payment_method".into(), text(&order.payment_method));
-        r.insert(
-            "ship_to_country".into(),
-            opt_text(order.ship_to_country.as_deref()),
+        // Values in the order of `REQUEST_KEYS`.
+        let r = fill(
+            &REQUEST_KEYS,
+            &words.request,
+            pooled.as_mut().and_then(|p| p.requests.pop()),
+            [
+                text(order.currency.code()),
+                Dynamic::from_map(customer),
+                opt_text(order.customer_id.as_deref()),
+                seeds
+                    .iter()
+                    .map(|s| s.days_elapsed)
+                    .min()
+                    .map_or(Dynamic::UNIT, int),
+                Dynamic::from_array(items.clone()),
+                bridge::timestamp(request.now),
+                text(&order.order_id),
+                text(&order.payment_method),
+                Dynamic::UNIT,
+                words.settlement(request.requested_settlement),
+                opt_text(request.ship_from_country.as_deref()),
+                opt_text(order.ship_to_country.as_deref()),
+            ],
         );
-        r.insert(
-            "ship_from_country".into(),
-            opt_text(request.ship_from_country.as_deref()),
-        );
-        r.insert(
-            "requested_settlement".into(),
-            text(request.requested_settlement.as_str()),
-        );
-        r.insert("now".into(), bridge::timestamp(request.now));
-        r.insert(
-            "days_since_delivery".into(),
-            seeds
-                .iter()
-                .map(|s| s.days_elapsed)
-                .min()
-                .map_or(Dynamic::UNIT, int),
-        );
-        r.insert("customer".into(), Dynamic::from_map(customer));
-        r.insert("items".into(), Dynamic::from_array(items.clone()));
-        r.insert("refund_total".into(), Dynamic::UNIT);
         Session {
             policy,
+            defined,
+            words,
             request: Dynamic::from_map(r).into_shared(),
             items,
             output: Vec::new(),
             keep_output,
+        }
+    }
+
+    /// Gives the maps of this decision back to the engine's pool for the next decisions.
+    pub(crate) fn recycle(self) {
+        let Session {
+            request,
+            items,
+            words,
+            ..
+        } = self;
+        let Ok(mut pooled) = words.pool.0.try_lock() else {
+            return;
+        };
+        // The request first: its `items` holds the item maps too.
+        if let Some(mut r) = into_map(request) {
+            if let Some(items) = r.get_mut("items") {
+                drop(std::mem::take(items));
+            }
+            let customer = r.get_mut("customer").map(std::mem::take);
+            if let Some(c) = customer.and_then(into_map) {
+                if pooled.customers.len() < POOLED_ITEMS / 4 {
+                    pooled.customers.push(c);
+                }
+            }
+            if pooled.requests.len() < POOLED_ITEMS / 4 {
+                pooled.requests.push(r);
+            }
+        }
+        for item in items {
+            if pooled.items.len() >= POOLED_ITEMS {
+                break;
+            }
+            if let Some(m) = into_map(item) {
+                pooled.items.push(m);
+            }
         }
     }
 
@@ -267,8 +627,13 @@ impl<'p> Session<'p> {
     }
 
     /// Calls an item hook; `Ok(None)` when the policy does not define it.
-    fn call_item(&mut self, hook: &str, index: usize) -> HookResult<Option<Dynamic>> {
-        if !self.policy.has_hook(hook) {
+    fn call_item(
+        &mut self,
+        hook: &str,
+        position: u32,
+        index: usize,
+    ) -> HookResult<Option<Dynamic>> {
+        if !self.defined.has(position) {
             return Ok(None);
         }
         let item = self.items.get(index).cloned().unwrap_or_default();
@@ -276,8 +641,8 @@ impl<'p> Session<'p> {
         self.finish(hook, result)
     }
 
-    fn call_request(&mut self, hook: &str) -> HookResult<Option<Dynamic>> {
-        if !self.policy.has_hook(hook) {
+    fn call_request(&mut self, hook: &str, position: u32) -> HookResult<Option<Dynamic>> {
+        if !self.defined.has(position) {
             return Ok(None);
         }
         let result = self.policy.call(hook, (self.request.clone(),));
@@ -300,21 +665,11 @@ impl<'p> Session<'p> {
         }
     }
 
-    fn set(&mut self, index: usize, key: &str, value: Dynamic) {
-        if let Some(mut item) = self
-            .items
-            .get_mut(index)
-            .and_then(|i| i.write_lock::<Map>())
-        {
-            item.insert(key.into(), value);
-        }
-    }
-
     /// `window_days(item, request)`.
     pub(crate) fn window_days(&mut self, index: usize) -> HookResult<Option<WindowLength>> {
         const HOOK: &str = "window_days";
         const EXPECTED: &str = r#"a number of days (0 or more), "unlimited" or ()"#;
-        let Some(value) = self.call_item(HOOK, index)? else {
+        let Some(value) = self.call_item(HOOK, WINDOW_DAYS_HOOK, index)? else {
             return Ok(None);
         };
         if bridge::is_unit(&value) {
@@ -333,58 +688,140 @@ impl<'p> Session<'p> {
         }
     }
 
-    /// Records the window that applies to an item.
-    pub(crate) fn set_window(&mut self, index: usize, days: Option<u32>, inside: bool) {
-        self.set(index, "window_days", days.map_or(Dynamic::UNIT, int));
-        self.set(index, "inside_window", Dynamic::from_bool(inside));
+    /// Writes fields of an item map: `(position in ITEM_KEYS, key, value)`, by increasing
+    /// position. One walk over the map from its last key (the fields that change sit
+    /// near the end) writes each value whose slot holds the expected key (no search);
+    /// a key a script moved (by adding or removing keys) is written by name instead.
+    fn set_fields(&mut self, index: usize, updates: &mut [(usize, &'static str, Dynamic)]) {
+        let Some(mut item) = self
+            .items
+            .get_mut(index)
+            .and_then(|i| i.write_lock::<Map>())
+        else {
+            return;
+        };
+        let len = item.len();
+        let mut written = [false; 4];
+        // The update to place next: the one with the highest position not yet passed.
+        let mut next = updates.len();
+        for (from_end, (key, slot)) in item.iter_mut().rev().enumerate() {
+            let Some(pending) = next.checked_sub(1) else {
+                break;
+            };
+            let Some((wanted, name, value)) = updates.get_mut(pending) else {
+                break;
+            };
+            if len.saturating_sub(from_end + 1) > *wanted {
+                continue;
+            }
+            if key.as_str() == *name {
+                *slot = std::mem::take(value);
+                if let Some(done) = written.get_mut(pending) {
+                    *done = true;
+                }
+            }
+            next = pending;
+        }
+        for (i, (_, name, value)) in updates.iter_mut().enumerate() {
+            if !written.get(i).copied().unwrap_or(false) {
+                let value = std::mem::take(value);
+                match item.get_mut(*name) {
+                    Some(slot) => *slot = value,
+                    None => {
+                        item.insert((*name).into(), value);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records the window that applies to an item and its built-in status and reason
+    /// codes.
+    pub(crate) fn set_window_and_status(
+        &mut self,
+        index: usize,
+        days: Option<u32>,
+        inside: bool,
+        status: ItemStatus,
+        codes: &[String],
+    ) {
+        let codes: Array = codes.iter().map(|c| text(c)).collect();
+        let status = self.words.status(status);
+        self.set_fields(
+            index,
+            &mut [
+                (INSIDE_WINDOW, "inside_window", Dynamic::from_bool(inside)),
+                (REASON_CODES, "reason_codes", Dynamic::from_array(codes)),
+                (STATUS, "status", status),
+                (WINDOW_DAYS, "window_days", days.map_or(Dynamic::UNIT, int)),
+            ],
+        );
     }
 
     /// Records an item's current status and reason codes.
     pub(crate) fn set_status(&mut self, index: usize, status: ItemStatus, codes: &[String]) {
-        self.set(index, "status", text(status_word(status)));
         let codes: Array = codes.iter().map(|c| text(c)).collect();
-        self.set(index, "reason_codes", Dynamic::from_array(codes));
+        let status = self.words.status(status);
+        self.set_fields(
+            index,
+            &mut [
+                (REASON_CODES, "reason_codes", Dynamic::from_array(codes)),
+                (STATUS, "status", status),
+            ],
+        );
     }
 
     /// Records what an item's units were paid.
     pub(crate) fn set_refund(&mut self, index: usize, refund: Decimal) {
-        self.set(index, "refund", bridge::decimal(refund));
+        self.set_fields(index, &mut [(REFUND, "refund", bridge::decimal(refund))]);
     }
 
     /// `eligibility(item, request)`.
     pub(crate) fn eligibility(&mut self, index: usize) -> HookResult<Option<Verdict>> {
         const HOOK: &str = "eligibility";
         const EXPECTED: &str = r#"#{decision: "accept"|"reject"|"review", reason: "<code>", message?: "<text>"} or ()"#;
-        let Some(value) = self.call_item(HOOK, index)? else {
+        let Some(value) = self.call_item(HOOK, ELIGIBILITY, index)? else {
             return Ok(None);
         };
         if bridge::is_unit(&value) {
             return Ok(None);
         }
         let bad = |s: &Self| s.failure(HOOK, bridge::bad_return(HOOK, EXPECTED, &value));
-        let map = bridge::expect_map(&value, HOOK, EXPECTED).map_err(|d| self.failure(HOOK, d))?;
-        let word = |key: &str| {
-            map.get(key).and_then(|v| {
-                v.read_lock::<rhai::ImmutableString>()
+        // Read the returned map in place (no copy), releasing it before any error is made.
+        let read = value.read_lock::<Map>().map(|map| {
+            let word = |key: &str| {
+                map.get(key).and_then(|v| {
+                    v.read_lock::<rhai::ImmutableString>()
+                        .map(|s| s.to_string())
+                })
+            };
+            let message = map.get("message").map(|m| {
+                m.read_lock::<rhai::ImmutableString>()
                     .map(|s| s.to_string())
-            })
+            });
+            (word("decision"), word("reason"), message)
+        });
+        let Some((decision, reason, message)) = read else {
+            let diagnostic = match bridge::expect_map(&value, HOOK, EXPECTED) {
+                Err(diagnostic) => diagnostic,
+                Ok(_) => bridge::bad_return(HOOK, EXPECTED, &value),
+            };
+            return Err(self.failure(HOOK, diagnostic));
         };
-        let status = match word("decision").as_deref() {
+        let status = match decision.as_deref() {
             Some("accept") => ItemStatus::Accepted,
             Some("reject") => ItemStatus::Rejected,
             Some("review") => ItemStatus::Review,
             _ => return Err(bad(self)),
         };
-        let code = match word("reason") {
+        let code = match reason {
             Some(code) if !code.trim().is_empty() => code,
             _ => return Err(bad(self)),
         };
-        let message = match map.get("message") {
+        let message = match message {
             None => format!("the policy decided `{}`", status.as_str()),
-            Some(m) => match m.read_lock::<rhai::ImmutableString>() {
-                Some(s) => s.to_string(),
-                None => return Err(bad(self)),
-            },
+            Some(Some(s)) => s,
+            Some(None) => return Err(bad(self)),
         };
         Ok(Some(Verdict {
             status,
@@ -401,7 +838,7 @@ impl<'p> Session<'p> {
     ) -> HookResult<Option<(Decimal, PolicySource)>> {
         const HOOK: &str = "restocking_fee_percent";
         const EXPECTED: &str = "a percentage between 0 and 100 or ()";
-        let Some(value) = self.call_item(HOOK, index)? else {
+        let Some(value) = self.call_item(HOOK, RESTOCKING_FEE_PERCENT, index)? else {
             return Ok(None);
         };
         if bridge::is_unit(&value) {
@@ -423,7 +860,7 @@ impl<'p> Session<'p> {
         const HOOK: &str = "disposition";
         const EXPECTED: &str =
             r#""restock", "refurbish", "liquidate", "donate", "dispose", "return_to_vendor" or ()"#;
-        let Some(value) = self.call_item(HOOK, index)? else {
+        let Some(value) = self.call_item(HOOK, DISPOSITION, index)? else {
             return Ok(None);
         };
         if bridge::is_unit(&value) {
@@ -440,7 +877,12 @@ impl<'p> Session<'p> {
     /// Records the merchandise refund of the items not rejected.
     pub(crate) fn set_refund_total(&mut self, total: Decimal) {
         if let Some(mut map) = self.request.write_lock::<Map>() {
-            map.insert("refund_total".into(), bridge::decimal(total));
+            match map.get_mut("refund_total") {
+                Some(slot) => *slot = bridge::decimal(total),
+                None => {
+                    map.insert("refund_total".into(), bridge::decimal(total));
+                }
+            }
         }
     }
 
@@ -448,7 +890,7 @@ impl<'p> Session<'p> {
     pub(crate) fn settlement(&mut self) -> HookResult<Option<(SettlementMethod, PolicySource)>> {
         const HOOK: &str = "settlement";
         const EXPECTED: &str = r#""original_payment", "store_credit", "exchange" or ()"#;
-        let Some(value) = self.call_request(HOOK)? else {
+        let Some(value) = self.call_request(HOOK, SETTLEMENT)? else {
             return Ok(None);
         };
         if bridge::is_unit(&value) {
@@ -467,16 +909,22 @@ impl<'p> Session<'p> {
         const HOOK: &str = "fraud_signals";
         const EXPECTED: &str =
             "an array of #{code: string, weight: int, detail?: string, observed?: any} or ()";
-        let Some(value) = self.call_request(HOOK)? else {
+        let Some(value) = self.call_request(HOOK, FRAUD_SIGNALS)? else {
             return Ok(Vec::new());
         };
         if bridge::is_unit(&value) {
             return Ok(Vec::new());
         }
-        let array =
-            bridge::expect_array(&value, HOOK, EXPECTED).map_err(|d| self.failure(HOOK, d))?;
+        // Read the returned array in place (no copy); a non-array is reported as before.
+        let Some(array) = value.read_lock::<Array>() else {
+            let diagnostic = match bridge::expect_array(&value, HOOK, EXPECTED) {
+                Err(diagnostic) => diagnostic,
+                Ok(_) => bridge::bad_return(HOOK, EXPECTED, &value),
+            };
+            return Err(self.failure(HOOK, diagnostic));
+        };
         let mut signals = Vec::with_capacity(array.len());
-        for entry in &array {
+        for entry in array.iter() {
             let bad = |s: &Self| s.failure(HOOK, bridge::bad_return(HOOK, EXPECTED, entry));
             let Some(map) = entry.read_lock::<Map>() else {
                 return Err(bad(self));
@@ -525,5 +973,82 @@ impl<'p> Session<'p> {
     /// Everything the hooks printed (when tracing).
     pub(crate) fn take_output(&mut self) -> Vec<String> {
         std::mem::take(&mut self.output)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values<const N: usize>() -> [Dynamic; N] {
+        std::array::from_fn(|i| Dynamic::from_int(i as i64))
+    }
+
+    fn as_pairs(map: &Map) -> Vec<(String, i64)> {
+        map.iter()
+            .map(|(k, v)| (k.to_string(), v.as_int().unwrap_or(-1)))
+            .collect()
+    }
+
+    #[test]
+    fn a_recycled_map_is_refilled_in_place_or_rebuilt_when_its_keys_changed() {
+        let template = template(&CUSTOMER_KEYS);
+        let expected: Vec<(String, i64)> = CUSTOMER_KEYS
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.to_string(), i as i64))
+            .collect();
+        let fresh = fill(&CUSTOMER_KEYS, &template, None, values());
+        assert_eq!(as_pairs(&fresh), expected);
+        // Same keys: refilled.
+        let again = fill(&CUSTOMER_KEYS, &template, Some(fresh.clone()), values());
+        assert_eq!(as_pairs(&again), expected);
+        // A script removed one key and added another (same length), or added one.
+        let mut swapped = fresh.clone();
+        swapped.remove("orders_90d");
+        swapped.insert("zzz".into(), Dynamic::TRUE);
+        let mut grown = fresh.clone();
+        grown.insert("aaa".into(), Dynamic::TRUE);
+        let mut shrunk = fresh;
+        shrunk.remove("chargebacks");
+        for changed in [swapped, grown, shrunk] {
+            let rebuilt = fill(&CUSTOMER_KEYS, &template, Some(changed), values());
+            assert_eq!(as_pairs(&rebuilt), expected);
+        }
+    }
+
+    #[test]
+    fn template_keys_are_sorted_so_values_fill_in_order() {
+        for keys in [
+            &ITEM_KEYS[..],
+            &ITEM_KEYS_WITHOUT_LINE[..],
+            &CUSTOMER_KEYS[..],
+            &REQUEST_KEYS[..],
+        ] {
+            assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+            let map = template(keys);
+            let iterated: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
+            assert_eq!(iterated, keys);
+        }
+        for (position, hook) in [
+            (ELIGIBILITY, "eligibility"),
+            (WINDOW_DAYS_HOOK, "window_days"),
+            (RESTOCKING_FEE_PERCENT, "restocking_fee_percent"),
+            (DISPOSITION, "disposition"),
+            (SETTLEMENT, "settlement"),
+            (FRAUD_SIGNALS, "fraud_signals"),
+        ] {
+            assert_eq!(HOOKS[position as usize].name, hook);
+        }
+        assert!(HOOKS.len() <= 8);
+        for (position, key) in [
+            (INSIDE_WINDOW, "inside_window"),
+            (REASON_CODES, "reason_codes"),
+            (REFUND, "refund"),
+            (STATUS, "status"),
+            (WINDOW_DAYS, "window_days"),
+        ] {
+            assert_eq!(ITEM_KEYS[position], key);
+        }
     }
 }

@@ -43,6 +43,7 @@ pub(crate) struct HookRunner<'p> {
     failed: Vec<&'static str>,
     /// Node maps by position in the request, built on first use.
     nodes: Vec<Option<Dynamic>>,
+    node_maps: NodeMaps,
     pub reasons: Vec<Reason>,
     pub output: Vec<String>,
 }
@@ -77,6 +78,7 @@ impl<'p> HookRunner<'p> {
             } else {
                 Vec::new()
             },
+            node_maps: NodeMaps::default(),
             reasons: Vec::new(),
             output: Vec::new(),
         })
@@ -94,7 +96,7 @@ impl<'p> HookRunner<'p> {
     fn call(
         &mut self,
         hook: &'static str,
-        args: Vec<Dynamic>,
+        args: impl rhai::FuncArgs,
         fallback: &str,
     ) -> Result<Option<Dynamic>, Error> {
         let Some(policy) = self.policy else {
@@ -143,7 +145,7 @@ impl<'p> HookRunner<'p> {
             return Ok(None);
         }
         let fallback = "using the configured chain";
-        let Some(value) = self.call("chain", vec![self.order.clone()], fallback)? else {
+        let Some(value) = self.call("chain", (self.order.clone(),), fallback)? else {
             return Ok(None);
         };
         if bridge::is_unit(&value) {
@@ -175,12 +177,12 @@ impl<'p> HookRunner<'p> {
     /// map is kept, shared and read-only. Otherwise each call gets its own map.
     fn node(&mut self, index: usize, node: &Node, facts: &NodeFacts<'_>) -> Dynamic {
         if !(self.eligible && self.rank) {
-            return Dynamic::from_map(node_map(node, facts));
+            return Dynamic::from_map(self.node_maps.build(node, facts));
         }
         if let Some(Some(cached)) = self.nodes.get(index) {
             return cached.clone();
         }
-        let value = Dynamic::from_map(node_map(node, facts))
+        let value = Dynamic::from_map(self.node_maps.build(node, facts))
             .into_read_only()
             .into_shared();
         if let Some(slot) = self.nodes.get_mut(index) {
@@ -199,7 +201,7 @@ impl<'p> HookRunner<'p> {
             return Ok(None);
         }
         let fallback = "the node stays eligible";
-        let args = vec![self.node(index, node, facts), self.order.clone()];
+        let args = (self.node(index, node, facts), self.order.clone());
         let Some(value) = self.call("eligible", args, fallback)? else {
             return Ok(None);
         };
@@ -229,7 +231,7 @@ impl<'p> HookRunner<'p> {
             return Ok(None);
         }
         let fallback = "the `policy` rule abstains for this node";
-        let args = vec![self.node(index, node, facts), self.order.clone()];
+        let args = (self.node(index, node, facts), self.order.clone());
         let Some(value) = self.call("rank", args, fallback)? else {
             return Ok(None);
         };
@@ -341,30 +343,101 @@ fn order_map(order: &Order) -> Map {
     m
 }
 
-/// `#{id, kind, country, market, priority, tags, daily_capacity, orders_today,
-/// distance_km, in_market, atp: #{sku: units}}` (hooks only ever see active nodes that serve
-/// the order's channel, so those fields are left out; every field is built per node, so
-/// the map stays small).
-fn node_map(node: &Node, facts: &NodeFacts<'_>) -> Map {
-    let mut atp = Map::new();
-    for (sku, units) in &facts.atp {
-        atp.insert((*sku).into(), int(*units));
+/// The keys of a node's map, in the map's (sorted) order; [`NodeMaps::build`] fills the
+/// values in this order.
+const NODE_KEYS: [&str; 11] = [
+    "atp",
+    "country",
+    "daily_capacity",
+    "distance_km",
+    "id",
+    "in_market",
+    "kind",
+    "market",
+    "orders_today",
+    "priority",
+    "tags",
+];
+
+/// Builds node maps: `#{id, kind, country, market, priority, tags, daily_capacity,
+/// orders_today, distance_km, in_market, atp: #{sku: units}}` (hooks only ever see active
+/// nodes that serve the order's channel, so those fields are left out).
+///
+/// A decision ranks up to every node, so building these maps is a measurable share of it.
+/// Every node map has the same keys, and every `atp` map the same SKUs (the order's, in
+/// sorted order), so each is cloned from a template built once per decision and its values
+/// are written in key order: no key is hashed, compared or allocated per node.
+#[derive(Default)]
+struct NodeMaps {
+    node: Option<Map>,
+    /// The `atp` template and the SKUs it was built for.
+    atp: Option<(Map, Vec<String>)>,
+}
+
+impl NodeMaps {
+    fn build(&mut self, node: &Node, facts: &NodeFacts<'_>) -> Map {
+        let atp = Dynamic::from_map(self.atp_map(facts));
+        let values = [
+            atp,
+            text(&node.country),
+            node.daily_capacity
+                .map_or(Dynamic::UNIT, |c| int(u64::from(c))),
+            opt_decimal(facts.distance_km),
+            text(&node.id),
+            Dynamic::from_bool(facts.in_market),
+            text(node.kind.as_str()),
+            opt_text(node.market.as_deref()),
+            int(u64::from(node.orders_today)),
+            int(u64::from(node.priority)),
+            strings(&node.tags),
+        ];
+        let mut map = self
+            .node
+            .get_or_insert_with(|| {
+                NODE_KEYS
+                    .iter()
+                    .map(|key| ((*key).into(), Dynamic::UNIT))
+                    .collect()
+            })
+            .clone();
+        for (slot, value) in map.values_mut().zip(values) {
+            *slot = value;
+        }
+        map
     }
-    let mut m = Map::new();
-    m.insert("id".into(), text(&node.id));
-    m.insert("kind".into(), text(node.kind.as_str()));
-    m.insert("country".into(), text(&node.country));
-    m.insert("market".into(), opt_text(node.market.as_deref()));
-    m.insert("priority".into(), int(u64::from(node.priority)));
-    m.insert("tags".into(), strings(&node.tags));
-    m.insert(
-        "daily_capacity".into(),
-        node.daily_capacity
-            .map_or(Dynamic::UNIT, |c| int(u64::from(c))),
-    );
-    m.insert("orders_today".into(), int(u64::from(node.orders_today)));
-    m.insert("distance_km".into(), opt_decimal(facts.distance_km));
-    m.insert("in_market".into(), Dynamic::from_bool(facts.in_market));
-    m.insert("atp".into(), Dynamic::from_map(atp));
-    m
+
+    fn atp_map(&mut self, facts: &NodeFacts<'_>) -> Map {
+        let matches = |skus: &[String]| {
+            skus.len() == facts.atp.len()
+                && skus.iter().zip(&facts.atp).all(|(a, (b, _))| a == b)
+        };
+        if !self.atp.as_ref().is_some_and(|(_, skus)| matches(skus)) {
+            let template: Map = facts
+                .atp
+                .iter()
+                .map(|(sku, _)| ((*sku).into(), Dynamic::UNIT))
+                .collect();
+            // The template is only usable when its iteration order is the order of
+            // `facts.atp` (sorted, no repeats), which is how the engine builds it.
+            let in_order = template.len() == facts.atp.len()
+                && template.keys().zip(&facts.atp).all(|(k, (sku, _))| k == sku);
+            if !in_order {
+                return facts
+                    .atp
+                    .iter()
+                    .map(|(sku, units)| ((*sku).into(), int(*units)))
+                    .collect();
+            }
+            let skus = facts.atp.iter().map(|(sku, _)| (*sku).to_string()).collect();
+            self.atp = Some((template, skus));
+        }
+        let Some((template, _)) = self.atp.as_ref() else {
+            return Map::new();
+        };
+        let mut map = template.clone();
+        for (slot, (_, units)) in map.values_mut().zip(&facts.atp) {
+            *slot = int(*units);
+        }
+        map
+    }
 }

@@ -168,6 +168,10 @@ pub(crate) enum Score {
 
 pub(crate) fn cmp_key(a: &Option<Decimal>, b: &Option<Decimal>) -> Ordering {
     match (a, b) {
+        // Keys of one rule usually share a scale (ranks, unit counts, flags); comparing
+        // mantissas then gives the same order as `Decimal::cmp`, several times faster, and
+        // ranking compares keys O(n log n) times per decision.
+        (Some(x), Some(y)) if x.scale() == y.scale() => x.mantissa().cmp(&y.mantissa()),
         (Some(x), Some(y)) => x.cmp(y),
         (Some(_), None) => Ordering::Less,
         (None, Some(_)) => Ordering::Greater,

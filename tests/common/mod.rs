@@ -35,6 +35,10 @@ pub struct Fixture {
     pub request: Value,
     /// The policy's file name in `examples/policies/`, if any.
     pub policy: Option<String>,
+    /// The decision the request must produce (its JSON form).
+    pub expected: Value,
+    /// Where the fixture lives.
+    pub path: std::path::PathBuf,
 }
 
 /// Every golden fixture of `engine` (`tests/fixtures/<engine>/*.json`), sorted by name.
@@ -57,6 +61,8 @@ pub fn fixtures(engine: &str) -> Vec<Fixture> {
                 config: v["config"].clone(),
                 request: v["request"].clone(),
                 policy: v["policy"].as_str().map(str::to_string),
+                expected: v["expected"].clone(),
+                path: p.clone(),
             }
         })
         .collect()

@@ -73,6 +73,32 @@ error: 1 error in 1 of 1 policy
 }
 
 #[test]
+fn check_renders_a_closure_cycle_exactly() {
+    let dir = scratch("check_closure_cycle");
+    std::fs::write(
+        dir.join("cycle.rhai"),
+        "// engine: returns\nfn eligibility(item, request) {\n    let seen = [];\n    seen.push(|| seen.len());\n    ()\n}\n",
+    )
+    .unwrap();
+    let out = run(&dir, &["check", "cycle.rhai"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        "\
+error[policy.closure_cycle]: this call of `push` may store a closure in `seen`, which a closure captures at 4:18; the two would keep each other alive and leak memory on every call
+ --> cycle.rhai:4:5
+  |
+4 |     seen.push(|| seen.len());
+  |     ^
+  = help: store only plain values (numbers, strings, arrays and maps of them) in `seen`; for a function that calls itself, write a `_helper` function instead of a closure
+
+error: 1 error in 1 of 1 policy
+"
+    );
+}
+
+#[test]
 fn check_json_format_lists_diagnostics_per_file() {
     let dir = scratch("check_json");
     std::fs::write(dir.join("broken.rhai"), "fn f() {\n    let = 1;\n}\n").unwrap();

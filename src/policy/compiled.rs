@@ -128,7 +128,10 @@ impl Policy {
     /// its line and column: syntax errors (`policy.syntax`), undefined variables
     /// (`policy.undefined_variable`), sandbox violations such as `eval`, `import` or
     /// `timestamp()` (`policy.sandbox`), statements outside functions
-    /// (`policy.top_level`) and nesting beyond the limits (`policy.limit.expr_depth`).
+    /// (`policy.top_level`), nesting beyond the limits (`policy.limit.expr_depth`) and
+    /// closures that could end up inside a variable they capture
+    /// (`policy.closure_cycle`, see the "Closures" section of [the policy
+    /// chapter](crate::policy)).
     pub fn compile(name: &str, source: &str, runtime: &PolicyRuntime) -> Result<Policy, Error> {
         let engine = runtime.engine();
         let ast = match std::panic::catch_unwind(AssertUnwindSafe(|| engine.compile(source))) {
@@ -231,6 +234,26 @@ impl Policy {
                     source,
                 ));
             }
+        }
+        // A closure stored inside a variable it captures is a reference cycle that is
+        // never freed: every call of the hook would leak it.
+        let is_native = |f: &str| runtime.is_known_function(f);
+        match std::panic::catch_unwind(AssertUnwindSafe(|| {
+            super::closures::find_cycles(&ast, &is_native)
+        })) {
+            Ok(cycles) => diagnostics.extend(
+                cycles
+                    .iter()
+                    .map(|cycle| closure_cycle_diagnostic(cycle, name, source)),
+            ),
+            Err(_) => diagnostics.push(
+                Diagnostic::error(
+                    "policy.internal",
+                    "the closure check failed unexpectedly while compiling this policy",
+                )
+                .with_help("this is a bug in backoffice; please report it with the policy")
+                .with_policy(name),
+            ),
         }
         if !diagnostics.is_empty() {
             diagnostics.sort_by_key(|d| (d.line, d.column));
@@ -534,6 +557,35 @@ fn located(diagnostic: Diagnostic, pos: Position, source: &str) -> Diagnostic {
         let (line, column) = line_col(pos);
         diagnostic.at(line, column, source)
     }
+}
+
+/// `policy.closure_cycle`: a write that may store a closure into a variable a closure
+/// captures.
+fn closure_cycle_diagnostic(
+    cycle: &super::closures::Cycle,
+    policy: &str,
+    source: &str,
+) -> Diagnostic {
+    let (line, column) = line_col(cycle.captured_at);
+    let variable = &cycle.variable;
+    let what = match &cycle.method {
+        None => "this assignment".to_string(),
+        Some(method) => format!("this call of `{method}`"),
+    };
+    located(
+        Diagnostic::error(
+            "policy.closure_cycle",
+            format!(
+                "{what} may store a closure in `{variable}`, which a closure captures at {line}:{column}; the two would keep each other alive and leak memory on every call"
+            ),
+        )
+        .with_help(format!(
+            "store only plain values (numbers, strings, arrays and maps of them) in `{variable}`; for a function that calls itself, write a `_helper` function instead of a closure"
+        ))
+        .with_policy(policy),
+        cycle.at,
+        source,
+    )
 }
 
 /// Calls a sandboxed script cannot make, with the advice to give.

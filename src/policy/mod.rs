@@ -134,6 +134,53 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Closures
+//!
+//! Closures (`|item| item.qty > 2`) work as in Rhai: pass them to `filter`, `map`,
+//! `reduce`, `for_each`, `sort` and friends, keep them in variables and call them with
+//! `f.call(x)`. A closure that uses a variable of its function **captures** it: the
+//! function and the closure then share that variable, so changes made by either are seen
+//! by both.
+//!
+//! One thing is refused when the policy is compiled (`policy.closure_cycle`): storing a
+//! closure, or a value that may contain one, **in a variable that a closure captures**,
+//! as in `f = || f`, `a.push(|| a)`, `m.f = || m` or `let g = || a; a.push(g);`. The
+//! closure would keep the variable alive and the variable the closure: Rhai never frees
+//! such a cycle, so every call of the hook would leak memory. The check is conservative:
+//!
+//! - a captured variable may be assigned (`x = ...`, `x[i] = ...`, `x.p = ...`,
+//!   `x += ...`) and given to methods (`x.push(...)`) only values that cannot hold a
+//!   closure: numbers, strings, booleans, hook parameters, and arrays and maps built from
+//!   them. Closures, function pointers, `this`, results of `_helper` calls and the
+//!   parameters of helpers and closures may hold one;
+//! - a variable that only ever holds numbers or strings may be updated with `+=`, `-=`,
+//!   ... from anything (`total += this.qty` inside `for_each` is fine);
+//! - it applies anywhere in the function, before or after the closure (a loop may run
+//!   the write after the capture), and inside the closure's own body;
+//! - read-only methods (`contains`, `get`, `len`, `filter`, `map`, ...) may be called on
+//!   a captured variable with anything, unless the variable may itself hold closures (a
+//!   map property holding a closure is called as a method, with `this` bound to the map);
+//!   `f.call(x)` is fine on a variable that only ever holds a closure.
+//!
+//! To refer to a function from inside itself, write a named `_helper` function; to
+//! collect closures, keep them in a variable no closure uses.
+//!
+//! ```
+//! # use backoffice::policy::{Policy, PolicyRuntime};
+//! let runtime = PolicyRuntime::new();
+//! let fine = "fn f(items) {
+//!     let min = 10;
+//!     let total = 0;
+//!     items.filter(|i| i.price > min).for_each(|| total += this.qty);
+//!     total
+//! }";
+//! assert!(Policy::compile("ok.rhai", fine, &runtime).is_ok());
+//! let leaks = "fn f(items) { let seen = []; seen.push(|| seen.len()); seen.len() }";
+//! let err = Policy::compile("cycle.rhai", leaks, &runtime).unwrap_err();
+//! assert_eq!(err.diagnostics()[0].code, "policy.closure_cycle");
+//! assert_eq!(err.diagnostics()[0].column, Some(30));
+//! ```
+//!
 //! # The sandbox
 //!
 //! Policies run in a [`PolicyRuntime`] built from Rhai's bare engine plus the standard
@@ -212,6 +259,7 @@
 //! | `policy.sandbox` | `eval`, `import`, `timestamp()` or `sleep()` |
 //! | `policy.top_level` | a statement outside any function |
 //! | `policy.limit.expr_depth` | an expression nested deeper than the limit |
+//! | `policy.closure_cycle` | a closure may be stored in a variable that a closure captures (see [Closures](#closures)) |
 //! | `policy.unknown_hook` | a public function that is not a hook of the engine |
 //! | `policy.hook_arity` | a hook with the wrong number of parameters |
 //! | `policy.limit.operations` | a call ran more operations than allowed |
@@ -270,6 +318,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod bridge;
+mod closures;
 mod compiled;
 mod runtime;
 pub mod testing;

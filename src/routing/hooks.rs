@@ -408,8 +408,7 @@ impl NodeMaps {
 
     fn atp_map(&mut self, facts: &NodeFacts<'_>) -> Map {
         let matches = |skus: &[String]| {
-            skus.len() == facts.atp.len()
-                && skus.iter().zip(&facts.atp).all(|(a, (b, _))| a == b)
+            skus.len() == facts.atp.len() && skus.iter().zip(&facts.atp).all(|(a, (b, _))| a == b)
         };
         if !self.atp.as_ref().is_some_and(|(_, skus)| matches(skus)) {
             let template: Map = facts
@@ -420,7 +419,10 @@ impl NodeMaps {
             // The template is only usable when its iteration order is the order of
             // `facts.atp` (sorted, no repeats), which is how the engine builds it.
             let in_order = template.len() == facts.atp.len()
-                && template.keys().zip(&facts.atp).all(|(k, (sku, _))| k == sku);
+                && template
+                    .keys()
+                    .zip(&facts.atp)
+                    .all(|(k, (sku, _))| k == sku);
             if !in_order {
                 return facts
                     .atp
@@ -428,7 +430,11 @@ impl NodeMaps {
                     .map(|(sku, units)| ((*sku).into(), int(*units)))
                     .collect();
             }
-            let skus = facts.atp.iter().map(|(sku, _)| (*sku).to_string()).collect();
+            let skus = facts
+                .atp
+                .iter()
+                .map(|(sku, _)| (*sku).to_string())
+                .collect();
             self.atp = Some((template, skus));
         }
         let Some((template, _)) = self.atp.as_ref() else {

@@ -304,3 +304,70 @@ fn any_engine_speaks_json_for_refunds() {
     );
     assert_eq!(batch[1]["error"]["code"], json!("invalid_json"));
 }
+
+/// Hooks get the maps described in `HOOKS`, whatever part of them they read: a hook that
+/// looks at the whole map sees every field, one that reads a few properties sees those.
+#[test]
+fn hooks_see_what_they_read() {
+    let traced = DecideOptions {
+        trace: true,
+        on_hook_error: OnHookError::Fail,
+    };
+    let request = request(Some("US"), "2026-03-01T10:00:00Z");
+    let whole = engine(
+        json!({}),
+        r#"fn rate_source(order, refund) {
+            print(order.keys().len()); print(refund.keys().len());
+            print(order.lines[0].line_id); print(refund.amount.amount); ()
+        }"#,
+    );
+    let decision = whole.decide_with(&request, &traced).unwrap();
+    assert_eq!(
+        decision.trace.unwrap().policy_output,
+        ["9", "8", "L1", "40.00"]
+    );
+    let fields = engine(
+        json!({}),
+        r#"fn rate_source(o, r) { print(o.age_days); print(r.amount.amount); print(o.order_id); () }
+           fn minimum_refund(o, r) { print(r.lines.len()); print(o.customer_country); () }"#,
+    );
+    let decision = fields.decide_with(&request, &traced).unwrap();
+    assert_eq!(
+        decision.trace.unwrap().policy_output,
+        ["8", "40.00", "o-eu", "1", "US"]
+    );
+}
+
+/// The maps are read-only and shared by the hooks of one decision: a hook cannot change
+/// what the next one sees (trying is a hook failure); a copy may be changed.
+#[test]
+fn hooks_cannot_change_their_arguments() {
+    let engine = engine(
+        json!({"rate_source": "current"}),
+        r#"fn refund_currency(order, refund) { order.age_days = 99; () }
+           fn rate_source(order, refund) { let copy = order; copy.age_days = 99; () }
+           fn remainder_absorbed_by(order, refund) {
+               if order.age_days == 99 { "customer" } else { "merchant" }
+           }"#,
+    );
+    let request = request(None, "2026-03-01T10:00:00Z");
+    let fallback = DecideOptions {
+        trace: false,
+        on_hook_error: OnHookError::Fallback,
+    };
+    let decision = engine.decide_with(&request, &fallback).unwrap();
+    let failed: Vec<_> = decision
+        .reasons
+        .iter()
+        .filter(|r| r.code == "policy_error")
+        .collect();
+    assert_eq!(failed.len(), 1, "{:?}", decision.reasons);
+    assert_eq!(
+        decision.outcome.plan.fx.remainder_absorbed_by.as_str(),
+        "merchant"
+    );
+    let err = engine
+        .decide_with(&request, &DecideOptions::default())
+        .unwrap_err();
+    assert_eq!(err.diagnostics()[0].code, "policy.runtime", "{err:?}");
+}

@@ -33,18 +33,25 @@ pub fn allocate(
     overrides: &CurrencyOverrides,
 ) -> Result<Vec<Money>, Error> {
     let units = minor_units(total.currency(), overrides)?;
-    let exact = to_minor_i128(total.amount(), units, RoundingMode::Down)?;
-    let back = Decimal::try_from_i128_with_scale(exact, u32::from(units))
-        .map_err(|_| Error::overflow("allocate"))?;
-    if back != total.amount() {
-        return Err(Error::invalid(
-            "total",
-            format!(
-                "{total} has more decimal places than {} allows ({units}); round it first",
-                total.currency()
-            ),
-        ));
-    }
+    // An amount written with exactly the currency's decimals is its minor units already
+    // (the usual case); anything else is rounded down and must come back unchanged.
+    let exact = if total.amount().scale() == u32::from(units) {
+        total.amount().mantissa()
+    } else {
+        let exact = to_minor_i128(total.amount(), units, RoundingMode::Down)?;
+        let back = Decimal::try_from_i128_with_scale(exact, u32::from(units))
+            .map_err(|_| Error::overflow("allocate"))?;
+        if back != total.amount() {
+            return Err(Error::invalid(
+                "total",
+                format!(
+                    "{total} has more decimal places than {} allows ({units}); round it first",
+                    total.currency()
+                ),
+            ));
+        }
+        exact
+    };
     let mut inline = [0i128; INLINE];
     let mut heap: Vec<i128>;
     let shares: &mut [i128] = match inline.get_mut(..weights.len()) {

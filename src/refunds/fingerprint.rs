@@ -18,11 +18,10 @@
 //! `now`) is context, not the request: a retry made later, with newer rates, is still
 //! the same request.
 
-use super::types::{RefundMethod, RequestedRefund, ShippingRefund};
+use super::types::{RefundLineRequest, RefundMethod, RequestedRefund, ShippingRefund};
 use crate::Money;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
 
 /// The canonical-JSON format version written into every fingerprint's input.
 pub const FINGERPRINT_VERSION: u32 = 1;
@@ -42,8 +41,15 @@ pub const FINGERPRINT_VERSION: u32 = 1;
 /// assert_ne!(fingerprint("order-1", &a), fingerprint("order-2", &a));
 /// ```
 pub fn fingerprint(order_id: &str, refund: &RequestedRefund) -> String {
-    let canonical = canonical_json(order_id, refund);
-    let digest = Sha256::digest(canonical.as_bytes());
+    // The canonical JSON goes straight into the hasher through a small stack buffer: the
+    // same bytes as `canonical_json`, without building the string.
+    let mut sink = HashSink {
+        hasher: Sha256::new(),
+        buffer: [0; HASH_BUFFER],
+        len: 0,
+    };
+    write_canonical(&mut sink, order_id, refund);
+    let digest = sink.finish();
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -60,37 +66,110 @@ pub fn fingerprint(order_id: &str, refund: &RequestedRefund) -> String {
 /// The canonical JSON text that [`fingerprint`] hashes (see the module docs).
 pub fn canonical_json(order_id: &str, refund: &RequestedRefund) -> String {
     let mut out = String::with_capacity(160 + 96 * refund.lines.len());
+    write_canonical(&mut out, order_id, refund);
+    out
+}
+
+/// Where canonical JSON is written: a `String`, or a hasher.
+trait Out: std::fmt::Write {
+    fn push_str(&mut self, text: &str);
+    fn push(&mut self, ch: char) {
+        let mut utf8 = [0u8; 4];
+        self.push_str(ch.encode_utf8(&mut utf8));
+    }
+}
+
+impl Out for String {
+    fn push_str(&mut self, text: &str) {
+        String::push_str(self, text);
+    }
+    fn push(&mut self, ch: char) {
+        String::push(self, ch);
+    }
+}
+
+const HASH_BUFFER: usize = 256;
+
+/// Feeds SHA-256 in chunks of up to [`HASH_BUFFER`] bytes.
+struct HashSink {
+    hasher: Sha256,
+    buffer: [u8; HASH_BUFFER],
+    len: usize,
+}
+
+impl HashSink {
+    fn flush(&mut self) {
+        if let Some(bytes) = self.buffer.get(..self.len) {
+            self.hasher.update(bytes);
+        }
+        self.len = 0;
+    }
+
+    fn finish(mut self) -> [u8; 32] {
+        self.flush();
+        self.hasher.finalize().into()
+    }
+}
+
+impl Out for HashSink {
+    fn push_str(&mut self, text: &str) {
+        let bytes = text.as_bytes();
+        let end = self.len + bytes.len();
+        match self.buffer.get_mut(self.len..end) {
+            Some(slot) => {
+                slot.copy_from_slice(bytes);
+                self.len = end;
+            }
+            None => {
+                self.flush();
+                match self.buffer.get_mut(..bytes.len()) {
+                    Some(slot) => {
+                        slot.copy_from_slice(bytes);
+                        self.len = bytes.len();
+                    }
+                    None => self.hasher.update(bytes),
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Write for HashSink {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        Out::push_str(self, text);
+        Ok(())
+    }
+}
+
+fn write_canonical(out: &mut impl Out, order_id: &str, refund: &RequestedRefund) {
     out.push_str("{\"currency\":");
     match refund.currency {
-        Some(currency) => string(&mut out, currency.code()),
+        Some(currency) => string(out, currency.code()),
         None => out.push_str("null"),
     }
     out.push_str(",\"idempotency_key\":");
-    string(&mut out, &refund.idempotency_key);
+    string(out, &refund.idempotency_key);
     out.push_str(",\"lines\":[");
-    let mut lines: Vec<_> = refund.lines.iter().collect();
-    lines.sort_by(|a, b| a.line_id.cmp(&b.line_id));
-    for (index, line) in lines.iter().enumerate() {
-        if index > 0 {
-            out.push(',');
+    // Requests usually list lines already sorted by id; then the (stable) sort would not
+    // move anything, so the lines are written as they come without sorting a copy.
+    if refund
+        .lines
+        .windows(2)
+        .all(|pair| matches!(pair, [a, b] if a.line_id <= b.line_id))
+    {
+        for (index, line) in refund.lines.iter().enumerate() {
+            request_line(out, index, line);
         }
-        out.push_str("{\"amount\":");
-        match &line.amount {
-            Some(amount) => money(&mut out, amount),
-            None => out.push_str("null"),
+    } else {
+        let mut lines: Vec<_> = refund.lines.iter().collect();
+        lines.sort_by(|a, b| a.line_id.cmp(&b.line_id));
+        for (index, line) in lines.into_iter().enumerate() {
+            request_line(out, index, line);
         }
-        out.push_str(",\"line_id\":");
-        string(&mut out, &line.line_id);
-        out.push_str(",\"quantity\":");
-        match line.quantity {
-            Some(quantity) => integer(&mut out, quantity),
-            None => out.push_str("null"),
-        }
-        out.push('}');
     }
     out.push_str("],\"method\":");
     string(
-        &mut out,
+        out,
         match refund.method {
             RefundMethod::OriginalPayment => "original_payment",
             RefundMethod::StoreCredit => "store_credit",
@@ -98,25 +177,46 @@ pub fn canonical_json(order_id: &str, refund: &RequestedRefund) -> String {
         },
     );
     out.push_str(",\"order_id\":");
-    string(&mut out, order_id);
+    string(out, order_id);
     out.push_str(",\"reason\":");
-    string(&mut out, &refund.reason);
+    string(out, &refund.reason);
     out.push_str(",\"shipping\":");
     match &refund.shipping {
         ShippingRefund::None => out.push_str("\"none\""),
         ShippingRefund::All => out.push_str("\"all\""),
         ShippingRefund::Amount(amount) => {
             out.push_str("{\"amount\":");
-            money(&mut out, amount);
+            money(out, amount);
             out.push('}');
         }
     }
-    let _ = write!(out, ",\"version\":{FINGERPRINT_VERSION}}}");
-    out
+    out.push_str(",\"version\":");
+    integer(out, i64::from(FINGERPRINT_VERSION));
+    out.push('}');
+}
+
+/// Writes one request line (`index` is its position in the canonical order).
+fn request_line(out: &mut impl Out, index: usize, line: &RefundLineRequest) {
+    if index > 0 {
+        out.push(',');
+    }
+    out.push_str("{\"amount\":");
+    match &line.amount {
+        Some(amount) => money(out, amount),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"line_id\":");
+    string(out, &line.line_id);
+    out.push_str(",\"quantity\":");
+    match line.quantity {
+        Some(quantity) => integer(out, quantity),
+        None => out.push_str("null"),
+    }
+    out.push('}');
 }
 
 /// Writes an integer in decimal without going through `fmt` (this is on the hot path).
-fn integer(out: &mut String, value: i64) {
+fn integer(out: &mut impl Out, value: i64) {
     if value < 0 {
         out.push('-');
     }
@@ -138,7 +238,7 @@ fn integer(out: &mut String, value: i64) {
     }
 }
 
-fn money(out: &mut String, value: &Money) {
+fn money(out: &mut impl Out, value: &Money) {
     out.push_str("{\"amount\":");
     decimal(out, value.amount());
     out.push_str(",\"currency\":");
@@ -146,14 +246,20 @@ fn money(out: &mut String, value: &Money) {
     out.push('}');
 }
 
-fn decimal(out: &mut String, value: Decimal) {
+fn decimal(out: &mut impl Out, value: Decimal) {
     let normalized = value.normalize();
     let _ = write!(out, "\"{normalized}\"");
 }
 
 /// Writes a JSON string literal (RFC 8259 escaping; non-ASCII kept as UTF-8).
-fn string(out: &mut String, value: &str) {
+fn string(out: &mut impl Out, value: &str) {
     out.push('"');
+    // Most strings need no escaping: copy them whole.
+    if !value.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(value);
+        out.push('"');
+        return;
+    }
     for ch in value.chars() {
         match ch {
             '"' => out.push_str("\\\""),

@@ -5,6 +5,7 @@ use super::plan::{self, Proration, Settings};
 use super::types::{
     RateSource, RefundCurrency, RefundRequest, RefundsConfig, RemainderAbsorbedBy, ShippingRefund,
 };
+use super::usage::{ArgNeeds, Needs};
 use crate::policy::{bridge, DecideOptions, HookSpec, OnHookError, Policy};
 use crate::{Diagnostic, Error, Money, Reason, Trace};
 use rhai::{Array, Dynamic, Map};
@@ -23,6 +24,10 @@ const ORDER_AND_REFUND: &[&str] = &["order", "refund"];
 /// `"store_credit"` or `"cash"`), `currency` (the customer's choice or `()`), `lines`
 /// (array of the prorated `#{line_id, quantity, amount, tax}`), `shipping` (money),
 /// `amount` (money: lines + tax + shipping, presentment currency).
+///
+/// Both maps are read-only and shared by every hook of a decision: a hook that tries to
+/// change one gets a "constant" error; `let lines = order.lines;` makes a copy it may
+/// change.
 pub static HOOKS: &[HookSpec] = &[
     HookSpec {
         name: "refund_currency",
@@ -51,98 +56,147 @@ pub static HOOKS: &[HookSpec] = &[
     },
 ];
 
-fn money_map(money: &Money) -> Dynamic {
-    bridge::money(money)
+/// Builds money maps (`#{amount, currency}`, as [`bridge::money`] does) sharing one
+/// string per currency code instead of allocating one per map.
+struct MoneyMaps {
+    codes: Vec<(crate::Currency, Dynamic)>,
 }
 
-fn order_map(request: &RefundRequest, captured: Money) -> Dynamic {
+impl MoneyMaps {
+    fn new() -> Self {
+        MoneyMaps {
+            codes: Vec::with_capacity(2),
+        }
+    }
+
+    fn map(&mut self, money: &Money) -> Dynamic {
+        let currency = money.currency();
+        let code = match self.codes.iter().find(|(c, _)| *c == currency) {
+            Some((_, code)) => code.clone(),
+            None => {
+                let code = Dynamic::from(currency.code());
+                self.codes.push((currency, code.clone()));
+                code
+            }
+        };
+        let mut map = Map::new();
+        map.insert("amount".into(), bridge::decimal(money.amount()));
+        map.insert("currency".into(), code);
+        Dynamic::from_map(map)
+    }
+}
+
+/// A string value (copied once into the script's string type, not cloned first).
+fn text(value: &str) -> Dynamic {
+    value.into()
+}
+
+/// Inserts `key` into `map` when the hooks can read it (the value is built only then).
+fn put(map: &mut Map, needs: &Needs, key: &str, value: impl FnOnce() -> Dynamic) {
+    if needs.has(key) {
+        map.insert(key.into(), value());
+    }
+}
+
+fn order_map(
+    request: &RefundRequest,
+    captured: Money,
+    money: &mut MoneyMaps,
+    needs: &Needs,
+) -> Dynamic {
     let order = &request.order;
     let mut map = Map::new();
-    map.insert("order_id".into(), order.order_id.clone().into());
-    map.insert(
-        "presentment_currency".into(),
-        order.presentment_currency.code().into(),
-    );
-    map.insert(
-        "settlement_currency".into(),
-        order.settlement_currency.code().into(),
-    );
-    map.insert(
-        "customer_country".into(),
+    put(&mut map, needs, "order_id", || text(&order.order_id));
+    put(&mut map, needs, "presentment_currency", || {
+        order.presentment_currency.code().into()
+    });
+    put(&mut map, needs, "settlement_currency", || {
+        order.settlement_currency.code().into()
+    });
+    put(&mut map, needs, "customer_country", || {
         order
             .customer_country
-            .clone()
-            .map_or(Dynamic::UNIT, Dynamic::from),
-    );
-    map.insert("placed_at".into(), bridge::timestamp(order.placed_at));
-    map.insert("now".into(), bridge::timestamp(request.now));
-    map.insert(
-        "age_days".into(),
+            .as_deref()
+            .map_or(Dynamic::UNIT, text)
+    });
+    put(&mut map, needs, "placed_at", || {
+        bridge::timestamp(order.placed_at)
+    });
+    put(&mut map, needs, "now", || bridge::timestamp(request.now));
+    put(&mut map, needs, "age_days", || {
         Dynamic::from(
             request
                 .now
                 .signed_duration_since(order.placed_at)
                 .num_days(),
-        ),
-    );
-    map.insert("captured".into(), money_map(&captured));
-    let lines: Array = order
-        .lines
-        .iter()
-        .map(|line| {
-            let mut l = Map::new();
-            l.insert("line_id".into(), line.line_id.clone().into());
-            l.insert("quantity".into(), Dynamic::from(line.quantity));
-            l.insert("amount".into(), money_map(&line.amount));
-            l.insert("tax".into(), money_map(&line.tax));
-            Dynamic::from_map(l)
-        })
-        .collect();
-    map.insert("lines".into(), Dynamic::from_array(lines));
+        )
+    });
+    put(&mut map, needs, "captured", || money.map(&captured));
+    put(&mut map, needs, "lines", || {
+        let lines: Array = order
+            .lines
+            .iter()
+            .map(|line| {
+                let mut l = Map::new();
+                l.insert("line_id".into(), text(&line.line_id));
+                l.insert("quantity".into(), Dynamic::from(line.quantity));
+                l.insert("amount".into(), money.map(&line.amount));
+                l.insert("tax".into(), money.map(&line.tax));
+                Dynamic::from_map(l)
+            })
+            .collect();
+        Dynamic::from_array(lines)
+    });
     Dynamic::from_map(map)
 }
 
-fn refund_map(request: &RefundRequest, proration: &Proration) -> Dynamic {
+fn refund_map(
+    request: &RefundRequest,
+    proration: &Proration,
+    money: &mut MoneyMaps,
+    needs: &Needs,
+) -> Dynamic {
     let refund = &request.refund;
     let mut map = Map::new();
-    map.insert(
-        "idempotency_key".into(),
-        refund.idempotency_key.clone().into(),
-    );
-    map.insert("reason".into(), refund.reason.clone().into());
-    map.insert("method".into(), refund.method.as_str().into());
-    map.insert(
-        "currency".into(),
+    put(&mut map, needs, "idempotency_key", || {
+        text(&refund.idempotency_key)
+    });
+    put(&mut map, needs, "reason", || text(&refund.reason));
+    put(&mut map, needs, "method", || refund.method.as_str().into());
+    put(&mut map, needs, "currency", || {
         refund
             .currency
-            .map_or(Dynamic::UNIT, |c| Dynamic::from(c.code())),
-    );
-    let lines: Array = proration
-        .lines
-        .iter()
-        .map(|line| {
-            let mut l = Map::new();
-            l.insert("line_id".into(), line.line_id.clone().into());
-            l.insert(
-                "quantity".into(),
-                line.quantity.map_or(Dynamic::UNIT, Dynamic::from),
-            );
-            l.insert("amount".into(), money_map(&line.amount));
-            l.insert("tax".into(), money_map(&line.tax));
-            Dynamic::from_map(l)
-        })
-        .collect();
-    map.insert("lines".into(), Dynamic::from_array(lines));
-    map.insert("shipping".into(), money_map(&proration.shipping));
-    map.insert(
-        "shipping_requested".into(),
+            .map_or(Dynamic::UNIT, |c| Dynamic::from(c.code()))
+    });
+    put(&mut map, needs, "lines", || {
+        let lines: Array = proration
+            .lines
+            .iter()
+            .map(|line| {
+                let mut l = Map::new();
+                l.insert("line_id".into(), text(&line.line_id));
+                l.insert(
+                    "quantity".into(),
+                    line.quantity.map_or(Dynamic::UNIT, Dynamic::from),
+                );
+                l.insert("amount".into(), money.map(&line.amount));
+                l.insert("tax".into(), money.map(&line.tax));
+                Dynamic::from_map(l)
+            })
+            .collect();
+        Dynamic::from_array(lines)
+    });
+    put(&mut map, needs, "shipping", || {
+        money.map(&proration.shipping)
+    });
+    put(&mut map, needs, "shipping_requested", || {
         match refund.shipping {
             ShippingRefund::None => "none".into(),
             ShippingRefund::All => "all".into(),
             ShippingRefund::Amount(_) => "amount".into(),
-        },
-    );
-    map.insert("amount".into(), money_map(&proration.total));
+        }
+    });
+    put(&mut map, needs, "amount", || money.map(&proration.total));
     Dynamic::from_map(map)
 }
 
@@ -216,6 +270,7 @@ fn read_choice<T>(
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn settings(
     policy: &Policy,
+    needs: &ArgNeeds,
     request: &RefundRequest,
     config: &RefundsConfig,
     captured: Money,
@@ -224,11 +279,35 @@ pub(crate) fn settings(
     reasons: &mut Vec<Reason>,
     trace: &mut Option<Trace>,
 ) -> Result<Settings, Error> {
+    // The maps are built once, and only when the policy defines a hook; they are shared
+    // and read-only, so passing them to a hook costs a reference count (not a deep copy
+    // of every line) and no hook can change what the next one sees.
+    // The maps are built once per decision, only when the policy defines a hook and with
+    // only what its hooks can read (see `usage`); they are shared and read-only, so
+    // passing them to a hook costs a reference count, not a deep copy of every line, and
+    // no hook can change what the next one sees.
+    let (order, refund) = if HOOKS.iter().any(|spec| policy.has_hook(spec.name)) {
+        let mut money = MoneyMaps::new();
+        let shared = |map: Dynamic| map.into_read_only().into_shared();
+        let order = if needs.order.any() {
+            shared(order_map(request, captured, &mut money, &needs.order))
+        } else {
+            Dynamic::UNIT
+        };
+        let refund = if needs.refund.any() {
+            shared(refund_map(request, proration, &mut money, &needs.refund))
+        } else {
+            Dynamic::UNIT
+        };
+        (order, refund)
+    } else {
+        (Dynamic::UNIT, Dynamic::UNIT)
+    };
     let calls = HookCall {
         policy,
         options,
-        order: order_map(request, captured),
-        refund: refund_map(request, proration),
+        order,
+        refund,
     };
 
     let hook = "refund_currency";

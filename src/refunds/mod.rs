@@ -78,7 +78,9 @@
 mod fingerprint;
 mod hooks;
 mod plan;
+mod text;
 mod types;
+mod usage;
 
 pub use fingerprint::{canonical_json, fingerprint, FINGERPRINT_VERSION};
 pub use hooks::HOOKS;
@@ -101,6 +103,8 @@ use plan::Settings;
 pub struct RefundsEngine {
     config: RefundsConfig,
     policy: Option<Policy>,
+    /// What the policy's hooks can read of their arguments (see `usage`).
+    hook_args: usage::ArgNeeds,
 }
 
 fn check_money_list(field: &str, list: &[Money], allow_zero: bool) -> Result<(), Error> {
@@ -149,6 +153,7 @@ impl RefundsEngine {
         Ok(RefundsEngine {
             config,
             policy: None,
+            hook_args: usage::ArgNeeds::everything(),
         })
     }
 
@@ -177,6 +182,7 @@ impl RefundsEngine {
     /// ```
     pub fn with_policy(mut self, policy: Policy) -> Result<Self, Error> {
         policy.bind("refunds", HOOKS)?;
+        self.hook_args = usage::analyse(&policy);
         self.policy = Some(policy);
         Ok(self)
     }
@@ -273,6 +279,7 @@ impl RefundsEngine {
         let settings = match &self.policy {
             Some(policy) => hooks::settings(
                 policy,
+                &self.hook_args,
                 request,
                 config,
                 state.captured,
@@ -311,37 +318,39 @@ impl RefundsEngine {
             );
         }
 
+        // The two reasons every plan has are written without `format!` (hot path); the
+        // text is the same as `Money`'s `Display`.
         let mut reasons = Vec::with_capacity(3);
-        reasons.push(Reason::builtin(
-            "refund_planned",
-            "proration",
-            format!(
-                "refund {paid} by {} for {} of the order's {} captured",
-                refund.method.as_str(),
-                proration.total,
-                state.captured
-            ),
-        ));
+        let mut message = String::with_capacity(96);
+        message.push_str("refund ");
+        text::money(&mut message, paid);
+        message.push_str(" by ");
+        message.push_str(refund.method.as_str());
+        message.push_str(" for ");
+        text::money(&mut message, proration.total);
+        message.push_str(" of the order's ");
+        text::money(&mut message, state.captured);
+        message.push_str(" captured");
+        reasons.push(Reason::builtin("refund_planned", "proration", message));
         let gain_loss = fx.details.gain_loss;
-        if gain_loss.is_negative() {
+        if !gain_loss.is_zero() {
+            let loss = gain_loss.is_negative();
+            let mut message = String::with_capacity(96);
+            message.push_str("the refund costs ");
+            text::money(&mut message, fx.details.settlement_amount);
+            message.push_str(" against a ");
+            text::money(&mut message, fx.details.basis);
+            if loss {
+                message.push_str(" basis: FX loss of ");
+                text::money(&mut message, gain_loss.neg());
+            } else {
+                message.push_str(" basis: FX gain of ");
+                text::money(&mut message, gain_loss);
+            }
             reasons.push(Reason::builtin(
-                "fx_loss",
+                if loss { "fx_loss" } else { "fx_gain" },
                 "fx",
-                format!(
-                    "the refund costs {} against a {} basis: FX loss of {}",
-                    fx.details.settlement_amount,
-                    fx.details.basis,
-                    gain_loss.neg()
-                ),
-            ));
-        } else if !gain_loss.is_zero() {
-            reasons.push(Reason::builtin(
-                "fx_gain",
-                "fx",
-                format!(
-                    "the refund costs {} against a {} basis: FX gain of {gain_loss}",
-                    fx.details.settlement_amount, fx.details.basis
-                ),
+                message,
             ));
         }
         if let Some(adjustment) = cash_rounding.filter(|a| !a.is_zero()) {

@@ -39,6 +39,9 @@ fn window_days(item, request) {
     let seen = "extra" in item;
     item.extra = 1;
     item.remove("category");
+    item.remove("inside_window");
+    item.zzz = 2;
+    item.status = "tampered";
     item.sku = "CHANGED";
     request.customer.loyalty_tier = "gold";
     request.items[0].status = "tampered";
@@ -48,6 +51,10 @@ fn window_days(item, request) {
 fn eligibility(item, request) {
     if "category" in item || item.sku != "CHANGED" {
         return #{decision: "reject", reason: "not_mutated"};
+    }
+    // The engine writes the window and the built-in verdict over what the script did.
+    if item.inside_window != true || item.status != "accepted" || item.window_days != 30 {
+        return #{decision: "reject", reason: "engine_fields_missing"};
     }
     ()
 }
@@ -73,6 +80,13 @@ fn a_policy_that_changes_its_maps_does_not_leak_into_the_next_decision() {
     for tier in ["silver", "bronze", "silver"] {
         let request = request(tier);
         let expected = serde_json::to_value(engine().decide(&request).unwrap()).unwrap();
+        let statuses: Vec<&str> = expected["outcome"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["accepted", "accepted"], "{expected}");
         for _ in 0..3 {
             let got = serde_json::to_value(reused.decide(&request).unwrap()).unwrap();
             assert_eq!(got, expected);

@@ -689,9 +689,9 @@ impl<'p> Session<'p> {
     }
 
     /// Writes fields of an item map: `(position in ITEM_KEYS, key, value)`, by increasing
-    /// position. One walk over the map in key order writes each value whose slot holds
-    /// the expected key (no search); a key a script moved (by adding or removing keys) is
-    /// written by name instead.
+    /// position. One walk over the map from its last key (the fields that change sit
+    /// near the end) writes each value whose slot holds the expected key (no search);
+    /// a key a script moved (by adding or removing keys) is written by name instead.
     fn set_fields(&mut self, index: usize, updates: &mut [(usize, &'static str, Dynamic)]) {
         let Some(mut item) = self
             .items
@@ -700,25 +700,30 @@ impl<'p> Session<'p> {
         else {
             return;
         };
+        let len = item.len();
         let mut written = [false; 4];
-        let mut next = 0;
-        for (position, (key, slot)) in item.iter_mut().enumerate() {
-            let Some((wanted, name, value)) = updates.get_mut(next) else {
+        // The update to place next: the one with the highest position not yet passed.
+        let mut next = updates.len();
+        for (from_end, (key, slot)) in item.iter_mut().rev().enumerate() {
+            let Some(pending) = next.checked_sub(1) else {
                 break;
             };
-            if position < *wanted {
+            let Some((wanted, name, value)) = updates.get_mut(pending) else {
+                break;
+            };
+            if len.saturating_sub(from_end + 1) > *wanted {
                 continue;
             }
             if key.as_str() == *name {
                 *slot = std::mem::take(value);
-                if let Some(done) = written.get_mut(next) {
+                if let Some(done) = written.get_mut(pending) {
                     *done = true;
                 }
             }
-            next += 1;
+            next = pending;
         }
-        for (done, (_, name, value)) in written.iter().zip(updates.iter_mut()) {
-            if !done {
+        for (i, (_, name, value)) in updates.iter_mut().enumerate() {
+            if !written.get(i).copied().unwrap_or(false) {
                 let value = std::mem::take(value);
                 match item.get_mut(*name) {
                     Some(slot) => *slot = value,

@@ -74,7 +74,10 @@ fn decimal_arithmetic_is_exact() {
         diagnostics[0].message,
         "`/=` is not available in policies; write `x = x / y` (division is exact)"
     );
-    assert_eq!((diagnostics[0].line, diagnostics[0].column), (Some(1), Some(23)));
+    assert_eq!(
+        (diagnostics[0].line, diagnostics[0].column),
+        (Some(1), Some(23))
+    );
     assert_eq!(s("round_dp(2.345, 2, \"half_even\")"), "2.34");
     assert_eq!(s("round_dp(2.345, 2, \"half_up\")"), "2.35");
     assert_eq!(s("percent_of(80, 15)"), "12");

@@ -236,13 +236,13 @@ fn build_engine(limits: &Limits, coverage: bool) -> Engine {
     // refuse it when the script is compiled, with a message that says what to write.
     #[allow(deprecated)] // rhai marks the token-mapper API "volatile", not deprecated.
     engine.on_parse_token(|token, _position, _state| match token {
-        rhai::Token::DivideAssign => rhai::Token::LexError(Box::new(
-            rhai::LexError::ImproperSymbol(
+        rhai::Token::DivideAssign => {
+            rhai::Token::LexError(Box::new(rhai::LexError::ImproperSymbol(
                 "/=".to_string(),
                 "`/=` is not available in policies; write `x = x / y` (division is exact)"
                     .to_string(),
-            ),
-        )),
+            )))
+        }
         other => other,
     });
 

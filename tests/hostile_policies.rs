@@ -382,3 +382,52 @@ fn the_shared_runtime_stays_usable_after_attacks() {
         }
     }
 }
+
+/// Every value an engine passes to a hook, and every value nested inside it, can be copied
+/// into arrays and maps and changed there. (Rhai's size check stops the process with an
+/// internal error when it meets a shared value nested inside an array or a map, so an
+/// engine must pass nested values as plain copies; a shared value may only be a whole
+/// argument.)
+#[test]
+fn hook_arguments_can_be_copied_into_containers() {
+    const COPY: &str = r#"
+fn _copy(v) {
+    let a = [v];
+    a.push(v);
+    let m = #{};
+    m.v = v;
+    m.w = [v, a];
+    let t = type_of(v);
+    if t == "map" {
+        let c = v;
+        c.added_by_policy = a;
+        for k in v.keys() { _copy(v[k]); }
+    }
+    if t == "array" {
+        let b = v;
+        b.push(m);
+        let joined = v + a;
+        for x in v { _copy(x); }
+    }
+}
+"#;
+    for (kind, hook, fixture) in reaching() {
+        let copies: String = hook
+            .params
+            .iter()
+            .map(|p| format!("_copy({p}); "))
+            .collect();
+        let source = format!("{}\n{COPY}", hook_fn(hook, &format!("{copies}()")));
+        let policy = compile(&source).unwrap();
+        let engine = engine(kind, fixture, policy);
+        if let Err(err) = engine.decide_json(&fixture.request, &FAIL) {
+            assert_eq!(
+                policy_code(&err),
+                Some("policy.bad_return"),
+                "{kind}.{} on {}: copying the arguments failed: {err}",
+                hook.name,
+                fixture.name
+            );
+        }
+    }
+}

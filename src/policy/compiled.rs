@@ -451,6 +451,27 @@ impl Policy {
     pub fn call(&self, hook: &str, args: impl FuncArgs) -> Result<HookOutput, Diagnostic> {
         let inner = &*self.inner;
         let engine = inner.runtime.engine();
+        // Test and debug builds check that no argument holds a shared value nested inside
+        // an array or a map: rhai's size checks stop with an internal error on one, so an
+        // engine passing one would fail hooks that copy their arguments into containers.
+        #[cfg(debug_assertions)]
+        let args = {
+            let mut values: Vec<Dynamic> = Vec::new();
+            args.parse(&mut values);
+            if let Some(position) = values.iter().position(holds_nested_shared) {
+                return Err(Diagnostic::error(
+                    "policy.internal",
+                    format!(
+                        "argument {} of `{hook}` holds a shared value inside an array or a map",
+                        position.saturating_add(1)
+                    ),
+                )
+                .with_policy(&inner.name)
+                .with_hook(hook)
+                .with_help("this is a bug in the engine calling the hook; please report it"));
+            }
+            values
+        };
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
         // Drop anything a previous panic-free but interrupted call may have left.
         let _ = take_output();
@@ -664,6 +685,22 @@ fn lowercase_first(text: &str) -> String {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => "syntax error".to_string(),
     }
+}
+
+/// Whether `value` holds a shared value inside an array or a map (a shared value as the
+/// whole argument is fine: scripts copy it when they use it).
+#[cfg(debug_assertions)]
+fn holds_nested_shared(value: &Dynamic) -> bool {
+    fn nested(value: &Dynamic) -> bool {
+        if let Some(array) = value.read_lock::<rhai::Array>() {
+            return array.iter().any(|v| v.is_shared() || nested(v));
+        }
+        if let Some(map) = value.read_lock::<rhai::Map>() {
+            return map.values().any(|v| v.is_shared() || nested(v));
+        }
+        false
+    }
+    nested(value)
 }
 
 thread_local! {

@@ -519,8 +519,9 @@ impl<'p> Session<'p> {
                     ],
                 ),
             };
-            // Shared: a hook call clones a pointer, not the map, and `request.items`
-            // holds the same maps.
+            // Shared: an item hook call clones a pointer, not the map. `request.items`
+            // holds plain copies (see `set_fields`): rhai's size checks stop with an
+            // internal error on a shared value nested inside an array or a map.
             items.push(Dynamic::from_map(m).into_shared());
         }
 
@@ -562,7 +563,7 @@ impl<'p> Session<'p> {
                     .map(|s| s.days_elapsed)
                     .min()
                     .map_or(Dynamic::UNIT, int),
-                Dynamic::from_array(items.clone()),
+                Dynamic::from_array(items.iter().map(Dynamic::flatten_clone).collect()),
                 bridge::timestamp(request.now),
                 text(&order.order_id),
                 text(&order.payment_method),
@@ -594,7 +595,7 @@ impl<'p> Session<'p> {
         let Ok(mut pooled) = words.pool.0.try_lock() else {
             return;
         };
-        // The request first: its `items` holds the item maps too.
+        // The request first: its `items` holds copies of the item maps, not pooled.
         if let Some(mut r) = into_map(request) {
             if let Some(items) = r.get_mut("items") {
                 drop(std::mem::take(items));
@@ -693,6 +694,21 @@ impl<'p> Session<'p> {
     /// near the end) writes each value whose slot holds the expected key (no search);
     /// a key a script moved (by adding or removing keys) is written by name instead.
     fn set_fields(&mut self, index: usize, updates: &mut [(usize, &'static str, Dynamic)]) {
+        // The copy of the item in `request.items` gets the same values.
+        if let Some(mut request) = self.request.write_lock::<Map>() {
+            if let Some(Ok(mut items)) = request.get_mut("items").map(Dynamic::as_array_mut) {
+                if let Some(Ok(mut copy)) = items.get_mut(index).map(Dynamic::as_map_mut) {
+                    for (_, name, value) in updates.iter() {
+                        match copy.get_mut(*name) {
+                            Some(slot) => *slot = value.clone(),
+                            None => {
+                                copy.insert((*name).into(), value.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
         let Some(mut item) = self
             .items
             .get_mut(index)

@@ -370,8 +370,8 @@ const NODE_KEYS: [&str; 11] = [
 #[derive(Default)]
 struct NodeMaps {
     node: Option<Map>,
-    /// The `atp` template and the SKUs it was built for.
-    atp: Option<(Map, Vec<String>)>,
+    /// The `atp` template: the order's SKUs as keys.
+    atp: Option<Map>,
 }
 
 impl NodeMaps {
@@ -407,40 +407,32 @@ impl NodeMaps {
     }
 
     fn atp_map(&mut self, facts: &NodeFacts<'_>) -> Map {
-        let matches = |skus: &[String]| {
-            skus.len() == facts.atp.len() && skus.iter().zip(&facts.atp).all(|(a, (b, _))| a == b)
+        // A template serves a node when its keys, in iteration order, are the node's SKUs
+        // in `facts.atp` order (the engine gives every node the order's SKUs, sorted and
+        // without repeats, so one template serves them all).
+        let fits = |template: &Map| {
+            template.len() == facts.atp.len()
+                && template
+                    .keys()
+                    .zip(&facts.atp)
+                    .all(|(k, (sku, _))| k == sku)
         };
-        if !self.atp.as_ref().is_some_and(|(_, skus)| matches(skus)) {
+        if !self.atp.as_ref().is_some_and(fits) {
             let template: Map = facts
                 .atp
                 .iter()
                 .map(|(sku, _)| ((*sku).into(), Dynamic::UNIT))
                 .collect();
-            // The template is only usable when its iteration order is the order of
-            // `facts.atp` (sorted, no repeats), which is how the engine builds it.
-            let in_order = template.len() == facts.atp.len()
-                && template
-                    .keys()
-                    .zip(&facts.atp)
-                    .all(|(k, (sku, _))| k == sku);
-            if !in_order {
+            if !fits(&template) {
                 return facts
                     .atp
                     .iter()
                     .map(|(sku, units)| ((*sku).into(), int(*units)))
                     .collect();
             }
-            let skus = facts
-                .atp
-                .iter()
-                .map(|(sku, _)| (*sku).to_string())
-                .collect();
-            self.atp = Some((template, skus));
+            self.atp = Some(template);
         }
-        let Some((template, _)) = self.atp.as_ref() else {
-            return Map::new();
-        };
-        let mut map = template.clone();
+        let mut map = self.atp.clone().unwrap_or_default();
         for (slot, (_, units)) in map.values_mut().zip(&facts.atp) {
             *slot = int(*units);
         }

@@ -18,10 +18,12 @@
 //! `now`) is context, not the request: a retry made later, with newer rates, is still
 //! the same request.
 
+use super::text;
 use super::types::{RefundLineRequest, RefundMethod, RequestedRefund, ShippingRefund};
 use crate::Money;
-use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
+use std::fmt::Write;
 
 /// The canonical-JSON format version written into every fingerprint's input.
 pub const FINGERPRINT_VERSION: u32 = 1;
@@ -41,26 +43,46 @@ pub const FINGERPRINT_VERSION: u32 = 1;
 /// assert_ne!(fingerprint("order-1", &a), fingerprint("order-2", &a));
 /// ```
 pub fn fingerprint(order_id: &str, refund: &RequestedRefund) -> String {
-    // The canonical JSON goes straight into the hasher through a small stack buffer: the
-    // same bytes as `canonical_json`, without building the string.
-    let mut sink = HashSink {
-        hasher: Sha256::new(),
-        buffer: [0; HASH_BUFFER],
-        len: 0,
-    };
-    write_canonical(&mut sink, order_id, refund);
-    let digest = sink.finish();
-    let mut out = String::with_capacity(7 + 64);
-    out.push_str("sha256:");
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for byte in digest {
-        for nibble in [byte >> 4, byte & 0x0f] {
-            if let Some(&digit) = HEX.get(usize::from(nibble)) {
-                out.push(char::from(digit));
+    // The canonical JSON is written into a per-thread scratch string (no allocation once
+    // it has grown) and hashed in one call: the same bytes as `canonical_json`.
+    let digest = SCRATCH
+        .try_with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut text) => {
+                text.clear();
+                write_canonical(&mut text, order_id, refund);
+                let digest = Sha256::digest(text.as_bytes());
+                // Do not keep a huge request's text alive in the thread.
+                if text.capacity() > MAX_SCRATCH {
+                    *text = String::new();
+                }
+                digest
             }
+            Err(_) => Sha256::digest(canonical_json(order_id, refund).as_bytes()),
+        })
+        .unwrap_or_else(|_| Sha256::digest(canonical_json(order_id, refund).as_bytes()));
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = *b"sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    for (pair, byte) in text
+        .get_mut(7..)
+        .unwrap_or(&mut [])
+        .chunks_exact_mut(2)
+        .zip(digest)
+    {
+        if let [high, low] = pair {
+            *high = HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0');
+            *low = HEX.get(usize::from(byte & 0x0f)).copied().unwrap_or(b'0');
         }
     }
-    out
+    // Only ASCII was written.
+    String::from(std::str::from_utf8(&text).unwrap_or_default())
+}
+
+/// The largest scratch text kept between fingerprints, in bytes.
+const MAX_SCRATCH: usize = 64 * 1024;
+
+thread_local! {
+    /// Where [`fingerprint`] writes the canonical JSON before hashing it.
+    static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
 /// The canonical JSON text that [`fingerprint`] hashes (see the module docs).
@@ -70,78 +92,7 @@ pub fn canonical_json(order_id: &str, refund: &RequestedRefund) -> String {
     out
 }
 
-/// Where canonical JSON is written: a `String`, or a hasher.
-trait Out: std::fmt::Write {
-    fn push_str(&mut self, text: &str);
-    fn push(&mut self, ch: char) {
-        let mut utf8 = [0u8; 4];
-        self.push_str(ch.encode_utf8(&mut utf8));
-    }
-}
-
-impl Out for String {
-    fn push_str(&mut self, text: &str) {
-        String::push_str(self, text);
-    }
-    fn push(&mut self, ch: char) {
-        String::push(self, ch);
-    }
-}
-
-const HASH_BUFFER: usize = 256;
-
-/// Feeds SHA-256 in chunks of up to [`HASH_BUFFER`] bytes.
-struct HashSink {
-    hasher: Sha256,
-    buffer: [u8; HASH_BUFFER],
-    len: usize,
-}
-
-impl HashSink {
-    fn flush(&mut self) {
-        if let Some(bytes) = self.buffer.get(..self.len) {
-            self.hasher.update(bytes);
-        }
-        self.len = 0;
-    }
-
-    fn finish(mut self) -> [u8; 32] {
-        self.flush();
-        self.hasher.finalize().into()
-    }
-}
-
-impl Out for HashSink {
-    fn push_str(&mut self, text: &str) {
-        let bytes = text.as_bytes();
-        let end = self.len + bytes.len();
-        match self.buffer.get_mut(self.len..end) {
-            Some(slot) => {
-                slot.copy_from_slice(bytes);
-                self.len = end;
-            }
-            None => {
-                self.flush();
-                match self.buffer.get_mut(..bytes.len()) {
-                    Some(slot) => {
-                        slot.copy_from_slice(bytes);
-                        self.len = bytes.len();
-                    }
-                    None => self.hasher.update(bytes),
-                }
-            }
-        }
-    }
-}
-
-impl std::fmt::Write for HashSink {
-    fn write_str(&mut self, text: &str) -> std::fmt::Result {
-        Out::push_str(self, text);
-        Ok(())
-    }
-}
-
-fn write_canonical(out: &mut impl Out, order_id: &str, refund: &RequestedRefund) {
+fn write_canonical(out: &mut String, order_id: &str, refund: &RequestedRefund) {
     out.push_str("{\"currency\":");
     match refund.currency {
         Some(currency) => string(out, currency.code()),
@@ -191,68 +142,45 @@ fn write_canonical(out: &mut impl Out, order_id: &str, refund: &RequestedRefund)
         }
     }
     out.push_str(",\"version\":");
-    integer(out, i64::from(FINGERPRINT_VERSION));
+    text::integer(out, i64::from(FINGERPRINT_VERSION));
     out.push('}');
 }
 
 /// Writes one request line (`index` is its position in the canonical order).
-fn request_line(out: &mut impl Out, index: usize, line: &RefundLineRequest) {
+fn request_line(out: &mut String, index: usize, line: &RefundLineRequest) {
     if index > 0 {
         out.push(',');
     }
-    out.push_str("{\"amount\":");
     match &line.amount {
-        Some(amount) => money(out, amount),
-        None => out.push_str("null"),
+        Some(amount) => {
+            out.push_str("{\"amount\":");
+            money(out, amount);
+            out.push_str(",\"line_id\":");
+        }
+        None => out.push_str("{\"amount\":null,\"line_id\":"),
     }
-    out.push_str(",\"line_id\":");
     string(out, &line.line_id);
-    out.push_str(",\"quantity\":");
     match line.quantity {
-        Some(quantity) => integer(out, quantity),
-        None => out.push_str("null"),
-    }
-    out.push('}');
-}
-
-/// Writes an integer in decimal without going through `fmt` (this is on the hot path).
-fn integer(out: &mut impl Out, value: i64) {
-    if value < 0 {
-        out.push('-');
-    }
-    let mut magnitude = value.unsigned_abs();
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        if let Some(slot) = digits.get_mut(start) {
-            *slot = b'0' + (magnitude % 10) as u8;
+        Some(quantity) => {
+            out.push_str(",\"quantity\":");
+            text::integer(out, quantity);
+            out.push('}');
         }
-        magnitude /= 10;
-        if magnitude == 0 || start == 0 {
-            break;
-        }
-    }
-    for &digit in digits.get(start..).unwrap_or(&[]) {
-        out.push(char::from(digit));
+        None => out.push_str(",\"quantity\":null}"),
     }
 }
 
-fn money(out: &mut impl Out, value: &Money) {
-    out.push_str("{\"amount\":");
-    decimal(out, value.amount());
-    out.push_str(",\"currency\":");
-    string(out, value.currency().code());
-    out.push('}');
-}
-
-fn decimal(out: &mut impl Out, value: Decimal) {
-    let normalized = value.normalize();
-    let _ = write!(out, "\"{normalized}\"");
+fn money(out: &mut String, value: &Money) {
+    // Decimals without trailing zeros, as a string; codes need no escaping.
+    out.push_str("{\"amount\":\"");
+    text::decimal(out, value.amount().normalize());
+    out.push_str("\",\"currency\":\"");
+    out.push_str(value.currency().code());
+    out.push_str("\"}");
 }
 
 /// Writes a JSON string literal (RFC 8259 escaping; non-ASCII kept as UTF-8).
-fn string(out: &mut impl Out, value: &str) {
+fn string(out: &mut String, value: &str) {
     out.push('"');
     // Most strings need no escaping: copy them whole.
     if !value.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
@@ -307,6 +235,99 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["idempotency_key"], "k\u{1}");
         assert_eq!(value["reason"], "é\\");
+    }
+
+    /// The canonical text of any request is what a general JSON writer gives for the
+    /// same value with sorted keys (serde_json's maps are sorted), and the fingerprint is
+    /// the SHA-256 of that text.
+    mod reference {
+        use super::*;
+        use crate::Currency;
+        use proptest::prelude::*;
+        use rust_decimal::Decimal;
+        use serde_json::{json, Value};
+
+        fn money_value(money: &Money) -> Value {
+            json!({"amount": money.amount().normalize().to_string(), "currency": money.currency().code()})
+        }
+
+        fn reference(order_id: &str, refund: &RequestedRefund) -> String {
+            let mut lines: Vec<&RefundLineRequest> = refund.lines.iter().collect();
+            lines.sort_by(|a, b| a.line_id.cmp(&b.line_id));
+            let lines: Vec<Value> = lines
+                .into_iter()
+                .map(|l| {
+                    json!({"line_id": l.line_id, "quantity": l.quantity,
+                                "amount": l.amount.as_ref().map(money_value)})
+                })
+                .collect();
+            let shipping = match &refund.shipping {
+                ShippingRefund::None => json!("none"),
+                ShippingRefund::All => json!("all"),
+                ShippingRefund::Amount(m) => json!({"amount": money_value(m)}),
+            };
+            serde_json::to_string(&json!({
+                "currency": refund.currency.map(|c| c.code()),
+                "idempotency_key": refund.idempotency_key,
+                "lines": lines,
+                "method": serde_json::to_value(refund.method).unwrap(),
+                "order_id": order_id,
+                "reason": refund.reason,
+                "shipping": shipping,
+                "version": FINGERPRINT_VERSION,
+            }))
+            .unwrap()
+        }
+
+        // No U+0008 or U+000C: serde_json writes those as `\b` and `\f`, the canonical
+        // form as `\u0008` and `\u000c` (see `canonical_json_is_valid_json`).
+        const TEXT: &str = "[ -~\n\r\t\u{1}\u{1f}\"\\\\é€😀]{0,10}";
+
+        fn money() -> impl Strategy<Value = Money> {
+            (
+                any::<i64>(),
+                0u32..=10,
+                prop::sample::select(vec![Currency::USD, Currency::JPY, Currency::BHD]),
+            )
+                .prop_map(|(m, scale, c)| Money::new(Decimal::new(m, scale), c))
+        }
+
+        fn line() -> impl Strategy<Value = RefundLineRequest> {
+            (
+                TEXT,
+                prop::option::of(any::<i64>()),
+                prop::option::of(money()),
+            )
+                .prop_map(|(line_id, quantity, amount)| RefundLineRequest {
+                    line_id,
+                    quantity,
+                    amount,
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn canonical_json_is_sorted_compact_json(
+                order_id in TEXT,
+                key in TEXT,
+                reason in TEXT,
+                lines in prop::collection::vec(line(), 0..6),
+                shipping in prop_oneof![
+                    Just(ShippingRefund::None),
+                    Just(ShippingRefund::All),
+                    money().prop_map(ShippingRefund::Amount),
+                ],
+                method in prop::sample::select(vec![RefundMethod::OriginalPayment, RefundMethod::StoreCredit, RefundMethod::Cash]),
+                currency in prop::option::of(prop::sample::select(vec![Currency::EUR, Currency::CHF])),
+            ) {
+                let refund = RequestedRefund { idempotency_key: key, lines, shipping, reason, method, currency };
+                let text = canonical_json(&order_id, &refund);
+                prop_assert_eq!(&text, &reference(&order_id, &refund));
+                let digest = Sha256::digest(text.as_bytes());
+                let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+                prop_assert_eq!(fingerprint(&order_id, &refund), format!("sha256:{hex}"));
+            }
+        }
     }
 
     #[test]

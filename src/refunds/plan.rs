@@ -64,13 +64,25 @@ pub(crate) struct OrderState {
     pub refunded_basis: Decimal,
 }
 
+/// Checks that `value` is in `currency` (whose minor units after overrides are `units`),
+/// not negative (nor zero unless `allow_zero`), and written with no more decimals than
+/// the currency has (trailing zeros beyond them are accepted).
 fn positive_money(
     field: impl FnOnce() -> String,
     value: &Money,
     currency: Currency,
+    units: Option<u8>,
     allow_zero: bool,
     overrides: &CurrencyOverrides,
 ) -> Result<(), Error> {
+    // The usual case, decided without building anything.
+    if value.currency() == currency
+        && !value.is_negative()
+        && (allow_zero || !value.is_zero())
+        && units.is_some_and(|units| value.amount().scale() <= u32::from(units))
+    {
+        return Ok(());
+    }
     if value.currency() != currency {
         return Err(Error::invalid(
             field(),
@@ -93,12 +105,10 @@ fn positive_money(
             ),
         ));
     }
-    let units = overrides
-        .minor_units(currency)
-        .ok_or_else(|| Error::NoMinorUnit {
-            currency: currency.code().to_string(),
-        })?;
-    // Most amounts are written with at most the currency's decimals: no rounding needed.
+    let units = units.ok_or_else(|| Error::NoMinorUnit {
+        currency: currency.code().to_string(),
+    })?;
+    // More decimals than the currency has: only trailing zeros are accepted.
     if value.amount().scale() > u32::from(units)
         && value.round_with(RoundingMode::Down, overrides)?.amount() != value.amount()
     {
@@ -110,6 +120,38 @@ fn positive_money(
     Ok(())
 }
 
+/// Whether two ids are equal, rejecting most unequal pairs before comparing bytes (ids
+/// of one order usually share their length and differ near the end: `L1`, `L2`, ...).
+#[inline(always)]
+fn same_id(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
+}
+
+/// The first position whose id already appeared earlier in `ids`, if any (the later
+/// position of the first repeated pair in reading order).
+fn first_repeat<'a>(ids: impl ExactSizeIterator<Item = &'a str> + Clone) -> Option<usize> {
+    let count = ids.len();
+    if count <= 32 {
+        return ids.clone().enumerate().skip(1).find_map(|(i, id)| {
+            ids.clone()
+                .take(i)
+                .any(|earlier| same_id(earlier, id))
+                .then_some(i)
+        });
+    }
+    // Long orders: sort by (id, position); in every run of equal ids the second position
+    // is the first repeat of that id, and the smallest of those is the first overall.
+    let mut sorted: Vec<(&str, usize)> = ids.enumerate().map(|(i, id)| (id, i)).collect();
+    sorted.sort_unstable();
+    sorted
+        .windows(2)
+        .filter_map(|pair| match pair {
+            [(a, _), (b, later)] if a == b => Some(*later),
+            _ => None,
+        })
+        .min()
+}
+
 /// Validates the order and sums up the earlier refunds.
 pub(crate) fn order_state(
     request: &RefundRequest,
@@ -119,6 +161,7 @@ pub(crate) fn order_state(
     let overrides = &config.currency_overrides;
     let pres = order.presentment_currency;
     let settl = order.settlement_currency;
+    let (pres_units, settl_units) = (overrides.minor_units(pres), overrides.minor_units(settl));
     if order.captures.is_empty() {
         return Err(Error::invalid(
             "order.captures",
@@ -138,6 +181,7 @@ pub(crate) fn order_state(
             || format!("order.captures[{i}].amount"),
             &capture.amount,
             pres,
+            pres_units,
             false,
             overrides,
         )?;
@@ -145,6 +189,7 @@ pub(crate) fn order_state(
             || format!("order.captures[{i}].settled"),
             &capture.settled,
             settl,
+            settl_units,
             false,
             overrides,
         )?;
@@ -185,6 +230,8 @@ pub(crate) fn order_state(
             .checked_div(captured.amount())
             .ok_or_else(|| Error::overflow("blended capture rate"))?,
     };
+    // Lines are checked in order; a repeated id is reported at its second position.
+    let repeat = first_repeat(order.lines.iter().map(|l| l.line_id.as_str()));
     for (i, line) in order.lines.iter().enumerate() {
         if line.quantity <= 0 {
             return Err(Error::invalid(
@@ -196,6 +243,7 @@ pub(crate) fn order_state(
             || format!("order.lines[{i}].amount"),
             &line.amount,
             pres,
+            pres_units,
             true,
             overrides,
         )?;
@@ -203,15 +251,11 @@ pub(crate) fn order_state(
             || format!("order.lines[{i}].tax"),
             &line.tax,
             pres,
+            pres_units,
             true,
             overrides,
         )?;
-        if order
-            .lines
-            .iter()
-            .take(i)
-            .any(|l| l.line_id == line.line_id)
-        {
+        if repeat == Some(i) {
             return Err(Error::invalid(
                 format!("order.lines[{i}].line_id"),
                 format!("line `{}` appears twice in the order", line.line_id),
@@ -223,6 +267,7 @@ pub(crate) fn order_state(
             || "order.shipping".to_string(),
             shipping,
             pres,
+            pres_units,
             true,
             overrides,
         )?;
@@ -321,7 +366,10 @@ pub(crate) fn order_state(
 }
 
 fn line_index(order: &Order, line_id: &str) -> Option<usize> {
-    order.lines.iter().position(|l| l.line_id == line_id)
+    order
+        .lines
+        .iter()
+        .position(|l| same_id(&l.line_id, line_id))
 }
 
 fn line_ids(order: &Order) -> String {
@@ -345,7 +393,17 @@ pub(crate) struct Proration {
 /// `money` written with exactly its currency's minor units (amounts here are already
 /// whole minor units, so this only fixes the scale: `0` becomes `0.00`).
 fn fixed(money: Money, overrides: &CurrencyOverrides) -> Result<Money, Error> {
-    match overrides.minor_units(money.currency()) {
+    fixed_in(money, overrides.minor_units(money.currency()), overrides)
+}
+
+/// [`fixed`] with the currency's minor units (after overrides) already looked up.
+#[inline(always)]
+fn fixed_in(
+    money: Money,
+    units: Option<u8>,
+    overrides: &CurrencyOverrides,
+) -> Result<Money, Error> {
+    match units {
         Some(units) if money.amount().scale() == u32::from(units) => Ok(money),
         _ => money.round_with(RoundingMode::Down, overrides),
     }
@@ -418,7 +476,7 @@ fn two_way_share(
 
 /// [`two_way_share`] with integer weights `part` and `sum` (the whole), for an amount
 /// already known to be written with exactly `units` decimals.
-#[inline]
+#[inline(always)]
 fn two_way_minor(remaining: Money, p: i128, sum: i128, units: u8) -> Option<Money> {
     let amount = remaining.amount();
     let rest = sum.checked_sub(p)?;
@@ -433,10 +491,14 @@ fn two_way_minor(remaining: Money, p: i128, sum: i128, units: u8) -> Option<Mone
     // The general allocation also forms `total × rest`: beyond `i128` it reports an
     // overflow, so the shortcut must not answer then.
     total.checked_mul(rest)?;
-    // 64-bit division is several times faster than 128-bit and covers everyday amounts.
-    let (qa, ra) = match (u64::try_from(a), u64::try_from(sum)) {
+    // Narrow divisions are several times faster than 128-bit ones: 32 bits cover
+    // everyday amounts in minor units, 64 bits nearly all others.
+    let (qa, ra) = match (u32::try_from(a), u32::try_from(sum)) {
         (Ok(n), Ok(d)) => (i128::from(n / d), i128::from(n % d)),
-        _ => (a / sum, a % sum),
+        _ => match (u64::try_from(a), u64::try_from(sum)) {
+            (Ok(n), Ok(d)) => (i128::from(n / d), i128::from(n % d)),
+            _ => (a / sum, a % sum),
+        },
     };
     // As total × sum = a + b (b = total × rest), the second share needs no division:
     // with ra > 0 it is total - qa - 1 with remainder sum - ra and one unit is left
@@ -450,18 +512,20 @@ fn two_way_minor(remaining: Money, p: i128, sum: i128, units: u8) -> Option<Mone
     Some(Money::new(share, remaining.currency()))
 }
 
-/// [`share_of`] for whole units: `part` of `whole` units of `remaining`.
-#[inline]
+/// [`share_of`] for whole units: `part` of `whole` units of `remaining`, whose
+/// currency has `units` minor units (after overrides).
+#[inline(always)]
 fn share_of_units(
     remaining: Money,
     part: i64,
     whole: i64,
+    units: Option<u8>,
     overrides: &CurrencyOverrides,
 ) -> Result<Money, Error> {
     if part >= whole || remaining.is_zero() {
         return Ok(remaining);
     }
-    let exact = overrides.minor_units(remaining.currency()).filter(|units| {
+    let exact = units.filter(|units| {
         remaining.amount().scale() == u32::from(*units) && !remaining.amount().is_sign_negative()
     });
     if let Some(share) =
@@ -518,6 +582,7 @@ impl Sum {
     }
 
     /// Adds `amount`; `None` when `Decimal` would overflow.
+    #[inline(always)]
     fn add(&mut self, amount: Decimal) -> Option<()> {
         if let Sum::Minor(minor, added, scale) = self {
             if amount.scale() == *scale && !amount.is_sign_negative() {
@@ -563,7 +628,7 @@ pub(crate) fn prorate(
     for (i, asked) in refund.lines.iter().enumerate() {
         // Requests usually list lines in the order's order: try the same position first.
         let index = match order.lines.get(i) {
-            Some(line) if line.line_id == asked.line_id => Some(i),
+            Some(line) if same_id(&line.line_id, &asked.line_id) => Some(i),
             _ => line_index(order, &asked.line_id),
         }
         .ok_or_else(|| {
@@ -606,12 +671,14 @@ pub(crate) fn prorate(
         };
         let done = state.refunded_lines.get(index).unwrap_or(&NOTHING_REFUNDED);
         let remaining_units = line.quantity - done.0;
-        let remaining_amount = fixed(
+        let remaining_amount = fixed_in(
             Money::new(minus(line.amount.amount(), done.1), pres),
+            units,
             overrides,
         )?;
-        let remaining_tax = fixed(
+        let remaining_tax = fixed_in(
             Money::new(minus(line.tax.amount(), done.2), pres),
+            units,
             overrides,
         )?;
         let planned = match (asked.quantity, &asked.amount) {
@@ -634,8 +701,20 @@ pub(crate) fn prorate(
                 PlannedLine {
                     line_id: asked.line_id.clone(),
                     quantity: Some(quantity),
-                    amount: share_of_units(remaining_amount, quantity, remaining_units, overrides)?,
-                    tax: share_of_units(remaining_tax, quantity, remaining_units, overrides)?,
+                    amount: share_of_units(
+                        remaining_amount,
+                        quantity,
+                        remaining_units,
+                        units,
+                        overrides,
+                    )?,
+                    tax: share_of_units(
+                        remaining_tax,
+                        quantity,
+                        remaining_units,
+                        units,
+                        overrides,
+                    )?,
                 }
             }
             (None, Some(amount)) => {
@@ -643,6 +722,7 @@ pub(crate) fn prorate(
                     || format!("refund.lines[{i}].amount"),
                     amount,
                     pres,
+                    units,
                     false,
                     overrides,
                 )?;
@@ -684,18 +764,20 @@ pub(crate) fn prorate(
         lines.push(planned);
     }
     let shipping_paid = order.shipping.map_or(Decimal::ZERO, |s| s.amount());
-    let shipping_left = fixed(
-        Money::new(shipping_paid - state.refunded_shipping, pres),
+    let shipping_left = fixed_in(
+        Money::new(minus(shipping_paid, state.refunded_shipping), pres),
+        units,
         overrides,
     )?;
     let shipping = match &refund.shipping {
-        ShippingRefund::None => fixed(Money::zero(pres), overrides)?,
+        ShippingRefund::None => fixed_in(Money::zero(pres), units, overrides)?,
         ShippingRefund::All => shipping_left,
         ShippingRefund::Amount(amount) => {
             positive_money(
                 || "refund.shipping.amount".to_string(),
                 amount,
                 pres,
+                units,
                 false,
                 overrides,
             )?;
@@ -733,10 +815,10 @@ pub(crate) fn prorate(
     }
     Ok(Proration {
         lines,
-        lines_total: fixed(Money::new(lines_total, pres), overrides)?,
-        tax_total: fixed(Money::new(tax_total, pres), overrides)?,
+        lines_total: fixed_in(Money::new(lines_total, pres), units, overrides)?,
+        tax_total: fixed_in(Money::new(tax_total, pres), units, overrides)?,
         shipping,
-        total: fixed(Money::new(total, pres), overrides)?,
+        total: fixed_in(Money::new(total, pres), units, overrides)?,
     })
 }
 
@@ -1241,7 +1323,8 @@ mod tests {
     proptest! {
         #[test]
         fn two_way_share_is_allocate(
-            minor in 0i64..10_000_000,
+            // Everyday amounts (32- and 64-bit divisions) and huge ones (128-bit).
+            minor in prop_oneof![0i64..10_000_000, 0i64..=i64::MAX],
             units in 0u32..4,
             part in 1i64..1_000,
             extra in 1i64..1_000,
@@ -1257,6 +1340,18 @@ mod tests {
             prop_assert_eq!(fast.amount(), slow.amount());
             prop_assert_eq!(fast.amount().scale(), slow.amount().scale());
             prop_assert_eq!(fast.currency(), slow.currency());
+        }
+
+        #[test]
+        fn first_repeat_is_the_first_later_duplicate(
+            ids in proptest::collection::vec("[ab]{0,2}|L[0-9]{1,2}", 0..80),
+        ) {
+            let naive = ids
+                .iter()
+                .enumerate()
+                .find(|(i, id)| ids.iter().take(*i).any(|e| e == *id))
+                .map(|(i, _)| i);
+            prop_assert_eq!(first_repeat(ids.iter().map(String::as_str)), naive);
         }
 
         #[test]
@@ -1300,7 +1395,7 @@ mod tests {
             let units = u32::from(currency.minor_units().unwrap());
             let remaining = Money::new(Decimal::new(minor, units), currency);
             let whole = part + extra;
-            let fast = share_of_units(remaining, part, whole, &CurrencyOverrides::new()).unwrap();
+            let fast = share_of_units(remaining, part, whole, currency.minor_units(), &CurrencyOverrides::new()).unwrap();
             let slow = if part >= whole || minor == 0 {
                 remaining
             } else {

@@ -14,55 +14,108 @@ pub(crate) fn money(out: &mut String, money: Money) {
 /// Appends `value` as `Decimal`'s `Display` (without width or precision) writes it: a
 /// `-` for a negative sign (negative zero included), the digits of the mantissa, and a
 /// point before the last `scale` digits, padded with zeros to `0.0…`.
+///
+/// The text is assembled right to left in a stack buffer and appended once.
 pub(crate) fn decimal(out: &mut String, value: Decimal) {
-    if value.is_sign_negative() {
-        out.push('-');
-    }
-    // 96-bit mantissas have at most 29 digits.
-    let mut digits = [b'0'; 40];
-    let mut start = digits.len();
-    let mut magnitude = value.mantissa().unsigned_abs();
-    while magnitude > 0 && start > 0 {
-        start -= 1;
-        // The remainder is below 10, so the cast cannot truncate.
-        let digit = match u64::try_from(magnitude) {
-            Ok(small) => {
-                magnitude = u128::from(small / 10);
-                (small % 10) as u8
-            }
-            Err(_) => {
-                let digit = (magnitude % 10) as u8;
-                magnitude /= 10;
-                digit
-            }
-        };
-        if let Some(slot) = digits.get_mut(start) {
-            *slot = b'0' + digit;
-        }
-    }
-    let written = digits.get(start..).unwrap_or(&[]);
+    // 96-bit mantissas have at most 29 digits and the scale is at most 28: with the point
+    // and the sign, 31 bytes at most.
+    let mut buffer = Digits::new();
     let scale = usize::try_from(value.scale()).unwrap_or(0);
-    // Only ASCII digits were written.
-    let push = |out: &mut String, bytes: &[u8]| {
-        out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
+    let mut magnitude = value.mantissa().unsigned_abs();
+    let mut written = 0usize;
+    // Digits beyond 64 bits first (rare), then 64-bit arithmetic, which is much cheaper.
+    let mut small = loop {
+        match u64::try_from(magnitude) {
+            Ok(small) => break small,
+            Err(_) => {
+                // The remainder is below 10, so the cast cannot truncate.
+                buffer.digit((magnitude % 10) as u8, &mut written, scale);
+                magnitude /= 10;
+            }
+        }
     };
-    if scale == 0 {
-        if written.is_empty() {
-            out.push('0');
-        } else {
-            push(out, written);
+    loop {
+        buffer.digit((small % 10) as u8, &mut written, scale);
+        small /= 10;
+        // At least one digit before the point: `0.05`, `0`.
+        if small == 0 && written > scale {
+            break;
         }
-    } else if written.len() <= scale {
-        out.push_str("0.");
-        for _ in written.len()..scale {
-            out.push('0');
+        if buffer.is_full() {
+            break;
         }
-        push(out, written);
-    } else {
-        let (whole, fraction) = written.split_at(written.len() - scale);
-        push(out, whole);
-        out.push('.');
-        push(out, fraction);
+    }
+    if value.is_sign_negative() {
+        buffer.byte(b'-');
+    }
+    out.push_str(buffer.as_str());
+}
+
+/// Appends `value` in decimal (what `Display` writes for an `i64`).
+pub(crate) fn integer(out: &mut String, value: i64) {
+    // One digit (quantities, the format version) is the usual case.
+    if let Ok(digit) = u8::try_from(value) {
+        if digit < 10 {
+            out.push(char::from(b'0' + digit));
+            return;
+        }
+    }
+    let mut buffer = Digits::new();
+    let mut magnitude = value.unsigned_abs();
+    let mut written = 0usize;
+    loop {
+        // No point: a scale larger than any digit count.
+        buffer.digit((magnitude % 10) as u8, &mut written, usize::MAX);
+        magnitude /= 10;
+        if magnitude == 0 || buffer.is_full() {
+            break;
+        }
+    }
+    if value < 0 {
+        buffer.byte(b'-');
+    }
+    out.push_str(buffer.as_str());
+}
+
+/// ASCII text written right to left into a fixed buffer.
+struct Digits {
+    bytes: [u8; 40],
+    start: usize,
+}
+
+impl Digits {
+    fn new() -> Self {
+        Digits {
+            bytes: [b'0'; 40],
+            start: 40,
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.start < 2
+    }
+
+    fn byte(&mut self, byte: u8) {
+        if let Some(start) = self.start.checked_sub(1) {
+            if let Some(slot) = self.bytes.get_mut(start) {
+                *slot = byte;
+                self.start = start;
+            }
+        }
+    }
+
+    /// Writes one digit (0 to 9), and the point once `scale` digits are written.
+    fn digit(&mut self, digit: u8, written: &mut usize, scale: usize) {
+        self.byte(b'0' + digit);
+        *written += 1;
+        if *written == scale {
+            self.byte(b'.');
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits, `.` and `-` are written.
+        std::str::from_utf8(self.bytes.get(self.start..).unwrap_or(&[])).unwrap_or_default()
     }
 }
 
@@ -100,6 +153,11 @@ mod tests {
             Money::new("40.00".parse().unwrap(), Currency::USD),
         );
         assert_eq!(out, "40.00 USD");
+        for value in [0, 7, -1, 10, i64::MIN, i64::MAX] {
+            let mut out = String::new();
+            integer(&mut out, value);
+            assert_eq!(out, value.to_string());
+        }
         let negative_zero = -Decimal::ZERO;
         let mut out = String::new();
         decimal(&mut out, negative_zero);
@@ -107,6 +165,13 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn integer_text_is_display(value in any::<i64>()) {
+            let mut out = String::new();
+            integer(&mut out, value);
+            prop_assert_eq!(out, value.to_string());
+        }
+
         #[test]
         fn decimal_text_is_display(lo in any::<u32>(), mid in any::<u32>(), hi in any::<u32>(), negative in any::<bool>(), scale in 0u32..=28) {
             let value = Decimal::from_parts(lo, mid, hi, negative, scale);

@@ -1,6 +1,7 @@
 //! [`Decision`]: what every engine returns, with the reasons that explain it.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// The result of one engine call: the outcome, the reasons that explain it and, when the
 /// caller asked for one, a trace of how the engine got there.
@@ -50,7 +51,7 @@ impl<T> Decision<T> {
 
     /// The reason codes, in order.
     pub fn reason_codes(&self) -> Vec<&str> {
-        self.reasons.iter().map(|r| r.code.as_str()).collect()
+        self.reasons.iter().map(|r| &*r.code).collect()
     }
 }
 
@@ -58,8 +59,10 @@ impl<T> Decision<T> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
-    /// Stable snake_case identifier, e.g. `outside_return_window`.
-    pub code: String,
+    /// Stable snake_case identifier, e.g. `outside_return_window`. Built-in reasons
+    /// borrow their codes from the library (no allocation); compare it with a `&str`
+    /// (`reason.code == "outside_return_window"`) or borrow it with `&*reason.code`.
+    pub code: Cow<'static, str>,
     /// Human-readable explanation with the values that mattered.
     pub message: String,
     /// What produced this reason.
@@ -75,8 +78,8 @@ pub struct Reason {
 impl Reason {
     /// A reason produced by a built-in rule named `rule`.
     pub fn builtin(
-        code: impl Into<String>,
-        rule: impl Into<String>,
+        code: impl Into<Cow<'static, str>>,
+        rule: impl Into<Cow<'static, str>>,
         message: impl Into<String>,
     ) -> Self {
         Reason {
@@ -90,7 +93,7 @@ impl Reason {
 
     /// A reason produced by a policy hook.
     pub fn from_policy(
-        code: impl Into<String>,
+        code: impl Into<Cow<'static, str>>,
         message: impl Into<String>,
         source: PolicySource,
     ) -> Self {
@@ -111,7 +114,7 @@ impl Reason {
         fallback: &str,
     ) -> Self {
         Reason {
-            code: "policy_error".to_string(),
+            code: Cow::Borrowed("policy_error"),
             message: format!(
                 "policy hook `{}` failed ({}: {}); {fallback}",
                 source.hook, diagnostic.code, diagnostic.message
@@ -135,8 +138,9 @@ impl Reason {
 pub enum ReasonSource {
     /// A built-in rule of the engine.
     Builtin {
-        /// The rule's name, e.g. `return_window`.
-        rule: String,
+        /// The rule's name, e.g. `return_window` (borrowed from the library, like
+        /// [`Reason::code`]).
+        rule: Cow<'static, str>,
     },
     /// A policy hook.
     Policy(PolicySource),

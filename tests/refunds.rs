@@ -55,7 +55,7 @@ fn usd_cad_request() -> RefundRequest {
 
 fn entry(account: &str, side: Side, amount: Decimal, currency: Currency) -> LedgerEntry {
     LedgerEntry {
-        account: account.to_string(),
+        account: account.to_string().into(),
         side,
         amount: Money::new(amount, currency),
     }

@@ -32,26 +32,7 @@ pub fn allocate(
     weights: &[Decimal],
     overrides: &CurrencyOverrides,
 ) -> Result<Vec<Money>, Error> {
-    let units = minor_units(total.currency(), overrides)?;
-    // An amount written with exactly the currency's decimals is its minor units already
-    // (the usual case); anything else is rounded down and must come back unchanged.
-    let exact = if total.amount().scale() == u32::from(units) {
-        total.amount().mantissa()
-    } else {
-        let exact = to_minor_i128(total.amount(), units, RoundingMode::Down)?;
-        let back = Decimal::try_from_i128_with_scale(exact, u32::from(units))
-            .map_err(|_| Error::overflow("allocate"))?;
-        if back != total.amount() {
-            return Err(Error::invalid(
-                "total",
-                format!(
-                    "{total} has more decimal places than {} allows ({units}); round it first",
-                    total.currency()
-                ),
-            ));
-        }
-        exact
-    };
+    let (exact, units) = exact_minor(total, overrides)?;
     let mut inline = [0i128; INLINE];
     let mut heap: Vec<i128>;
     let shares: &mut [i128] = match inline.get_mut(..weights.len()) {
@@ -62,13 +43,57 @@ pub fn allocate(
         }
     };
     allocate_into(exact, weights, shares)?;
-    let mut out = Vec::with_capacity(shares.len());
-    for &minor in shares.iter() {
-        let amount = Decimal::try_from_i128_with_scale(minor, u32::from(units))
-            .map_err(|_| Error::overflow("allocate"))?;
-        out.push(Money::new(amount, total.currency()));
+    shares
+        .iter()
+        .map(|&minor| share_money(minor, units, total))
+        .collect()
+}
+
+/// [`allocate`] over a fixed number of weights, without allocating: the same shares.
+pub(crate) fn allocate_array<const N: usize>(
+    total: Money,
+    weights: &[Decimal; N],
+    overrides: &CurrencyOverrides,
+) -> Result<[Money; N], Error> {
+    let (exact, units) = exact_minor(total, overrides)?;
+    let mut shares = [0i128; N];
+    allocate_into(exact, weights, &mut shares)?;
+    let mut out = [total; N];
+    for (slot, &minor) in out.iter_mut().zip(&shares) {
+        *slot = share_money(minor, units, total)?;
     }
     Ok(out)
+}
+
+/// `total` in minor units, with the currency's minor units (after overrides); an amount
+/// with more decimals than the currency has is an error unless they are zeros.
+fn exact_minor(total: Money, overrides: &CurrencyOverrides) -> Result<(i128, u8), Error> {
+    let units = minor_units(total.currency(), overrides)?;
+    // An amount written with exactly the currency's decimals is its minor units already
+    // (the usual case); anything else is rounded down and must come back unchanged.
+    if total.amount().scale() == u32::from(units) {
+        return Ok((total.amount().mantissa(), units));
+    }
+    let exact = to_minor_i128(total.amount(), units, RoundingMode::Down)?;
+    let back = Decimal::try_from_i128_with_scale(exact, u32::from(units))
+        .map_err(|_| Error::overflow("allocate"))?;
+    if back != total.amount() {
+        return Err(Error::invalid(
+            "total",
+            format!(
+                "{total} has more decimal places than {} allows ({units}); round it first",
+                total.currency()
+            ),
+        ));
+    }
+    Ok((exact, units))
+}
+
+/// One share of `total`: `minor` units of its currency.
+fn share_money(minor: i128, units: u8, total: Money) -> Result<Money, Error> {
+    let amount = Decimal::try_from_i128_with_scale(minor, u32::from(units))
+        .map_err(|_| Error::overflow("allocate"))?;
+    Ok(Money::new(amount, total.currency()))
 }
 
 /// Splits a whole number of units (items, minor units) over `weights` by the
@@ -199,4 +224,37 @@ fn allocate_into(total: i128, weights: &[Decimal], shares: &mut [i128]) -> Resul
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Currency;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The fixed-size split gives exactly `allocate`'s shares and errors.
+        #[test]
+        fn allocate_array_is_allocate(
+            minor in -10_000_000i64..10_000_000,
+            scale in 0u32..4,
+            weights in proptest::array::uniform3((0i64..100_000, 0u32..4)),
+        ) {
+            let total = Money::new(Decimal::new(minor, scale), Currency::USD);
+            let weights = weights.map(|(w, s)| Decimal::new(w, s));
+            let overrides = CurrencyOverrides::new();
+            match (allocate(total, &weights, &overrides), allocate_array(total, &weights, &overrides)) {
+                (Ok(list), Ok(array)) => {
+                    prop_assert_eq!(list.len(), 3);
+                    for (a, b) in list.iter().zip(&array) {
+                        prop_assert_eq!(a.amount(), b.amount());
+                        prop_assert_eq!(a.amount().scale(), b.amount().scale());
+                        prop_assert_eq!(a.currency(), b.currency());
+                    }
+                }
+                (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => prop_assert!(false, "allocate {a:?}, allocate_array {b:?}"),
+            }
+        }
+    }
 }

@@ -23,6 +23,7 @@ mod allocation;
 mod currency;
 pub mod serde_decimal;
 
+pub(crate) use allocation::allocate_array;
 pub use allocation::{allocate, allocate_units};
 pub use currency::{Currency, CurrencyOverrides, LIST_ONE_PUBLISHED};
 

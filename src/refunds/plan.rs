@@ -5,10 +5,11 @@ use super::types::{
     RefundMethod, RefundRequest, RefundsConfig, RemainderAbsorbedBy, ShippingRefund, Side,
 };
 use crate::fx::{rfc3339, QuotedRate, RateTable};
-use crate::money::allocate;
+use crate::money::{allocate, allocate_array};
 use crate::{Currency, CurrencyOverrides, Error, Money, RoundingMode};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 
 /// The longest idempotency key accepted.
 pub const MAX_KEY_LEN: usize = 255;
@@ -543,6 +544,7 @@ fn share_of_units(
 
 /// `a - b`; `a` itself when `b` is zero (what `Decimal` subtraction returns then, without
 /// the call: nothing was refunded before is the usual case).
+#[inline(always)]
 fn minus(a: Decimal, b: Decimal) -> Decimal {
     if b.is_zero() {
         a
@@ -1097,7 +1099,9 @@ pub(crate) fn cash_round(
     Ok((rounded, Some(adjustment)))
 }
 
-fn post(ledger: &mut Vec<LedgerEntry>, account: &str, side: Side, amount: Money) {
+// The `Cow` itself is cloned (free for a borrowed name), hence not `&str`.
+#[allow(clippy::ptr_arg)]
+fn post(ledger: &mut Vec<LedgerEntry>, account: &Cow<'static, str>, side: Side, amount: Money) {
     if amount.is_zero() {
         return;
     }
@@ -1113,7 +1117,8 @@ fn post(ledger: &mut Vec<LedgerEntry>, account: &str, side: Side, amount: Money)
         (side, amount)
     };
     ledger.push(LedgerEntry {
-        account: account.to_string(),
+        // Free for the default (borrowed) names.
+        account: account.clone(),
         side,
         amount,
     });
@@ -1143,7 +1148,7 @@ pub(crate) fn ledger(
         proration.tax_total.amount(),
         proration.shipping.amount(),
     ];
-    let split = allocate(fx.basis, &weights, &config.currency_overrides)?;
+    let split = allocate_array(fx.basis, &weights, &config.currency_overrides)?;
     for (account, amount) in [
         &accounts.sales_returns,
         &accounts.tax_payable,
@@ -1213,7 +1218,7 @@ pub(crate) fn refund_fee(
 /// use backoffice::{Currency, Money};
 /// use rust_decimal_macros::dec;
 /// let entry = |account: &str, side, amount| LedgerEntry {
-///     account: account.to_string(),
+///     account: account.to_string().into(),
 ///     side,
 ///     amount: Money::new(amount, Currency::CAD),
 /// };

@@ -48,7 +48,7 @@ pub(crate) fn decimal(out: &mut String, value: Decimal) {
     if value.is_sign_negative() {
         buffer.byte(b'-');
     }
-    out.push_str(buffer.as_str());
+    buffer.append_to(out);
 }
 
 /// Appends `value` in decimal (what `Display` writes for an `i64`).
@@ -74,7 +74,7 @@ pub(crate) fn integer(out: &mut String, value: i64) {
     if value < 0 {
         buffer.byte(b'-');
     }
-    out.push_str(buffer.as_str());
+    buffer.append_to(out);
 }
 
 /// ASCII text written right to left into a fixed buffer.
@@ -95,6 +95,7 @@ impl Digits {
         self.start < 2
     }
 
+    #[inline(always)]
     fn byte(&mut self, byte: u8) {
         if let Some(start) = self.start.checked_sub(1) {
             if let Some(slot) = self.bytes.get_mut(start) {
@@ -105,6 +106,7 @@ impl Digits {
     }
 
     /// Writes one digit (0 to 9), and the point once `scale` digits are written.
+    #[inline(always)]
     fn digit(&mut self, digit: u8, written: &mut usize, scale: usize) {
         self.byte(b'0' + digit);
         *written += 1;
@@ -113,9 +115,14 @@ impl Digits {
         }
     }
 
-    fn as_str(&self) -> &str {
-        // Only ASCII digits, `.` and `-` are written.
-        std::str::from_utf8(self.bytes.get(self.start..).unwrap_or(&[])).unwrap_or_default()
+    /// Appends the text to `out` (every byte is ASCII: digits, `.` and `-`).
+    #[inline(always)]
+    fn append_to(&self, out: &mut String) {
+        let text = self.bytes.get(self.start..).unwrap_or(&[]);
+        out.reserve(text.len());
+        for &byte in text {
+            out.push(char::from(byte));
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use crate::{Currency, CurrencyOverrides, Money, RoundingMode};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Which currency the customer is refunded in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -102,46 +103,48 @@ impl RefundMethod {
     }
 }
 
-/// Ledger account names. Every field has a default, so `{}` is a valid value.
+/// Ledger account names. Every field has a default, so `{}` is a valid value. The
+/// defaults are borrowed from the library, so plans that use them allocate nothing for
+/// their account names; set a name with `"4010".into()` or `String::from(..).into()`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LedgerAccounts {
     /// Debited with the refunded line amounts (default `sales_returns`).
-    pub sales_returns: String,
+    pub sales_returns: Cow<'static, str>,
     /// Debited with the refunded tax (default `tax_payable`).
-    pub tax_payable: String,
+    pub tax_payable: Cow<'static, str>,
     /// Debited with the refunded shipping (default `shipping_revenue`).
-    pub shipping_revenue: String,
+    pub shipping_revenue: Cow<'static, str>,
     /// Debited with an FX loss, credited with an FX gain (default `fx_gain_loss`).
-    pub fx_gain_loss: String,
+    pub fx_gain_loss: Cow<'static, str>,
     /// The currency trading account that moves value between the settlement and the
     /// refund currency (default `fx_conversion`).
-    pub fx_conversion: String,
+    pub fx_conversion: Cow<'static, str>,
     /// Credited with refunds to the original payment (default `payment_clearing`).
-    pub payment_clearing: String,
+    pub payment_clearing: Cow<'static, str>,
     /// Credited with refunds as store credit (default `store_credit_liability`).
-    pub store_credit: String,
+    pub store_credit: Cow<'static, str>,
     /// Credited with cash refunds (default `cash`).
-    pub cash: String,
+    pub cash: Cow<'static, str>,
     /// Takes the difference made by cash rounding (default `cash_rounding`).
-    pub cash_rounding: String,
+    pub cash_rounding: Cow<'static, str>,
     /// Debited with processor refund fees (default `payment_fees`).
-    pub payment_fees: String,
+    pub payment_fees: Cow<'static, str>,
 }
 
 impl Default for LedgerAccounts {
     fn default() -> Self {
         LedgerAccounts {
-            sales_returns: "sales_returns".to_string(),
-            tax_payable: "tax_payable".to_string(),
-            shipping_revenue: "shipping_revenue".to_string(),
-            fx_gain_loss: "fx_gain_loss".to_string(),
-            fx_conversion: "fx_conversion".to_string(),
-            payment_clearing: "payment_clearing".to_string(),
-            store_credit: "store_credit_liability".to_string(),
-            cash: "cash".to_string(),
-            cash_rounding: "cash_rounding".to_string(),
-            payment_fees: "payment_fees".to_string(),
+            sales_returns: Cow::Borrowed("sales_returns"),
+            tax_payable: Cow::Borrowed("tax_payable"),
+            shipping_revenue: Cow::Borrowed("shipping_revenue"),
+            fx_gain_loss: Cow::Borrowed("fx_gain_loss"),
+            fx_conversion: Cow::Borrowed("fx_conversion"),
+            payment_clearing: Cow::Borrowed("payment_clearing"),
+            store_credit: Cow::Borrowed("store_credit_liability"),
+            cash: Cow::Borrowed("cash"),
+            cash_rounding: Cow::Borrowed("cash_rounding"),
+            payment_fees: Cow::Borrowed("payment_fees"),
         }
     }
 }
@@ -410,8 +413,8 @@ pub enum Side {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerEntry {
-    /// The account (from [`LedgerAccounts`]).
-    pub account: String,
+    /// The account (from [`LedgerAccounts`]; compare it with a `&str`).
+    pub account: Cow<'static, str>,
     /// Debit or credit.
     pub side: Side,
     /// The amount (positive).

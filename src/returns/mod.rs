@@ -147,7 +147,7 @@ impl Run<'_> {
     }
 
     fn item_reason(&mut self, work: &mut ItemWork<'_>, reason: Reason) {
-        work.codes.push(reason.code.clone());
+        work.codes.push(reason.code.to_string());
         self.reasons.push(reason.about(work.item.line_id.clone()));
     }
 

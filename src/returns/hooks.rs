@@ -10,6 +10,13 @@
 //! from a template or by refilling the maps of an earlier decision kept in the engine's
 //! pool; words the engine hands out again and again (statuses, conditions, reason codes)
 //! are shared strings made once per engine. What a script sees is the same either way.
+//!
+//! Every value a hook receives is read-only (rhai's access mode, set on the map and,
+//! recursively, on every value in it). The engine's own updates go through `write_lock`,
+//! which ignores the mode, and mark each value they write read-only; a `Dynamic` clone is
+//! read-write again, so a copied value is marked after cloning. Rhai still lets a script
+//! add a key to a read-only map: [`Session::added_key`] finds and removes such keys
+//! after each call and fails the hook.
 
 use super::config::{Unlimited, WindowLength};
 use super::types::{
@@ -38,8 +45,12 @@ use std::sync::Mutex;
 /// `ship_to_country`, `ship_from_country`, `requested_settlement`, `now` (timestamp),
 /// `days_since_delivery` (the smallest among the items), `customer` (the customer history
 /// with the same field names as its JSON; money values as decimals in the order's
-/// currency), `items` (the item maps as first built), and `refund_total` (decimal, the
+/// currency), `items` (copies of the item maps, kept up to date), and `refund_total` (decimal, the
 /// merchandise refund of the items not rejected; `()` until refunds are computed).
+///
+/// Both maps, and everything nested in them, are read-only: a hook that tries to change
+/// one fails (see [the module docs](crate::returns#hook-arguments-are-read-only));
+/// `let copy = item;` makes a copy it may change.
 pub static HOOKS: &[HookSpec] = &[
     HookSpec {
         name: "eligibility",
@@ -150,6 +161,9 @@ const ITEM_KEYS: [&str; 21] = [
     "window_days",
 ];
 
+/// Position in `ITEM_KEYS` of `attributes`.
+const ATTRIBUTES: usize = 0;
+
 /// Positions in `ITEM_KEYS` of the fields the engine updates between hooks.
 const INSIDE_WINDOW: usize = 7;
 const REASON_CODES: usize = 13;
@@ -191,6 +205,10 @@ const CUSTOMER_KEYS: [&str; 12] = [
     "returns_90d",
 ];
 
+/// Positions in `REQUEST_KEYS` of `customer` and `items`.
+const CUSTOMER: usize = 1;
+const ITEMS: usize = 4;
+
 /// The keys of the request map (sorted).
 const REQUEST_KEYS: [&str; 12] = [
     "currency",
@@ -209,7 +227,8 @@ const REQUEST_KEYS: [&str; 12] = [
 
 /// Script maps of finished decisions, refilled by the next ones: a map that already has
 /// every key is refilled in place (no node allocations, no key copies), and returning
-/// it costs no deallocation. A map comes back only when no script value still holds it
+/// it costs no deallocation. A map waits in the pool with its keys only (its values are
+/// dropped when it comes back, see [`emptied`]). A map comes back only when no script value still holds it
 /// and its keys are exactly its template's (a script may add or remove keys); a busy
 /// pool (another thread deciding) is simply skipped.
 #[derive(Default)]
@@ -242,6 +261,62 @@ impl std::fmt::Debug for MapPool {
 /// that is still shared; that copy is simply dropped).
 fn into_map(value: Dynamic) -> Option<Map> {
     value.flatten().try_cast::<Map>()
+}
+
+/// Removes the keys of `map` that a hook added (see [`Session::added_key`]) when it has
+/// more than `expected`, and returns the first one's name.
+fn strip_added(map: &mut Map, expected: usize) -> Option<String> {
+    if map.len() == expected {
+        return None;
+    }
+    let mut first = None;
+    map.retain(|key, value| {
+        let ours = value.is_read_only();
+        if !ours && first.is_none() {
+            first = Some(key.to_string());
+        }
+        ours
+    });
+    first
+}
+
+/// [`strip_added`] for an item map and its `attributes`.
+fn strip_item(item: &mut Map, shape: Shape) -> Option<String> {
+    let mut found = strip_added(item, shape.keys);
+    if let Some(expected) = shape.attributes {
+        if let Some(mut attributes) =
+            entry(item, ATTRIBUTES, "attributes").and_then(|a| a.write_lock::<Map>())
+        {
+            if let Some(key) = strip_added(&mut attributes, expected) {
+                found = found.or(Some(format!("attributes.{key}")));
+            }
+        }
+    }
+    found
+}
+
+/// The value of `key`, found by its position in the map's sorted keys when it is
+/// there (a walk of a few steps, no key comparisons), else by name.
+fn entry<'m>(map: &'m mut Map, position: usize, key: &str) -> Option<&'m mut Dynamic> {
+    let at_position = map
+        .iter()
+        .nth(position)
+        .is_some_and(|(k, _)| k.as_str() == key);
+    if at_position {
+        map.values_mut().nth(position)
+    } else {
+        map.get_mut(key)
+    }
+}
+
+/// A map for the pool with its keys kept and every value dropped: the pool holds no
+/// customer data (ids, SKUs, amounts) between decisions. Dropping the values here
+/// rather than when the next decision overwrites them costs one more pass over the map.
+fn emptied(mut map: Map) -> Map {
+    for value in map.values_mut() {
+        *value = Dynamic::UNIT;
+    }
+    map
 }
 
 fn template(keys: &[&str]) -> Map {
@@ -416,8 +491,18 @@ pub(crate) struct Session<'p> {
     words: &'p Words,
     request: Dynamic,
     items: Vec<Dynamic>,
+    /// The number of keys of each item map, and of its `attributes`, as built.
+    shapes: Vec<Shape>,
     output: Vec<String>,
     keep_output: bool,
+}
+
+/// How many keys an item map (and its `attributes` map, when it has one) holds as the
+/// engine built it: a hook may not add any (see [`Session::added_key`]).
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    keys: usize,
+    attributes: Option<usize>,
 }
 
 type HookResult<T> = Result<T, Box<HookFailure>>;
@@ -453,6 +538,7 @@ impl<'p> Session<'p> {
         let mut pooled = words.pool.0.try_lock().ok();
         let order = &request.order;
         let mut items = Vec::with_capacity(request.items.len());
+        let mut shapes = Vec::with_capacity(request.items.len());
         for ((item, seed), line) in request.items.iter().zip(seeds).zip(lines) {
             let reason = seed
                 .reason
@@ -468,6 +554,10 @@ impl<'p> Session<'p> {
                         .iter()
                         .map(|(k, v)| (k.as_str().into(), text(v)))
                         .collect();
+                    shapes.push(Shape {
+                        keys: ITEM_KEYS.len(),
+                        attributes: Some(attributes.len()),
+                    });
                     fill(
                         &ITEM_KEYS,
                         &words.item,
@@ -497,32 +587,40 @@ impl<'p> Session<'p> {
                         ],
                     )
                 }
-                None => fill(
-                    &ITEM_KEYS_WITHOUT_LINE,
-                    &words.item_without_line,
-                    None,
-                    [
-                        words.condition(item.condition),
-                        int(seed.days_elapsed),
-                        exchange_sku,
-                        Dynamic::TRUE,
-                        text(&item.line_id),
-                        Dynamic::from_bool(seed.merchant_fault),
-                        int(item.quantity),
-                        reason,
-                        Dynamic::from_array(Array::new()),
-                        bridge::decimal(Decimal::ZERO),
-                        returned_weight_grams,
-                        words.status(ItemStatus::Accepted),
-                        words.basis(seed.basis),
-                        Dynamic::UNIT,
-                    ],
-                ),
+                None => {
+                    shapes.push(Shape {
+                        keys: ITEM_KEYS_WITHOUT_LINE.len(),
+                        attributes: None,
+                    });
+                    fill(
+                        &ITEM_KEYS_WITHOUT_LINE,
+                        &words.item_without_line,
+                        None,
+                        [
+                            words.condition(item.condition),
+                            int(seed.days_elapsed),
+                            exchange_sku,
+                            Dynamic::TRUE,
+                            text(&item.line_id),
+                            Dynamic::from_bool(seed.merchant_fault),
+                            int(item.quantity),
+                            reason,
+                            Dynamic::from_array(Array::new()),
+                            bridge::decimal(Decimal::ZERO),
+                            returned_weight_grams,
+                            words.status(ItemStatus::Accepted),
+                            words.basis(seed.basis),
+                            Dynamic::UNIT,
+                        ],
+                    )
+                }
             };
+            // Read-only, like every value a hook receives (and every value nested in
+            // it): a hook cannot change what the engine or a later hook sees.
             // Shared: an item hook call clones a pointer, not the map. `request.items`
             // holds plain copies (see `set_fields`): rhai's size checks stop with an
             // internal error on a shared value nested inside an array or a map.
-            items.push(Dynamic::from_map(m).into_shared());
+            items.push(Dynamic::from_map(m).into_read_only().into_shared());
         }
 
         let c = &request.customer;
@@ -577,8 +675,9 @@ impl<'p> Session<'p> {
             policy,
             defined,
             words,
-            request: Dynamic::from_map(r).into_shared(),
+            request: Dynamic::from_map(r).into_read_only().into_shared(),
             items,
+            shapes,
             output: Vec::new(),
             keep_output,
         }
@@ -603,11 +702,11 @@ impl<'p> Session<'p> {
             let customer = r.get_mut("customer").map(std::mem::take);
             if let Some(c) = customer.and_then(into_map) {
                 if pooled.customers.len() < POOLED_ITEMS / 4 {
-                    pooled.customers.push(c);
+                    pooled.customers.push(emptied(c));
                 }
             }
             if pooled.requests.len() < POOLED_ITEMS / 4 {
-                pooled.requests.push(r);
+                pooled.requests.push(emptied(r));
             }
         }
         for item in items {
@@ -615,7 +714,7 @@ impl<'p> Session<'p> {
                 break;
             }
             if let Some(m) = into_map(item) {
-                pooled.items.push(m);
+                pooled.items.push(emptied(m));
             }
         }
     }
@@ -639,7 +738,7 @@ impl<'p> Session<'p> {
         }
         let item = self.items.get(index).cloned().unwrap_or_default();
         let result = self.policy.call(hook, (item, self.request.clone()));
-        self.finish(hook, result)
+        self.finish(hook, Some(index), result)
     }
 
     fn call_request(&mut self, hook: &str, position: u32) -> HookResult<Option<Dynamic>> {
@@ -647,22 +746,39 @@ impl<'p> Session<'p> {
             return Ok(None);
         }
         let result = self.policy.call(hook, (self.request.clone(),));
-        self.finish(hook, result)
+        self.finish(hook, None, result)
     }
 
+    /// Reads a hook's result. A hook that added a key to one of its arguments (the item
+    /// at `index`, or the request) fails, and the key is removed again.
     fn finish(
         &mut self,
         hook: &str,
+        index: Option<usize>,
         result: Result<crate::policy::HookOutput, Diagnostic>,
     ) -> HookResult<Option<Dynamic>> {
-        match result {
-            Ok(out) => {
+        let added = self.added_key(index);
+        match (result, added) {
+            (Ok(_), Some(path)) => {
+                let argument = path.split(['.', '[']).next().unwrap_or_default();
+                let diagnostic = Diagnostic::error(
+                    "policy.runtime",
+                    format!("cannot add property `{path}`: `{argument}` is read-only"),
+                )
+                .with_hook(hook)
+                .with_help(format!(
+                    "hook arguments are read-only; copy one into a variable to change it \
+                     (`let copy = {argument}; ...`)"
+                ));
+                Err(self.failure(hook, diagnostic))
+            }
+            (Ok(out), None) => {
                 if self.keep_output {
                     self.output.extend(out.output);
                 }
                 Ok(Some(out.value))
             }
-            Err(diagnostic) => Err(self.failure(hook, diagnostic)),
+            (Err(diagnostic), _) => Err(self.failure(hook, diagnostic)),
         }
     }
 
@@ -689,20 +805,77 @@ impl<'p> Session<'p> {
         }
     }
 
+    /// Removes any key the last hook added to the maps it received (the item at `index`
+    /// and the request, with the maps nested in them) and names the first one found, as
+    /// a path (`item.extra`, `request.items[1].attributes.colour`).
+    ///
+    /// Every value a hook receives is read-only, so assigning to a property a map
+    /// already has, or calling a method that changes a value, fails in the script with
+    /// rhai's "constant" error. Rhai still lets a script add a *new* key to a read-only
+    /// map (`item.extra = 1`); the key's value is then the only writable value in the
+    /// map, which is how it is found. A map whose number of keys did not change has
+    /// none (a read-only map cannot lose keys), so the usual check is a length
+    /// comparison per map.
+    fn added_key(&mut self, index: Option<usize>) -> Option<String> {
+        let mut found = None;
+        if let Some(index) = index {
+            let shape = self.shapes.get(index).copied();
+            if let (Some(shape), Some(mut item)) = (
+                shape,
+                self.items
+                    .get_mut(index)
+                    .and_then(|i| i.write_lock::<Map>()),
+            ) {
+                found = strip_item(&mut item, shape).map(|key| format!("item.{key}"));
+            }
+        }
+        if let Some(mut request) = self.request.write_lock::<Map>() {
+            if let Some(key) = strip_added(&mut request, REQUEST_KEYS.len()) {
+                found = found.or(Some(format!("request.{key}")));
+            }
+            if let Some(mut customer) =
+                entry(&mut request, CUSTOMER, "customer").and_then(|c| c.write_lock::<Map>())
+            {
+                if let Some(key) = strip_added(&mut customer, CUSTOMER_KEYS.len()) {
+                    found = found.or(Some(format!("request.customer.{key}")));
+                }
+            }
+            if let Some(mut items) =
+                entry(&mut request, ITEMS, "items").and_then(|i| i.write_lock::<Array>())
+            {
+                for (position, (copy, shape)) in items.iter_mut().zip(&self.shapes).enumerate() {
+                    if let Some(mut copy) = copy.write_lock::<Map>() {
+                        if let Some(key) = strip_item(&mut copy, *shape) {
+                            found = found.or(Some(format!("request.items[{position}].{key}")));
+                        }
+                    }
+                }
+            }
+        }
+        found
+    }
+
     /// Writes fields of an item map: `(position in ITEM_KEYS, key, value)`, by increasing
     /// position. One walk over the map from its last key (the fields that change sit
     /// near the end) writes each value whose slot holds the expected key (no search);
     /// a key a script moved (by adding or removing keys) is written by name instead.
     fn set_fields(&mut self, index: usize, updates: &mut [(usize, &'static str, Dynamic)]) {
+        // Read-only like the rest of the map (rhai's `write_lock` ignores the access mode,
+        // so the engine can still write; the value written keeps its own).
+        for (_, _, value) in updates.iter_mut() {
+            *value = std::mem::take(value).into_read_only();
+        }
         // The copy of the item in `request.items` gets the same values.
         if let Some(mut request) = self.request.write_lock::<Map>() {
             if let Some(Ok(mut items)) = request.get_mut("items").map(Dynamic::as_array_mut) {
                 if let Some(Ok(mut copy)) = items.get_mut(index).map(Dynamic::as_map_mut) {
                     for (_, name, value) in updates.iter() {
+                        // A clone is read-write again (rhai's `Clone` resets the mode).
+                        let value = value.clone().into_read_only();
                         match copy.get_mut(*name) {
-                            Some(slot) => *slot = value.clone(),
+                            Some(slot) => *slot = value,
                             None => {
-                                copy.insert((*name).into(), value.clone());
+                                copy.insert((*name).into(), value);
                             }
                         }
                     }
@@ -893,10 +1066,11 @@ impl<'p> Session<'p> {
     /// Records the merchandise refund of the items not rejected.
     pub(crate) fn set_refund_total(&mut self, total: Decimal) {
         if let Some(mut map) = self.request.write_lock::<Map>() {
+            let total = bridge::decimal(total).into_read_only();
             match map.get_mut("refund_total") {
-                Some(slot) => *slot = bridge::decimal(total),
+                Some(slot) => *slot = total,
                 None => {
-                    map.insert("refund_total".into(), bridge::decimal(total));
+                    map.insert("refund_total".into(), total);
                 }
             }
         }
@@ -1057,7 +1231,10 @@ mod tests {
             assert_eq!(HOOKS[position as usize].name, hook);
         }
         assert!(HOOKS.len() <= 8);
+        assert_eq!(REQUEST_KEYS[CUSTOMER], "customer");
+        assert_eq!(REQUEST_KEYS[ITEMS], "items");
         for (position, key) in [
+            (ATTRIBUTES, "attributes"),
             (INSIDE_WINDOW, "inside_window"),
             (REASON_CODES, "reason_codes"),
             (REFUND, "refund"),

@@ -232,6 +232,8 @@ pub(crate) struct MapPool(Mutex<Pooled>);
 #[derive(Default)]
 struct Pooled {
     items: Vec<Map>,
+    /// The copies of item maps in `request.items`.
+    copies: Vec<Map>,
     customers: Vec<Map>,
     requests: Vec<Map>,
 }
@@ -338,6 +340,74 @@ fn request_grew(request: &Map, shapes: &[Shape]) -> bool {
         }
         _ => true,
     }
+}
+
+/// Writes fields of an item map: `(position in ITEM_KEYS, key, value)`, by increasing
+/// position. One walk over the map from its last key (the fields that change sit near
+/// the end) writes each value whose slot holds the expected key (no search); a key found
+/// elsewhere is written by name instead. With `copy`, a clone of each value is written
+/// (marked read-only again: rhai's `Clone` makes a value read-write); else the value is
+/// moved.
+fn write_fields(map: &mut Map, updates: &mut [(usize, &'static str, Dynamic)], copy: bool) {
+    let give = |value: &mut Dynamic| {
+        if copy {
+            value.clone().into_read_only()
+        } else {
+            std::mem::take(value)
+        }
+    };
+    let len = map.len();
+    let mut written = [false; 4];
+    // The update to place next: the one with the highest position not yet passed.
+    let mut next = updates.len();
+    for (from_end, (key, slot)) in map.iter_mut().rev().enumerate() {
+        let Some(pending) = next.checked_sub(1) else {
+            break;
+        };
+        let Some((wanted, name, value)) = updates.get_mut(pending) else {
+            break;
+        };
+        if len.saturating_sub(from_end + 1) > *wanted {
+            continue;
+        }
+        if key.as_str() == *name {
+            *slot = give(value);
+            if let Some(done) = written.get_mut(pending) {
+                *done = true;
+            }
+        }
+        next = pending;
+    }
+    for (i, (_, name, value)) in updates.iter_mut().enumerate() {
+        if !written.get(i).copied().unwrap_or(false) {
+            let value = give(value);
+            match map.get_mut(*name) {
+                Some(slot) => *slot = value,
+                None => {
+                    map.insert((*name).into(), value);
+                }
+            }
+        }
+    }
+}
+
+/// A copy of `item` for `request.items`: `recycled` refilled with clones of the values
+/// when it has the same keys (checked while walking it), else a clone of the map.
+fn copy_of(item: &Map, recycled: Option<Map>) -> Map {
+    if let Some(mut copy) = recycled.filter(|c| c.len() == item.len()) {
+        let mut same = true;
+        for ((key, slot), (item_key, value)) in copy.iter_mut().zip(item) {
+            if key != item_key {
+                same = false;
+                break;
+            }
+            *slot = value.clone();
+        }
+        if same {
+            return copy;
+        }
+    }
+    item.clone()
 }
 
 fn template(keys: &[&str]) -> Map {
@@ -559,6 +629,7 @@ impl<'p> Session<'p> {
         let mut pooled = words.pool.0.try_lock().ok();
         let order = &request.order;
         let mut items = Vec::with_capacity(request.items.len());
+        let mut copies = Vec::with_capacity(request.items.len());
         let mut shapes = Vec::with_capacity(request.items.len());
         for ((item, seed), line) in request.items.iter().zip(seeds).zip(lines) {
             let reason = seed
@@ -641,6 +712,8 @@ impl<'p> Session<'p> {
             // Shared: an item hook call clones a pointer, not the map. `request.items`
             // holds plain copies (see `set_fields`): rhai's size checks stop with an
             // internal error on a shared value nested inside an array or a map.
+            let copy = copy_of(&m, pooled.as_mut().and_then(|p| p.copies.pop()));
+            copies.push(Dynamic::from_map(copy));
             items.push(Dynamic::from_map(m).into_read_only().into_shared());
         }
 
@@ -682,7 +755,7 @@ impl<'p> Session<'p> {
                     .map(|s| s.days_elapsed)
                     .min()
                     .map_or(Dynamic::UNIT, int),
-                Dynamic::from_array(items.iter().map(Dynamic::flatten_clone).collect()),
+                Dynamic::from_array(copies),
                 bridge::timestamp(request.now),
                 text(&order.order_id),
                 text(&order.payment_method),
@@ -715,10 +788,19 @@ impl<'p> Session<'p> {
         let Ok(mut pooled) = words.pool.0.try_lock() else {
             return;
         };
-        // The request first: its `items` holds copies of the item maps, not pooled.
+        // The request first: its `items` holds copies of the item maps.
         if let Some(mut r) = into_map(request) {
-            if let Some(items) = r.get_mut("items") {
-                drop(std::mem::take(items));
+            let copies = r
+                .get_mut("items")
+                .map(std::mem::take)
+                .and_then(|items| items.try_cast::<Array>());
+            for copy in copies.into_iter().flatten() {
+                if pooled.copies.len() >= POOLED_ITEMS {
+                    break;
+                }
+                if let Some(copy) = copy.try_cast::<Map>() {
+                    pooled.copies.push(copy);
+                }
             }
             let customer = r.get_mut("customer").map(std::mem::take);
             if let Some(c) = customer.and_then(into_map) {
@@ -895,72 +977,33 @@ impl<'p> Session<'p> {
         found
     }
 
-    /// Writes fields of an item map: `(position in ITEM_KEYS, key, value)`, by increasing
-    /// position. One walk over the map from its last key (the fields that change sit
-    /// near the end) writes each value whose slot holds the expected key (no search);
-    /// a key a script moved (by adding or removing keys) is written by name instead.
+    /// Writes fields of the item at `index` and of its copy in `request.items` (see
+    /// [`write_fields`]).
     fn set_fields(&mut self, index: usize, updates: &mut [(usize, &'static str, Dynamic)]) {
         // Read-only like the rest of the map (rhai's `write_lock` ignores the access mode,
         // so the engine can still write; the value written keeps its own).
         for (_, _, value) in updates.iter_mut() {
             *value = std::mem::take(value).into_read_only();
         }
-        // The copy of the item in `request.items` gets the same values.
+        // The copy of the item in `request.items` gets the same values (cloned first).
         if let Some(mut request) = self.request.write_lock::<Map>() {
-            if let Some(Ok(mut items)) = request.get_mut("items").map(Dynamic::as_array_mut) {
-                if let Some(Ok(mut copy)) = items.get_mut(index).map(Dynamic::as_map_mut) {
-                    for (_, name, value) in updates.iter() {
-                        // A clone is read-write again (rhai's `Clone` resets the mode).
-                        let value = value.clone().into_read_only();
-                        match copy.get_mut(*name) {
-                            Some(slot) => *slot = value,
-                            None => {
-                                copy.insert((*name).into(), value);
-                            }
-                        }
-                    }
+            let items = match request.iter_mut().nth(4) {
+                // `items`, at its place in the sorted keys (no search).
+                Some((key, items)) if key.as_str() == "items" => Some(items),
+                _ => request.get_mut("items"),
+            };
+            if let Some(mut items) = items.and_then(|i| i.write_lock::<Array>()) {
+                if let Some(mut copy) = items.get_mut(index).and_then(|c| c.write_lock::<Map>()) {
+                    write_fields(&mut copy, updates, true);
                 }
             }
         }
-        let Some(mut item) = self
+        if let Some(mut item) = self
             .items
             .get_mut(index)
             .and_then(|i| i.write_lock::<Map>())
-        else {
-            return;
-        };
-        let len = item.len();
-        let mut written = [false; 4];
-        // The update to place next: the one with the highest position not yet passed.
-        let mut next = updates.len();
-        for (from_end, (key, slot)) in item.iter_mut().rev().enumerate() {
-            let Some(pending) = next.checked_sub(1) else {
-                break;
-            };
-            let Some((wanted, name, value)) = updates.get_mut(pending) else {
-                break;
-            };
-            if len.saturating_sub(from_end + 1) > *wanted {
-                continue;
-            }
-            if key.as_str() == *name {
-                *slot = std::mem::take(value);
-                if let Some(done) = written.get_mut(pending) {
-                    *done = true;
-                }
-            }
-            next = pending;
-        }
-        for (i, (_, name, value)) in updates.iter_mut().enumerate() {
-            if !written.get(i).copied().unwrap_or(false) {
-                let value = std::mem::take(value);
-                match item.get_mut(*name) {
-                    Some(slot) => *slot = value,
-                    None => {
-                        item.insert((*name).into(), value);
-                    }
-                }
-            }
+        {
+            write_fields(&mut item, updates, false);
         }
     }
 

@@ -45,8 +45,9 @@ use std::sync::Mutex;
 /// `ship_to_country`, `ship_from_country`, `requested_settlement`, `now` (timestamp),
 /// `days_since_delivery` (the smallest among the items), `customer` (the customer history
 /// with the same field names as its JSON; money values as decimals in the order's
-/// currency), `items` (copies of the item maps, kept up to date), and `refund_total` (decimal, the
-/// merchandise refund of the items not rejected; `()` until refunds are computed).
+/// currency), `items` (copies of the item maps, kept up to date), and `refund_total`
+/// (decimal, the merchandise refund of the items not rejected; `()` until refunds are
+/// computed).
 ///
 /// Both maps, and everything nested in them, are read-only: a hook that tries to change
 /// one fails (see [the module docs](crate::returns#hook-arguments-are-read-only));
@@ -220,12 +221,14 @@ const REQUEST_KEYS: [&str; 12] = [
 
 /// Script maps of finished decisions, refilled by the next ones: a map that already has
 /// every key is refilled in place (no node allocations, no key copies), and returning
-/// it costs no deallocation. A pooled map keeps the values of its last decision until
-/// the next one overwrites them (dropping them when the map comes back costs about 3.8%
-/// (strings and maps only) to 6.5% (every value) more instructions per decision in the
-/// returns bench, measured with callgrind). A map comes back only when no script value still holds it
-/// and its keys are exactly its template's (a script may add or remove keys); a busy
-/// pool (another thread deciding) is simply skipped.
+/// it costs no deallocation. A map comes back only when no script value still holds it
+/// and its keys are checked when it is refilled; a busy pool (another thread deciding)
+/// is simply skipped. The maps include the copies in `request.items`.
+///
+/// A pooled map keeps the values of its last decision (SKUs, ids, amounts) until the
+/// next decision overwrites them: dropping them when the map comes back was measured at
+/// 3.8% (strings and maps only) to 6.5% (every value) more instructions per decision in
+/// the returns bench (callgrind), so it is not done.
 #[derive(Default)]
 pub(crate) struct MapPool(Mutex<Pooled>);
 

@@ -394,10 +394,9 @@ fn write_fields(map: &mut Map, updates: &mut [(usize, &'static str, Dynamic)], c
     }
 }
 
-/// A read-only copy of `item` for `request.items`: `recycled` refilled with clones of
-/// the values when it has the same keys (checked while walking it), else a clone of the
-/// map. (A clone is read-write: rhai's `Clone` resets the mode.)
-fn copy_of(item: &Map, recycled: Option<Map>) -> Dynamic {
+/// A copy of `item` for `request.items`: `recycled` refilled with clones of the values
+/// when it has the same keys (checked while walking it), else a clone of the map.
+fn copy_of(item: &Map, recycled: Option<Map>) -> Map {
     if let Some(mut copy) = recycled.filter(|c| c.len() == item.len()) {
         let mut same = true;
         for ((key, slot), (item_key, value)) in copy.iter_mut().zip(item) {
@@ -405,44 +404,13 @@ fn copy_of(item: &Map, recycled: Option<Map>) -> Dynamic {
                 same = false;
                 break;
             }
-            *slot = value.clone().into_read_only();
+            *slot = value.clone();
         }
         if same {
-            return read_only_map(copy);
+            return copy;
         }
     }
-    Dynamic::from_map(item.clone()).into_read_only()
-}
-
-/// `value`, read-only. A value that is read-only already is kept as it is: a map or an
-/// array made with [`read_only_map`] or [`read_only_array`] is not walked again.
-fn read_only(value: Dynamic) -> Dynamic {
-    if value.is_read_only() {
-        value
-    } else {
-        value.into_read_only()
-    }
-}
-
-/// `map` as a read-only script value, when its values are read-only already (rhai's
-/// `into_read_only` would walk them all again to mark them).
-fn read_only_map(map: Map) -> Dynamic {
-    let mut value = Dynamic::from_map(Map::new()).into_read_only();
-    match value.write_lock::<Map>() {
-        Some(mut slot) => *slot = map,
-        None => return Dynamic::from_map(map).into_read_only(),
-    }
-    value
-}
-
-/// [`read_only_map`] for an array.
-fn read_only_array(array: Array) -> Dynamic {
-    let mut value = Dynamic::from_array(Array::new()).into_read_only();
-    match value.write_lock::<Array>() {
-        Some(mut slot) => *slot = array,
-        None => return Dynamic::from_array(array).into_read_only(),
-    }
-    value
+    item.clone()
 }
 
 fn template(keys: &[&str]) -> Map {
@@ -450,7 +418,7 @@ fn template(keys: &[&str]) -> Map {
 }
 
 /// A map with `keys` (sorted, as a map iterates them; a unit test checks it) holding
-/// `values` in key order, each made read-only (see [`read_only`]): `recycled` refilled in place when it still has exactly those
+/// `values` in key order: `recycled` refilled in place when it still has exactly those
 /// keys (checked while walking it), else a copy of `template`.
 fn fill<const N: usize>(
     keys: &[&str; N],
@@ -458,7 +426,7 @@ fn fill<const N: usize>(
     recycled: Option<Map>,
     values: [Dynamic; N],
 ) -> Map {
-    let mut values = values.into_iter().map(read_only);
+    let mut values = values.into_iter();
     if let Some(mut map) = recycled.filter(|m| m.len() == N) {
         let mut same = true;
         for ((key, slot), expected) in map.iter_mut().zip(keys) {
@@ -747,8 +715,9 @@ impl<'p> Session<'p> {
             // Shared: an item hook call clones a pointer, not the map. `request.items`
             // holds plain copies (see `set_fields`): rhai's size checks stop with an
             // internal error on a shared value nested inside an array or a map.
-            copies.push(copy_of(&m, pooled.as_mut().and_then(|p| p.copies.pop())));
-            items.push(read_only_map(m).into_shared());
+            let copy = copy_of(&m, pooled.as_mut().and_then(|p| p.copies.pop()));
+            copies.push(Dynamic::from_map(copy));
+            items.push(Dynamic::from_map(m).into_read_only().into_shared());
         }
 
         let c = &request.customer;
@@ -782,14 +751,14 @@ impl<'p> Session<'p> {
             pooled.as_mut().and_then(|p| p.requests.pop()),
             [
                 text(order.currency.code()),
-                read_only_map(customer),
+                Dynamic::from_map(customer),
                 opt_text(order.customer_id.as_deref()),
                 seeds
                     .iter()
                     .map(|s| s.days_elapsed)
                     .min()
                     .map_or(Dynamic::UNIT, int),
-                read_only_array(copies),
+                Dynamic::from_array(copies),
                 bridge::timestamp(request.now),
                 text(&order.order_id),
                 text(&order.payment_method),
@@ -803,7 +772,7 @@ impl<'p> Session<'p> {
             policy,
             defined,
             words,
-            request: read_only_map(r).into_shared(),
+            request: Dynamic::from_map(r).into_read_only().into_shared(),
             items,
             shapes,
             output: Vec::new(),

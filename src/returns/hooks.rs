@@ -25,7 +25,7 @@ use super::types::{
 };
 use crate::policy::{bridge, HookSpec, Policy};
 use crate::{Diagnostic, PolicySource};
-use rhai::{Array, Dynamic, ImmutableString, Map};
+use rhai::{ASTNode, Array, Dynamic, Expr, ImmutableString, Map, Stmt};
 use rust_decimal::Decimal;
 use std::sync::Mutex;
 
@@ -539,9 +539,13 @@ impl Words {
 }
 
 /// Which of [`HOOKS`] a policy defines, found once when the policy is attached (one bit
-/// per hook, in the order of `HOOKS`), so that a decision does not look names up.
+/// per hook, in the order of `HOOKS`), so that a decision does not look names up; and
+/// whether its script assigns to a property anywhere (see [`assigns_properties`]).
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct DefinedHooks(u8);
+pub(crate) struct DefinedHooks {
+    bits: u8,
+    assigns_properties: bool,
+}
 
 impl DefinedHooks {
     pub(crate) fn of(policy: &Policy) -> Self {
@@ -553,21 +557,59 @@ impl DefinedHooks {
                     .unwrap_or(0);
             }
         }
-        DefinedHooks(bits)
+        DefinedHooks {
+            bits,
+            assigns_properties: bits != 0 && assigns_properties(policy),
+        }
     }
 
     /// Whether the policy defines any of the returns hooks (otherwise no script values
     /// need to be built at all).
     pub(crate) fn any(self) -> bool {
-        self.0 != 0
+        self.bits != 0
     }
 
     /// Whether the policy defines the hook at `position` in `HOOKS`.
     fn has(self, position: u32) -> bool {
-        self.0
+        self.bits
             .checked_shr(position)
             .is_some_and(|bits| bits & 1 == 1)
     }
+}
+
+/// Whether the policy's script assigns to a property or an element anywhere
+/// (`a.b = ...`, `a[i] += ...`, in any function): the only way a script can add a key
+/// to a read-only map (changing methods such as `remove` or `mixin` refuse read-only
+/// values). A policy without one cannot add keys to its arguments, so the engine does
+/// not look for added keys after its hooks. Conservative: a script that does not
+/// compile again, or a function whose body cannot be walked, counts as assigning.
+fn assigns_properties(policy: &Policy) -> bool {
+    let engine = policy.runtime().engine();
+    let Ok(ast) = engine.compile(policy.source()) else {
+        return true;
+    };
+    for function in ast.iter_functions() {
+        let name = function.name;
+        let only = ast.clone_functions_only_filtered(|_, _, _, n, _| n == name);
+        let mut nodes = 0usize;
+        only.walk(&mut |_: &[ASTNode]| {
+            nodes += 1;
+            true
+        });
+        if nodes == 0 {
+            return true;
+        }
+    }
+    let mut found = false;
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Stmt(Stmt::Assignment(assignment))) = path.last() {
+            if matches!(assignment.1.lhs, Expr::Dot(..) | Expr::Index(..)) {
+                found = true;
+            }
+        }
+        !found
+    });
+    found
 }
 
 /// Positions of the hooks in [`HOOKS`].
@@ -863,7 +905,11 @@ impl<'p> Session<'p> {
         index: Option<usize>,
         result: Result<crate::policy::HookOutput, Diagnostic>,
     ) -> HookResult<Option<Dynamic>> {
-        let added = self.added_key(index);
+        let added = if self.defined.assigns_properties {
+            self.added_key(index)
+        } else {
+            None
+        };
         match (result, added) {
             (Ok(_), Some(path)) => {
                 let argument = path.split(['.', '[']).next().unwrap_or_default();
@@ -1290,6 +1336,31 @@ mod tests {
         for changed in [swapped, grown, shrunk] {
             let rebuilt = fill(&CUSTOMER_KEYS, &template, Some(changed), values());
             assert_eq!(as_pairs(&rebuilt), expected);
+        }
+    }
+
+    #[test]
+    fn assignments_to_properties_are_found_anywhere_in_the_script() {
+        let runtime = crate::policy::PolicyRuntime::new();
+        let assigns = |source: &str| {
+            let policy = Policy::compile("t.rhai", source, &runtime).unwrap();
+            assigns_properties(&policy)
+        };
+        for source in [
+            "fn window_days(item, request) { item.extra = 1; () }",
+            "fn window_days(item, request) { item[\"extra\"] = 1; () }",
+            "fn window_days(item, request) { request.customer.tier += \"x\"; () }",
+            "fn window_days(item, request) { let c = item; c.sku = \"X\"; () }",
+            "fn window_days(item, request) { item._tag() }\nfn _tag() { this.k = 1; () }",
+        ] {
+            assert!(assigns(source), "{source}");
+        }
+        for source in [
+            include_str!("../../examples/policies/returns.rhai"),
+            "fn window_days(item, request) { let a = 1; a = 2; item.reason_codes.push(\"x\"); a }",
+            "fn window_days(item, request) { let m = #{a: item.sku}; m }",
+        ] {
+            assert!(!assigns(source), "{source}");
         }
     }
 

@@ -15,8 +15,9 @@
 //! recursively, on every value in it). The engine's own updates go through `write_lock`,
 //! which ignores the mode, and mark each value they write read-only; a `Dynamic` clone is
 //! read-write again, so a copied value is marked after cloning. Rhai still lets a script
-//! add a key to a read-only map: [`Session::added_key`] finds and removes such keys
-//! after each call and fails the hook.
+//! add a key to a read-only map: when the script assigns to a property anywhere
+//! ([`assigns_properties`]), [`Session::added_key`] finds and removes such keys after
+//! each call and fails the hook.
 
 use super::config::{Unlimited, WindowLength};
 use super::types::{

@@ -1,5 +1,7 @@
 //! Every country's own postal-code examples validate; mutated examples do not; every
-//! subdivision's examples belong to it. Reads Google's metadata from `../shared/data`.
+//! subdivision's examples belong to it. The examples and patterns are Google's address
+//! metadata (CC BY 4.0), copied to `tests/fixtures/address/google/postal_examples.json`
+//! (see the README there) so that this test needs nothing outside the repository.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,22 +13,15 @@ use backoffice::address::{codes, normalize, validate, Address};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 
+/// Every entry with postal-code examples: `(id, {zip?, zipex})`, sorted by id.
 fn google() -> Vec<(String, Map<String, Value>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/google-address-data");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    let mut out = Vec::new();
-    for file in files {
-        let doc: Map<String, Value> =
-            serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
-        for (k, v) in doc {
-            out.push((k, v.as_object().unwrap().clone()));
-        }
-    }
-    out
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/address/google/postal_examples.json");
+    let doc: Map<String, Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc.into_iter()
+        .map(|(k, v)| (k, v.as_object().unwrap().clone()))
+        .collect()
 }
 
 fn postal_problems(country: &str, area: &str, postal: &str) -> Vec<String> {

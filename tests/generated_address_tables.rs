@@ -1,7 +1,8 @@
 //! Generator for the address tables committed under `src/address/data/`, and the tests
 //! that prove the committed output is current.
 //!
-//! Inputs (see NOTICE for licences):
+//! Inputs (see NOTICE for licences; `../shared/data` is the directory named by
+//! `BACKOFFICE_SHARED_DATA` when it is set):
 //! - `../shared/data/google-address-data/*.json`: Google's address metadata (CC-BY 4.0);
 //! - `../shared/data/libpostal-dictionaries/<lang>/*.txt`: libpostal's abbreviation
 //!   dictionaries (MIT);
@@ -9,6 +10,10 @@
 //!   languages and subdivision names from OpenCage address-formatting (MIT);
 //! - `tests/address_data/iso3166.txt` and `tests/address_data/country_aliases.txt`:
 //!   hand-curated ISO 3166-1 codes and country names (facts).
+//!
+//! Output: the tables under `src/address/data/`, and
+//! `tests/fixtures/address/google/postal_examples.json` (Google's postal-code patterns
+//! and examples alone, read by `tests/address_countries.rs`).
 //!
 //! To regenerate after the data or the folding rules change:
 //!
@@ -32,8 +37,21 @@ fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The reference data the generators read (not part of the repository; see NOTICE):
+/// the directory named by `BACKOFFICE_SHARED_DATA`, else `../shared/data` beside the
+/// repository. Without it the check fails and says so.
 fn shared_data() -> PathBuf {
-    manifest().join("../shared/data")
+    let dir = std::env::var_os("BACKOFFICE_SHARED_DATA").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"),
+        PathBuf::from,
+    );
+    assert!(
+        dir.is_dir(),
+        "the generator checks need the reference data, which is not in the repository \
+         (see NOTICE): {} does not exist; set BACKOFFICE_SHARED_DATA to its directory",
+        dir.display()
+    );
+    dir
 }
 
 fn check_or_write(relative: &str, generated: &str) {
@@ -566,4 +584,43 @@ fn address_country_tables_are_current() {
 #[test]
 fn address_dictionaries_are_current() {
     check_or_write("src/address/data/dictionaries.rs", &generate_dictionaries());
+}
+
+/// Generates `tests/fixtures/address/google/postal_examples.json`: for every Google
+/// entry with postal-code examples, its pattern (`zip`) and examples (`zipex`), nothing
+/// else. `tests/address_countries.rs` checks every example against the crate from this
+/// copy, so that it runs in a clone without `../shared` beside it.
+fn generate_postal_examples() -> String {
+    let mut out = Map::new();
+    for (key, entry) in google_entries() {
+        let Some(zipex) = entry.get("zipex") else {
+            continue;
+        };
+        let mut fields = Map::new();
+        if let Some(zip) = entry.get("zip") {
+            fields.insert("zip".into(), zip.clone());
+        }
+        fields.insert("zipex".into(), zipex.clone());
+        out.insert(key, Value::Object(fields));
+    }
+    // One entry a line.
+    let lines: Vec<String> = out
+        .iter()
+        .map(|(key, fields)| {
+            format!(
+                "  {}: {}",
+                serde_json::to_string(key).unwrap(),
+                serde_json::to_string(fields).unwrap()
+            )
+        })
+        .collect();
+    format!("{{\n{}\n}}\n", lines.join(",\n"))
+}
+
+#[test]
+fn postal_examples_fixture_is_current() {
+    check_or_write(
+        "tests/fixtures/address/google/postal_examples.json",
+        &generate_postal_examples(),
+    );
 }

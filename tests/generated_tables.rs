@@ -1,7 +1,8 @@
 //! Generators for the tables committed under `src/`, and the tests that prove the
 //! committed output is current.
 //!
-//! The generators read the reference data in `../shared/data` (see NOTICE for licences).
+//! The generators read the reference data in `../shared/data`, or the directory named by
+//! `BACKOFFICE_SHARED_DATA` (see NOTICE for licences).
 //! To regenerate after the data changes:
 //!
 //! ```text
@@ -12,8 +13,21 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+/// The reference data the generators read (not part of the repository; see NOTICE):
+/// the directory named by `BACKOFFICE_SHARED_DATA`, else `../shared/data` beside the
+/// repository. Without it the check fails and says so.
 fn shared_data() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
+    let dir = std::env::var_os("BACKOFFICE_SHARED_DATA").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"),
+        PathBuf::from,
+    );
+    assert!(
+        dir.is_dir(),
+        "the generator checks need the reference data, which is not in the repository \
+         (see NOTICE): {} does not exist; set BACKOFFICE_SHARED_DATA to its directory",
+        dir.display()
+    );
+    dir
 }
 
 fn check_or_write(relative: &str, generated: &str) {

@@ -1,6 +1,6 @@
-//! The returns engine reuses its script maps between decisions: a policy that changes
-//! the maps it is given (adds or removes keys, changes values) must not leak into the
-//! next decision.
+//! The returns engine reuses its script maps between decisions: a policy that tries to
+//! change the maps it is given (add or remove keys, change values) fails, and nothing of
+//! it leaks into a later hook or the next decision.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -34,34 +34,44 @@ fn request(tier: &str) -> ReturnRequest {
     .unwrap()
 }
 
+/// Hook arguments are read-only: for a "bronze" customer every hook tries to change
+/// them (each attempt fails the hook and is undone); for the others the hooks check that
+/// nothing of it is visible, in this decision or the next.
 const MUTATING: &str = r#"
 fn window_days(item, request) {
-    let seen = "extra" in item;
-    item.extra = 1;
-    item.remove("category");
-    item.remove("inside_window");
-    item.zzz = 2;
-    item.status = "tampered";
-    item.sku = "CHANGED";
-    request.customer.loyalty_tier = "gold";
-    request.items[0].status = "tampered";
-    if seen { 1 } else { () }
+    if request.customer.loyalty_tier == "bronze" {
+        item.extra = 1;
+        request.items[0].zzz = 2;
+        request.customer.vip = true;
+        item.attributes.colour = "red";
+    }
+    ()
 }
 
 fn eligibility(item, request) {
-    if "category" in item || item.sku != "CHANGED" {
-        return #{decision: "reject", reason: "not_mutated"};
+    if request.customer.loyalty_tier == "bronze" {
+        item.status = "tampered";
     }
-    // The engine writes the window and the built-in verdict over what the script did.
+    if "extra" in item || "zzz" in request.items[0] || "vip" in request.customer {
+        return #{decision: "reject", reason: "leaked_key"};
+    }
     if item.inside_window != true || item.status != "accepted" || item.window_days != 30 {
         return #{decision: "reject", reason: "engine_fields_missing"};
     }
     ()
 }
 
+fn disposition(item, request) {
+    if request.customer.loyalty_tier == "bronze" {
+        item.reason_codes.push("tampered");
+        item.remove("category");
+    }
+    ()
+}
+
 fn fraud_signals(request) {
     let n = 0;
-    for item in request.items { n += item.keys().len(); }
+    for item in request.items { n += item.keys().len() + item.reason_codes.len(); }
     [#{code: "keys", weight: 1, detail: `${n} keys, tier ${request.customer.loyalty_tier}`}]
 }
 "#;
@@ -75,9 +85,9 @@ fn engine() -> ReturnsEngine {
 }
 
 #[test]
-fn a_policy_that_changes_its_maps_does_not_leak_into_the_next_decision() {
+fn a_policy_that_tries_to_change_its_maps_does_not_leak_into_the_next_decision() {
     let reused = engine();
-    for tier in ["silver", "bronze", "silver"] {
+    for tier in ["silver", "bronze", "silver", "bronze", "silver"] {
         let request = request(tier);
         let expected = serde_json::to_value(engine().decide(&request).unwrap()).unwrap();
         let statuses: Vec<&str> = expected["outcome"]["items"]
@@ -86,7 +96,30 @@ fn a_policy_that_changes_its_maps_does_not_leak_into_the_next_decision() {
             .iter()
             .map(|i| i["status"].as_str().unwrap())
             .collect();
-        assert_eq!(statuses, ["accepted", "accepted"], "{expected}");
+        let failures = expected["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["code"] == "policy_error")
+            .count();
+        let signal = expected["outcome"]["fraud"]["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["code"] == "keys")
+            .map(|s| s["detail"].clone());
+        assert_eq!(
+            signal,
+            Some(json!(format!("44 keys, tier {tier}"))),
+            "{expected}"
+        );
+        if tier == "bronze" {
+            // window_days, eligibility and disposition fail for both items.
+            assert_eq!(failures, 6, "{expected}");
+        } else {
+            assert_eq!(statuses, ["accepted", "accepted"], "{expected}");
+            assert_eq!(failures, 0, "{expected}");
+        }
         for _ in 0..3 {
             let got = serde_json::to_value(reused.decide(&request).unwrap()).unwrap();
             assert_eq!(got, expected);

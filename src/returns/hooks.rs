@@ -10,6 +10,14 @@
 //! from a template or by refilling the maps of an earlier decision kept in the engine's
 //! pool; words the engine hands out again and again (statuses, conditions, reason codes)
 //! are shared strings made once per engine. What a script sees is the same either way.
+//!
+//! Every value a hook receives is read-only (rhai's access mode, set on the map and,
+//! recursively, on every value in it). The engine's own updates go through `write_lock`,
+//! which ignores the mode, and mark each value they write read-only; a `Dynamic` clone is
+//! read-write again, so a copied value is marked after cloning. Rhai still lets a script
+//! add a key to a read-only map: when the script assigns to a property anywhere
+//! ([`assigns_properties`]), [`Session::added_key`] finds and removes such keys after
+//! each call and fails the hook.
 
 use super::config::{Unlimited, WindowLength};
 use super::types::{
@@ -18,7 +26,7 @@ use super::types::{
 };
 use crate::policy::{bridge, HookSpec, Policy};
 use crate::{Diagnostic, PolicySource};
-use rhai::{Array, Dynamic, ImmutableString, Map};
+use rhai::{ASTNode, Array, Dynamic, Expr, ImmutableString, Map, Stmt};
 use rust_decimal::Decimal;
 use std::sync::Mutex;
 
@@ -38,8 +46,13 @@ use std::sync::Mutex;
 /// `ship_to_country`, `ship_from_country`, `requested_settlement`, `now` (timestamp),
 /// `days_since_delivery` (the smallest among the items), `customer` (the customer history
 /// with the same field names as its JSON; money values as decimals in the order's
-/// currency), `items` (the item maps as first built), and `refund_total` (decimal, the
-/// merchandise refund of the items not rejected; `()` until refunds are computed).
+/// currency), `items` (copies of the item maps, kept up to date), and `refund_total`
+/// (decimal, the merchandise refund of the items not rejected; `()` until refunds are
+/// computed).
+///
+/// Both maps, and everything nested in them, are read-only: a hook that tries to change
+/// one fails (see [the module docs](crate::returns#hook-arguments-are-read-only));
+/// `let copy = item;` makes a copy it may change.
 pub static HOOKS: &[HookSpec] = &[
     HookSpec {
         name: "eligibility",
@@ -210,14 +223,21 @@ const REQUEST_KEYS: [&str; 12] = [
 /// Script maps of finished decisions, refilled by the next ones: a map that already has
 /// every key is refilled in place (no node allocations, no key copies), and returning
 /// it costs no deallocation. A map comes back only when no script value still holds it
-/// and its keys are exactly its template's (a script may add or remove keys); a busy
-/// pool (another thread deciding) is simply skipped.
+/// and its keys are checked when it is refilled; a busy pool (another thread deciding)
+/// is simply skipped. The maps include the copies in `request.items`.
+///
+/// A pooled map keeps the values of its last decision (SKUs, ids, amounts) until the
+/// next decision overwrites them: dropping them when the map comes back was measured at
+/// 3.8% (strings and maps only) to 6.5% (every value) more instructions per decision in
+/// the returns bench (callgrind), so it is not done.
 #[derive(Default)]
 pub(crate) struct MapPool(Mutex<Pooled>);
 
 #[derive(Default)]
 struct Pooled {
     items: Vec<Map>,
+    /// The copies of item maps in `request.items`.
+    copies: Vec<Map>,
     customers: Vec<Map>,
     requests: Vec<Map>,
 }
@@ -242,6 +262,156 @@ impl std::fmt::Debug for MapPool {
 /// that is still shared; that copy is simply dropped).
 fn into_map(value: Dynamic) -> Option<Map> {
     value.flatten().try_cast::<Map>()
+}
+
+/// Removes the keys of `map` that a hook added (see [`Session::added_key`]) when it has
+/// more than `expected`, and returns the first one's name.
+fn strip_added(map: &mut Map, expected: usize) -> Option<String> {
+    if map.len() == expected {
+        return None;
+    }
+    let mut first = None;
+    map.retain(|key, value| {
+        let ours = value.is_read_only();
+        if !ours && first.is_none() {
+            first = Some(key.to_string());
+        }
+        ours
+    });
+    first
+}
+
+/// [`strip_added`] for an item map and its `attributes`.
+fn strip_item(item: &mut Map, shape: Shape) -> Option<String> {
+    let mut found = strip_added(item, shape.keys);
+    if let Some(expected) = shape.attributes {
+        if let Some(mut attributes) = item
+            .get_mut("attributes")
+            .and_then(|a| a.write_lock::<Map>())
+        {
+            if let Some(key) = strip_added(&mut attributes, expected) {
+                found = found.or(Some(format!("attributes.{key}")));
+            }
+        }
+    }
+    found
+}
+
+/// Whether an item map (or its `attributes`) has more keys than it was built with. It
+/// reads no more than the lengths and the first entry (`attributes`, the first key).
+fn item_grew(item: &Map, shape: Shape) -> bool {
+    if item.len() != shape.keys {
+        return true;
+    }
+    let Some(expected) = shape.attributes else {
+        return false;
+    };
+    match item.first_key_value() {
+        Some((key, attributes)) if key.as_str() == "attributes" => attributes
+            .read_lock::<Map>()
+            .is_some_and(|a| a.len() != expected),
+        _ => true,
+    }
+}
+
+/// Whether the request map, or a map nested in it, has more keys than it was built
+/// with (`shapes`: of the item copies in `request.items`).
+fn request_grew(request: &Map, shapes: &[Shape]) -> bool {
+    if request.len() != REQUEST_KEYS.len() {
+        return true;
+    }
+    // Positions of `customer` (1) and `items` (4) in the sorted keys.
+    let mut entries = request.iter();
+    let customer = entries.nth(1);
+    let items = entries.nth(2);
+    let customer_grew = match customer {
+        Some((key, customer)) if key.as_str() == "customer" => customer
+            .read_lock::<Map>()
+            .is_some_and(|c| c.len() != CUSTOMER_KEYS.len()),
+        _ => true,
+    };
+    if customer_grew {
+        return true;
+    }
+    match items {
+        Some((key, items)) if key.as_str() == "items" => {
+            items.read_lock::<Array>().is_some_and(|items| {
+                items.iter().zip(shapes).any(|(copy, shape)| {
+                    copy.read_lock::<Map>()
+                        .is_some_and(|copy| item_grew(&copy, *shape))
+                })
+            })
+        }
+        _ => true,
+    }
+}
+
+/// Writes fields of an item map: `(position in ITEM_KEYS, key, value)`, by increasing
+/// position. One walk over the map from its last key (the fields that change sit near
+/// the end) writes each value whose slot holds the expected key (no search); a key found
+/// elsewhere is written by name instead. With `copy`, a clone of each value is written
+/// (marked read-only again: rhai's `Clone` makes a value read-write); else the value is
+/// moved.
+fn write_fields(map: &mut Map, updates: &mut [(usize, &'static str, Dynamic)], copy: bool) {
+    let give = |value: &mut Dynamic| {
+        if copy {
+            value.clone().into_read_only()
+        } else {
+            std::mem::take(value)
+        }
+    };
+    let len = map.len();
+    let mut written = [false; 4];
+    // The update to place next: the one with the highest position not yet passed.
+    let mut next = updates.len();
+    for (from_end, (key, slot)) in map.iter_mut().rev().enumerate() {
+        let Some(pending) = next.checked_sub(1) else {
+            break;
+        };
+        let Some((wanted, name, value)) = updates.get_mut(pending) else {
+            break;
+        };
+        if len.saturating_sub(from_end + 1) > *wanted {
+            continue;
+        }
+        if key.as_str() == *name {
+            *slot = give(value);
+            if let Some(done) = written.get_mut(pending) {
+                *done = true;
+            }
+        }
+        next = pending;
+    }
+    for (i, (_, name, value)) in updates.iter_mut().enumerate() {
+        if !written.get(i).copied().unwrap_or(false) {
+            let value = give(value);
+            match map.get_mut(*name) {
+                Some(slot) => *slot = value,
+                None => {
+                    map.insert((*name).into(), value);
+                }
+            }
+        }
+    }
+}
+
+/// A copy of `item` for `request.items`: `recycled` refilled with clones of the values
+/// when it has the same keys (checked while walking it), else a clone of the map.
+fn copy_of(item: &Map, recycled: Option<Map>) -> Map {
+    if let Some(mut copy) = recycled.filter(|c| c.len() == item.len()) {
+        let mut same = true;
+        for ((key, slot), (item_key, value)) in copy.iter_mut().zip(item) {
+            if key != item_key {
+                same = false;
+                break;
+            }
+            *slot = value.clone();
+        }
+        if same {
+            return copy;
+        }
+    }
+    item.clone()
 }
 
 fn template(keys: &[&str]) -> Map {
@@ -370,9 +540,13 @@ impl Words {
 }
 
 /// Which of [`HOOKS`] a policy defines, found once when the policy is attached (one bit
-/// per hook, in the order of `HOOKS`), so that a decision does not look names up.
+/// per hook, in the order of `HOOKS`), so that a decision does not look names up; and
+/// whether its script assigns to a property anywhere (see [`assigns_properties`]).
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct DefinedHooks(u8);
+pub(crate) struct DefinedHooks {
+    bits: u8,
+    assigns_properties: bool,
+}
 
 impl DefinedHooks {
     pub(crate) fn of(policy: &Policy) -> Self {
@@ -384,21 +558,59 @@ impl DefinedHooks {
                     .unwrap_or(0);
             }
         }
-        DefinedHooks(bits)
+        DefinedHooks {
+            bits,
+            assigns_properties: bits != 0 && assigns_properties(policy),
+        }
     }
 
     /// Whether the policy defines any of the returns hooks (otherwise no script values
     /// need to be built at all).
     pub(crate) fn any(self) -> bool {
-        self.0 != 0
+        self.bits != 0
     }
 
     /// Whether the policy defines the hook at `position` in `HOOKS`.
     fn has(self, position: u32) -> bool {
-        self.0
+        self.bits
             .checked_shr(position)
             .is_some_and(|bits| bits & 1 == 1)
     }
+}
+
+/// Whether the policy's script assigns to a property or an element anywhere
+/// (`a.b = ...`, `a[i] += ...`, in any function): the only way a script can add a key
+/// to a read-only map (changing methods such as `remove` or `mixin` refuse read-only
+/// values). A policy without one cannot add keys to its arguments, so the engine does
+/// not look for added keys after its hooks. Conservative: a script that does not
+/// compile again, or a function whose body cannot be walked, counts as assigning.
+fn assigns_properties(policy: &Policy) -> bool {
+    let engine = policy.runtime().engine();
+    let Ok(ast) = engine.compile(policy.source()) else {
+        return true;
+    };
+    for function in ast.iter_functions() {
+        let name = function.name;
+        let only = ast.clone_functions_only_filtered(|_, _, _, n, _| n == name);
+        let mut nodes = 0usize;
+        only.walk(&mut |_: &[ASTNode]| {
+            nodes += 1;
+            true
+        });
+        if nodes == 0 {
+            return true;
+        }
+    }
+    let mut found = false;
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Stmt(Stmt::Assignment(assignment))) = path.last() {
+            if matches!(assignment.1.lhs, Expr::Dot(..) | Expr::Index(..)) {
+                found = true;
+            }
+        }
+        !found
+    });
+    found
 }
 
 /// Positions of the hooks in [`HOOKS`].
@@ -416,8 +628,18 @@ pub(crate) struct Session<'p> {
     words: &'p Words,
     request: Dynamic,
     items: Vec<Dynamic>,
+    /// The number of keys of each item map, and of its `attributes`, as built.
+    shapes: Vec<Shape>,
     output: Vec<String>,
     keep_output: bool,
+}
+
+/// How many keys an item map (and its `attributes` map, when it has one) holds as the
+/// engine built it: a hook may not add any (see [`Session::added_key`]).
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    keys: usize,
+    attributes: Option<usize>,
 }
 
 type HookResult<T> = Result<T, Box<HookFailure>>;
@@ -453,6 +675,8 @@ impl<'p> Session<'p> {
         let mut pooled = words.pool.0.try_lock().ok();
         let order = &request.order;
         let mut items = Vec::with_capacity(request.items.len());
+        let mut copies = Vec::with_capacity(request.items.len());
+        let mut shapes = Vec::with_capacity(request.items.len());
         for ((item, seed), line) in request.items.iter().zip(seeds).zip(lines) {
             let reason = seed
                 .reason
@@ -468,6 +692,10 @@ impl<'p> Session<'p> {
                         .iter()
                         .map(|(k, v)| (k.as_str().into(), text(v)))
                         .collect();
+                    shapes.push(Shape {
+                        keys: ITEM_KEYS.len(),
+                        attributes: Some(attributes.len()),
+                    });
                     fill(
                         &ITEM_KEYS,
                         &words.item,
@@ -497,32 +725,42 @@ impl<'p> Session<'p> {
                         ],
                     )
                 }
-                None => fill(
-                    &ITEM_KEYS_WITHOUT_LINE,
-                    &words.item_without_line,
-                    None,
-                    [
-                        words.condition(item.condition),
-                        int(seed.days_elapsed),
-                        exchange_sku,
-                        Dynamic::TRUE,
-                        text(&item.line_id),
-                        Dynamic::from_bool(seed.merchant_fault),
-                        int(item.quantity),
-                        reason,
-                        Dynamic::from_array(Array::new()),
-                        bridge::decimal(Decimal::ZERO),
-                        returned_weight_grams,
-                        words.status(ItemStatus::Accepted),
-                        words.basis(seed.basis),
-                        Dynamic::UNIT,
-                    ],
-                ),
+                None => {
+                    shapes.push(Shape {
+                        keys: ITEM_KEYS_WITHOUT_LINE.len(),
+                        attributes: None,
+                    });
+                    fill(
+                        &ITEM_KEYS_WITHOUT_LINE,
+                        &words.item_without_line,
+                        None,
+                        [
+                            words.condition(item.condition),
+                            int(seed.days_elapsed),
+                            exchange_sku,
+                            Dynamic::TRUE,
+                            text(&item.line_id),
+                            Dynamic::from_bool(seed.merchant_fault),
+                            int(item.quantity),
+                            reason,
+                            Dynamic::from_array(Array::new()),
+                            bridge::decimal(Decimal::ZERO),
+                            returned_weight_grams,
+                            words.status(ItemStatus::Accepted),
+                            words.basis(seed.basis),
+                            Dynamic::UNIT,
+                        ],
+                    )
+                }
             };
+            // Read-only, like every value a hook receives (and every value nested in
+            // it): a hook cannot change what the engine or a later hook sees.
             // Shared: an item hook call clones a pointer, not the map. `request.items`
             // holds plain copies (see `set_fields`): rhai's size checks stop with an
             // internal error on a shared value nested inside an array or a map.
-            items.push(Dynamic::from_map(m).into_shared());
+            let copy = copy_of(&m, pooled.as_mut().and_then(|p| p.copies.pop()));
+            copies.push(Dynamic::from_map(copy));
+            items.push(Dynamic::from_map(m).into_read_only().into_shared());
         }
 
         let c = &request.customer;
@@ -563,7 +801,7 @@ impl<'p> Session<'p> {
                     .map(|s| s.days_elapsed)
                     .min()
                     .map_or(Dynamic::UNIT, int),
-                Dynamic::from_array(items.iter().map(Dynamic::flatten_clone).collect()),
+                Dynamic::from_array(copies),
                 bridge::timestamp(request.now),
                 text(&order.order_id),
                 text(&order.payment_method),
@@ -577,8 +815,9 @@ impl<'p> Session<'p> {
             policy,
             defined,
             words,
-            request: Dynamic::from_map(r).into_shared(),
+            request: Dynamic::from_map(r).into_read_only().into_shared(),
             items,
+            shapes,
             output: Vec::new(),
             keep_output,
         }
@@ -595,10 +834,19 @@ impl<'p> Session<'p> {
         let Ok(mut pooled) = words.pool.0.try_lock() else {
             return;
         };
-        // The request first: its `items` holds copies of the item maps, not pooled.
+        // The request first: its `items` holds copies of the item maps.
         if let Some(mut r) = into_map(request) {
-            if let Some(items) = r.get_mut("items") {
-                drop(std::mem::take(items));
+            let copies = r
+                .get_mut("items")
+                .map(std::mem::take)
+                .and_then(|items| items.try_cast::<Array>());
+            for copy in copies.into_iter().flatten() {
+                if pooled.copies.len() >= POOLED_ITEMS {
+                    break;
+                }
+                if let Some(copy) = copy.try_cast::<Map>() {
+                    pooled.copies.push(copy);
+                }
             }
             let customer = r.get_mut("customer").map(std::mem::take);
             if let Some(c) = customer.and_then(into_map) {
@@ -639,7 +887,7 @@ impl<'p> Session<'p> {
         }
         let item = self.items.get(index).cloned().unwrap_or_default();
         let result = self.policy.call(hook, (item, self.request.clone()));
-        self.finish(hook, result)
+        self.finish(hook, Some(index), result)
     }
 
     fn call_request(&mut self, hook: &str, position: u32) -> HookResult<Option<Dynamic>> {
@@ -647,22 +895,43 @@ impl<'p> Session<'p> {
             return Ok(None);
         }
         let result = self.policy.call(hook, (self.request.clone(),));
-        self.finish(hook, result)
+        self.finish(hook, None, result)
     }
 
+    /// Reads a hook's result. A hook that added a key to one of its arguments (the item
+    /// at `index`, or the request) fails, and the key is removed again.
     fn finish(
         &mut self,
         hook: &str,
+        index: Option<usize>,
         result: Result<crate::policy::HookOutput, Diagnostic>,
     ) -> HookResult<Option<Dynamic>> {
-        match result {
-            Ok(out) => {
+        let added = if self.defined.assigns_properties {
+            self.added_key(index)
+        } else {
+            None
+        };
+        match (result, added) {
+            (Ok(_), Some(path)) => {
+                let argument = path.split(['.', '[']).next().unwrap_or_default();
+                let diagnostic = Diagnostic::error(
+                    "policy.runtime",
+                    format!("cannot add property `{path}`: `{argument}` is read-only"),
+                )
+                .with_hook(hook)
+                .with_help(format!(
+                    "hook arguments are read-only; copy one into a variable to change it \
+                     (`let copy = {argument}; ...`)"
+                ));
+                Err(self.failure(hook, diagnostic))
+            }
+            (Ok(out), None) => {
                 if self.keep_output {
                     self.output.extend(out.output);
                 }
                 Ok(Some(out.value))
             }
-            Err(diagnostic) => Err(self.failure(hook, diagnostic)),
+            (Err(diagnostic), _) => Err(self.failure(hook, diagnostic)),
         }
     }
 
@@ -689,65 +958,102 @@ impl<'p> Session<'p> {
         }
     }
 
-    /// Writes fields of an item map: `(position in ITEM_KEYS, key, value)`, by increasing
-    /// position. One walk over the map from its last key (the fields that change sit
-    /// near the end) writes each value whose slot holds the expected key (no search);
-    /// a key a script moved (by adding or removing keys) is written by name instead.
-    fn set_fields(&mut self, index: usize, updates: &mut [(usize, &'static str, Dynamic)]) {
-        // The copy of the item in `request.items` gets the same values.
+    /// Removes any key the last hook added to the maps it received (the item at `index`
+    /// and the request, with the maps nested in them) and names the first one found, as
+    /// a path (`item.extra`, `request.items[1].attributes.colour`).
+    ///
+    /// Every value a hook receives is read-only, so assigning to a property a map
+    /// already has, or calling a method that changes a value, fails in the script with
+    /// rhai's "constant" error. Rhai still lets a script add a *new* key to a read-only
+    /// map (`item.extra = 1`); the key's value is then the only writable value in the
+    /// map, which is how it is found. A map whose number of keys did not change has
+    /// none (a read-only map cannot lose keys), so the usual check is a length
+    /// comparison per map.
+    fn added_key(&mut self, index: Option<usize>) -> Option<String> {
+        let item_grew = index.is_some_and(|index| {
+            let shape = self.shapes.get(index).copied();
+            match (
+                shape,
+                self.items.get(index).and_then(|i| i.read_lock::<Map>()),
+            ) {
+                (Some(shape), Some(item)) => item_grew(&item, shape),
+                _ => false,
+            }
+        });
+        let request_grew = self
+            .request
+            .read_lock::<Map>()
+            .is_some_and(|request| request_grew(&request, &self.shapes));
+        if !item_grew && !request_grew {
+            return None;
+        }
+        let mut found = None;
+        if let Some(index) = index.filter(|_| item_grew) {
+            let shape = self.shapes.get(index).copied();
+            if let (Some(shape), Some(mut item)) = (
+                shape,
+                self.items
+                    .get_mut(index)
+                    .and_then(|i| i.write_lock::<Map>()),
+            ) {
+                found = strip_item(&mut item, shape).map(|key| format!("item.{key}"));
+            }
+        }
         if let Some(mut request) = self.request.write_lock::<Map>() {
-            if let Some(Ok(mut items)) = request.get_mut("items").map(Dynamic::as_array_mut) {
-                if let Some(Ok(mut copy)) = items.get_mut(index).map(Dynamic::as_map_mut) {
-                    for (_, name, value) in updates.iter() {
-                        match copy.get_mut(*name) {
-                            Some(slot) => *slot = value.clone(),
-                            None => {
-                                copy.insert((*name).into(), value.clone());
-                            }
+            if let Some(key) = strip_added(&mut request, REQUEST_KEYS.len()) {
+                found = found.or(Some(format!("request.{key}")));
+            }
+            if let Some(mut customer) = request
+                .get_mut("customer")
+                .and_then(|c| c.write_lock::<Map>())
+            {
+                if let Some(key) = strip_added(&mut customer, CUSTOMER_KEYS.len()) {
+                    found = found.or(Some(format!("request.customer.{key}")));
+                }
+            }
+            if let Some(mut items) = request
+                .get_mut("items")
+                .and_then(|i| i.write_lock::<Array>())
+            {
+                for (position, (copy, shape)) in items.iter_mut().zip(&self.shapes).enumerate() {
+                    if let Some(mut copy) = copy.write_lock::<Map>() {
+                        if let Some(key) = strip_item(&mut copy, *shape) {
+                            found = found.or(Some(format!("request.items[{position}].{key}")));
                         }
                     }
                 }
             }
         }
-        let Some(mut item) = self
+        found
+    }
+
+    /// Writes fields of the item at `index` and of its copy in `request.items` (see
+    /// [`write_fields`]).
+    fn set_fields(&mut self, index: usize, updates: &mut [(usize, &'static str, Dynamic)]) {
+        // Read-only like the rest of the map (rhai's `write_lock` ignores the access mode,
+        // so the engine can still write; the value written keeps its own).
+        for (_, _, value) in updates.iter_mut() {
+            *value = std::mem::take(value).into_read_only();
+        }
+        // The copy of the item in `request.items` gets the same values (cloned first).
+        if let Some(mut request) = self.request.write_lock::<Map>() {
+            let items = match request.iter_mut().nth(4) {
+                // `items`, at its place in the sorted keys (no search).
+                Some((key, items)) if key.as_str() == "items" => Some(items),
+                _ => request.get_mut("items"),
+            };
+            if let Some(mut items) = items.and_then(|i| i.write_lock::<Array>()) {
+                if let Some(mut copy) = items.get_mut(index).and_then(|c| c.write_lock::<Map>()) {
+                    write_fields(&mut copy, updates, true);
+                }
+            }
+        }
+        if let Some(mut item) = self
             .items
             .get_mut(index)
             .and_then(|i| i.write_lock::<Map>())
-        else {
-            return;
-        };
-        let len = item.len();
-        let mut written = [false; 4];
-        // The update to place next: the one with the highest position not yet passed.
-        let mut next = updates.len();
-        for (from_end, (key, slot)) in item.iter_mut().rev().enumerate() {
-            let Some(pending) = next.checked_sub(1) else {
-                break;
-            };
-            let Some((wanted, name, value)) = updates.get_mut(pending) else {
-                break;
-            };
-            if len.saturating_sub(from_end + 1) > *wanted {
-                continue;
-            }
-            if key.as_str() == *name {
-                *slot = std::mem::take(value);
-                if let Some(done) = written.get_mut(pending) {
-                    *done = true;
-                }
-            }
-            next = pending;
-        }
-        for (i, (_, name, value)) in updates.iter_mut().enumerate() {
-            if !written.get(i).copied().unwrap_or(false) {
-                let value = std::mem::take(value);
-                match item.get_mut(*name) {
-                    Some(slot) => *slot = value,
-                    None => {
-                        item.insert((*name).into(), value);
-                    }
-                }
-            }
+        {
+            write_fields(&mut item, updates, false);
         }
     }
 
@@ -893,10 +1199,11 @@ impl<'p> Session<'p> {
     /// Records the merchandise refund of the items not rejected.
     pub(crate) fn set_refund_total(&mut self, total: Decimal) {
         if let Some(mut map) = self.request.write_lock::<Map>() {
+            let total = bridge::decimal(total).into_read_only();
             match map.get_mut("refund_total") {
-                Some(slot) => *slot = bridge::decimal(total),
+                Some(slot) => *slot = total,
                 None => {
-                    map.insert("refund_total".into(), bridge::decimal(total));
+                    map.insert("refund_total".into(), total);
                 }
             }
         }
@@ -1034,6 +1341,31 @@ mod tests {
     }
 
     #[test]
+    fn assignments_to_properties_are_found_anywhere_in_the_script() {
+        let runtime = crate::policy::PolicyRuntime::new();
+        let assigns = |source: &str| {
+            let policy = Policy::compile("t.rhai", source, &runtime).unwrap();
+            assigns_properties(&policy)
+        };
+        for source in [
+            "fn window_days(item, request) { item.extra = 1; () }",
+            "fn window_days(item, request) { item[\"extra\"] = 1; () }",
+            "fn window_days(item, request) { request.customer.tier += \"x\"; () }",
+            "fn window_days(item, request) { let c = item; c.sku = \"X\"; () }",
+            "fn window_days(item, request) { item._tag() }\nfn _tag() { this.k = 1; () }",
+        ] {
+            assert!(assigns(source), "{source}");
+        }
+        for source in [
+            include_str!("../../examples/policies/returns.rhai"),
+            "fn window_days(item, request) { let a = 1; a = 2; item.reason_codes.push(\"x\"); a }",
+            "fn window_days(item, request) { let m = #{a: item.sku}; m }",
+        ] {
+            assert!(!assigns(source), "{source}");
+        }
+    }
+
+    #[test]
     fn template_keys_are_sorted_so_values_fill_in_order() {
         for keys in [
             &ITEM_KEYS[..],
@@ -1057,6 +1389,10 @@ mod tests {
             assert_eq!(HOOKS[position as usize].name, hook);
         }
         assert!(HOOKS.len() <= 8);
+        // `item_grew` and `request_grew` read these entries by position.
+        assert_eq!(ITEM_KEYS[0], "attributes");
+        assert_eq!(REQUEST_KEYS[1], "customer");
+        assert_eq!(REQUEST_KEYS[4], "items");
         for (position, key) in [
             (INSIDE_WINDOW, "inside_window"),
             (REASON_CODES, "reason_codes"),

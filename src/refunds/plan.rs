@@ -673,16 +673,22 @@ pub(crate) fn prorate(
         };
         let done = state.refunded_lines.get(index).unwrap_or(&NOTHING_REFUNDED);
         let remaining_units = line.quantity - done.0;
-        let remaining_amount = fixed_in(
-            Money::new(minus(line.amount.amount(), done.1), pres),
-            units,
-            overrides,
-        )?;
-        let remaining_tax = fixed_in(
-            Money::new(minus(line.tax.amount(), done.2), pres),
-            units,
-            overrides,
-        )?;
+        // The line's amounts are in `pres` (checked by `order_state`). When nothing was
+        // refunded before, the line's own values are copied whole: rebuilding them field by
+        // field and reading them back stalled the processor on every line.
+        let remaining = |paid: &Money, done: Decimal| {
+            if done.is_zero() {
+                fixed_in(*paid, units, overrides)
+            } else {
+                fixed_in(
+                    Money::new(minus(paid.amount(), done), pres),
+                    units,
+                    overrides,
+                )
+            }
+        };
+        let remaining_amount = remaining(&line.amount, done.1)?;
+        let remaining_tax = remaining(&line.tax, done.2)?;
         let planned = match (asked.quantity, &asked.amount) {
             (Some(quantity), None) => {
                 if quantity <= 0 {

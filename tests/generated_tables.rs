@@ -10,25 +10,10 @@
 //! ```
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-
-/// The reference data the generators read (not part of the repository; see NOTICE):
-/// the directory named by `BACKOFFICE_SHARED_DATA`, else `../shared/data` beside the
-/// repository. Without it the check fails and says so.
-fn shared_data() -> PathBuf {
-    let dir = std::env::var_os("BACKOFFICE_SHARED_DATA").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"),
-        PathBuf::from,
-    );
-    assert!(
-        dir.is_dir(),
-        "the generator checks need the reference data, which is not in the repository \
-         (see NOTICE): {} does not exist; set BACKOFFICE_SHARED_DATA to its directory",
-        dir.display()
-    );
-    dir
-}
 
 fn check_or_write(relative: &str, generated: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative);
@@ -72,7 +57,8 @@ fn unescape(s: &str) -> String {
 /// Generates `src/money/iso4217.rs` from ISO 4217 List One.
 fn generate_iso4217() -> String {
     let xml =
-        std::fs::read_to_string(shared_data().join("iso4217/list-one-2026-01-01.xml")).unwrap();
+        std::fs::read_to_string(common::shared_data().join("iso4217/list-one-2026-01-01.xml"))
+            .unwrap();
     let (published_attrs, _) = tag(&xml, "ISO_4217").unwrap();
     let published = published_attrs
         .split("Pblshd=\"")

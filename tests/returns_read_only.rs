@@ -8,9 +8,10 @@
 //! hook and the position), a copy may be changed, and later hooks see what the engine
 //! built.
 
+mod common;
+
 use backoffice::policy::{DecideOptions, OnHookError, Policy, PolicyRuntime};
-use backoffice::returns::{ItemStatus, RequestStatus, ReturnRequest, ReturnsConfig, ReturnsEngine};
-use serde_json::json;
+use backoffice::returns::{ItemStatus, RequestStatus, ReturnsConfig, ReturnsEngine};
 
 fn engine(source: &str) -> ReturnsEngine {
     let policy = Policy::compile("read_only.rhai", source, &PolicyRuntime::new()).unwrap();
@@ -20,31 +21,12 @@ fn engine(source: &str) -> ReturnsEngine {
         .unwrap()
 }
 
-fn request() -> ReturnRequest {
-    serde_json::from_value(json!({
-        "order": {
-            "order_id": "SO-1", "currency": "EUR", "customer_id": "cust-1", "payment_method": "card",
-            "placed_at": "2025-02-24T18:12:00Z", "delivered_at": "2025-02-28T13:40:00Z", "ship_to_country": "DE",
-            "lines": [
-                {"line_id": "1", "sku": "DRESS-S", "product_id": "DRESS", "category": "apparel", "quantity": 1,
-                 "unit_price": {"amount": "129.00", "currency": "EUR"}, "attributes": {"size": "S"}},
-                {"line_id": "2", "sku": "BOOT-42", "category": "shoes", "quantity": 3,
-                 "unit_price": {"amount": "100.00", "currency": "EUR"}}
-            ]
-        },
-        "items": [
-            {"line_id": "1", "quantity": 1, "reason": "changed_mind", "condition": "new"},
-            {"line_id": "2", "quantity": 2, "reason": "size_too_small", "condition": "new"}
-        ],
-        "customer": {"account_age_days": 400, "loyalty_tier": "silver", "orders_365d": 12, "returns_365d": 3},
-        "now": "2025-03-20T09:00:00Z"
-    }))
-    .unwrap()
-}
-
 fn fail(engine: &ReturnsEngine) -> backoffice::Diagnostic {
     let err = engine
-        .decide_with(&request(), &DecideOptions::default())
+        .decide_with(
+            &common::returns_request("silver"),
+            &DecideOptions::default(),
+        )
         .unwrap_err();
     assert_eq!(err.diagnostics().len(), 1, "{err:?}");
     err.diagnostics()[0].clone()
@@ -112,7 +94,7 @@ fn every_hook_kind_fails_when_it_assigns_to_an_argument() {
 
         // The usual fallback: the built-in behaviour, a `policy_error` reason per call,
         // and the request goes to review.
-        let decision = engine.decide(&request()).unwrap();
+        let decision = engine.decide(&common::returns_request("silver")).unwrap();
         let failed: Vec<_> = decision
             .reasons
             .iter()
@@ -289,7 +271,9 @@ fn eligibility(item, request) {
 }
 "#,
     );
-    let decision = engine.decide_with(&request(), &FALLBACK).unwrap();
+    let decision = engine
+        .decide_with(&common::returns_request("silver"), &FALLBACK)
+        .unwrap();
     assert!(
         decision.reasons.iter().all(|r| r.code != "policy_error"),
         "{:?}",
@@ -335,7 +319,9 @@ fn fraud_signals(request) {
 }
 "#,
     );
-    let decision = engine.decide_with(&request(), &FALLBACK).unwrap();
+    let decision = engine
+        .decide_with(&common::returns_request("silver"), &FALLBACK)
+        .unwrap();
     let failed: Vec<&str> = decision
         .reasons
         .iter()

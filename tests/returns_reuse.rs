@@ -8,31 +8,11 @@
     clippy::panic
 )]
 
-use backoffice::policy::{Policy, PolicyRuntime};
-use backoffice::returns::{ReturnRequest, ReturnsConfig, ReturnsEngine};
-use serde_json::json;
+mod common;
 
-fn request(tier: &str) -> ReturnRequest {
-    serde_json::from_value(json!({
-        "order": {
-            "order_id": "SO-1", "currency": "EUR", "customer_id": "cust-1", "payment_method": "card",
-            "placed_at": "2025-02-24T18:12:00Z", "delivered_at": "2025-02-28T13:40:00Z", "ship_to_country": "DE",
-            "lines": [
-                {"line_id": "1", "sku": "DRESS-S", "product_id": "DRESS", "category": "apparel", "quantity": 1,
-                 "unit_price": {"amount": "129.00", "currency": "EUR"}, "attributes": {"size": "S"}},
-                {"line_id": "2", "sku": "BOOT-42", "category": "shoes", "quantity": 3,
-                 "unit_price": {"amount": "100.00", "currency": "EUR"}}
-            ]
-        },
-        "items": [
-            {"line_id": "1", "quantity": 1, "reason": "changed_mind", "condition": "new"},
-            {"line_id": "2", "quantity": 2, "reason": "size_too_small", "condition": "new"}
-        ],
-        "customer": {"account_age_days": 400, "loyalty_tier": tier, "orders_365d": 12, "returns_365d": 3},
-        "now": "2025-03-20T09:00:00Z"
-    }))
-    .unwrap()
-}
+use backoffice::policy::{Policy, PolicyRuntime};
+use backoffice::returns::{ReturnsConfig, ReturnsEngine};
+use serde_json::json;
 
 /// Hook arguments are read-only: for a "bronze" customer every hook tries to change
 /// them (each attempt fails the hook and is undone); for the others the hooks check that
@@ -88,7 +68,7 @@ fn engine() -> ReturnsEngine {
 fn a_policy_that_tries_to_change_its_maps_does_not_leak_into_the_next_decision() {
     let reused = engine();
     for tier in ["silver", "bronze", "silver", "bronze", "silver"] {
-        let request = request(tier);
+        let request = common::returns_request(tier);
         let expected = serde_json::to_value(engine().decide(&request).unwrap()).unwrap();
         let statuses: Vec<&str> = expected["outcome"]["items"]
             .as_array()

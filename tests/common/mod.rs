@@ -1,6 +1,7 @@
-//! Helpers shared by the `invariants_<engine>` suites: the proptest configuration (case
+//! Helpers shared by the test suites: the proptest configuration (case
 //! count from `PROPTEST_CASES`), the golden fixtures as seeds, and a strategy that
-//! perturbs one value of a fixture's request at a time.
+//! perturbs one value of a fixture's request at a time; also the reference data directory
+//! and a returns request used by several suites.
 #![allow(dead_code)]
 
 use proptest::prelude::*;
@@ -253,4 +254,45 @@ pub fn policy_source(name: &str) -> String {
         .join("examples/policies")
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The reference data the generators read (not part of the repository; see NOTICE):
+/// the directory named by `BACKOFFICE_SHARED_DATA`, else `../shared/data` beside the
+/// repository. Without it the check fails and says so.
+pub fn shared_data() -> std::path::PathBuf {
+    let dir = std::env::var_os("BACKOFFICE_SHARED_DATA").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"),
+        std::path::PathBuf::from,
+    );
+    assert!(
+        dir.is_dir(),
+        "the generator checks need the reference data, which is not in the repository \
+         (see NOTICE): {} does not exist; set BACKOFFICE_SHARED_DATA to its directory",
+        dir.display()
+    );
+    dir
+}
+
+/// A two-item return of a dress and boots (the returns hook tests), from a customer of
+/// loyalty tier `tier`.
+pub fn returns_request(tier: &str) -> backoffice::returns::ReturnRequest {
+    serde_json::from_value(serde_json::json!({
+        "order": {
+            "order_id": "SO-1", "currency": "EUR", "customer_id": "cust-1", "payment_method": "card",
+            "placed_at": "2025-02-24T18:12:00Z", "delivered_at": "2025-02-28T13:40:00Z", "ship_to_country": "DE",
+            "lines": [
+                {"line_id": "1", "sku": "DRESS-S", "product_id": "DRESS", "category": "apparel", "quantity": 1,
+                 "unit_price": {"amount": "129.00", "currency": "EUR"}, "attributes": {"size": "S"}},
+                {"line_id": "2", "sku": "BOOT-42", "category": "shoes", "quantity": 3,
+                 "unit_price": {"amount": "100.00", "currency": "EUR"}}
+            ]
+        },
+        "items": [
+            {"line_id": "1", "quantity": 1, "reason": "changed_mind", "condition": "new"},
+            {"line_id": "2", "quantity": 2, "reason": "size_too_small", "condition": "new"}
+        ],
+        "customer": {"account_age_days": 400, "loyalty_tier": tier, "orders_365d": 12, "returns_365d": 3},
+        "now": "2025-03-20T09:00:00Z"
+    }))
+    .unwrap()
 }

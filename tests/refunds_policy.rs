@@ -342,9 +342,29 @@ fn hooks_see_what_they_read() {
 /// what the next one sees (trying is a hook failure); a copy may be changed.
 #[test]
 fn hooks_cannot_change_their_arguments() {
+    // Assigning into an argument is refused when the policy is attached, at its position.
+    let err = RefundsEngine::new(RefundsConfig::default())
+        .unwrap()
+        .with_policy(policy(
+            "refunds.rhai",
+            "fn refund_currency(order, refund) { order.age_days = 99; () }",
+        ))
+        .unwrap_err();
+    let diagnostics = err.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{err:?}");
+    assert_eq!(diagnostics[0].code, "policy.read_only_argument");
+    assert_eq!(
+        diagnostics[0].message,
+        "hook `refund_currency` assigns to a property of its argument `order`; hook arguments are read-only"
+    );
+    assert_eq!(
+        (diagnostics[0].line, diagnostics[0].column),
+        (Some(1), Some(37))
+    );
+    // A changing method fails when the hook runs; a copy may be changed.
     let engine = engine(
         json!({"rate_source": "current"}),
-        r#"fn refund_currency(order, refund) { order.age_days = 99; () }
+        r#"fn refund_currency(order, refund) { order.lines.push(1); () }
            fn rate_source(order, refund) { let copy = order; copy.age_days = 99; () }
            fn remainder_absorbed_by(order, refund) {
                if order.age_days == 99 { "customer" } else { "merchant" }

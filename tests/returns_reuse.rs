@@ -15,22 +15,20 @@ use backoffice::returns::{ReturnsConfig, ReturnsEngine};
 use serde_json::json;
 
 /// Hook arguments are read-only: for a "bronze" customer every hook tries to change
-/// them (each attempt fails the hook and is undone); for the others the hooks check that
+/// them with a changing method (assignments into arguments are refused when the policy
+/// is attached), and each attempt fails the hook; for the others the hooks check that
 /// nothing of it is visible, in this decision or the next.
 const MUTATING: &str = r#"
 fn window_days(item, request) {
     if request.customer.loyalty_tier == "bronze" {
-        item.extra = 1;
-        request.items[0].zzz = 2;
-        request.customer.vip = true;
-        item.attributes.colour = "red";
+        item.attributes.clear();
     }
     ()
 }
 
 fn eligibility(item, request) {
     if request.customer.loyalty_tier == "bronze" {
-        item.status = "tampered";
+        request.items.pop();
     }
     if "extra" in item || "zzz" in request.items[0] || "vip" in request.customer {
         return #{decision: "reject", reason: "leaked_key"};

@@ -320,3 +320,42 @@ fn hooks_cannot_change_what_the_next_call_sees() {
         .unwrap();
     assert_eq!(d.trace.unwrap().policy_output, vec!["2", "2", "2"]);
 }
+
+#[test]
+fn assigning_into_a_hook_argument_is_refused_when_attached() {
+    let source = "fn _bump() { this.priority = 0; }\nfn eligible(node, order) {\n    node.atp[\"A\"] += 1;\n    true\n}\nfn rank(node, order) {\n    let copy = node;\n    copy.extra = 1;\n    node._bump();\n    order.lines[0].extra = 1;\n    0\n}\n";
+    let err = RoutingEngine::new(RoutingConfig::default())
+        .unwrap()
+        .with_policy(policy("test.rhai", source))
+        .unwrap_err();
+    let found: Vec<_> = err
+        .diagnostics()
+        .iter()
+        .map(|d| {
+            (
+                d.code.as_str(),
+                d.hook.as_deref().unwrap(),
+                d.line.unwrap(),
+                d.column.unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("policy.read_only_argument", "eligible", 3, 5),
+            ("policy.read_only_argument", "rank", 9, 5),
+            ("policy.read_only_argument", "rank", 10, 5),
+        ]
+    );
+    assert_eq!(
+        err.diagnostics()[0].message,
+        "hook `eligible` assigns to a property of its argument `node`; hook arguments are read-only"
+    );
+    assert_eq!(
+        err.diagnostics()[0].help.as_deref(),
+        Some(
+            "copy the value into a variable and change the copy (`let copy = node; copy.x = ...;`)"
+        )
+    );
+}

@@ -340,8 +340,10 @@ impl Policy {
 
     /// Checks the script against the hooks of the engine called `engine` (used in
     /// messages): every function must be one of `hooks` with the right number of
-    /// parameters, or a private helper whose name starts with `_`. Every violation is
-    /// reported (`policy.unknown_hook`, `policy.hook_arity`), each with its position.
+    /// parameters, or a private helper whose name starts with `_`, and no hook may assign
+    /// into its (read-only) arguments. Every violation is reported
+    /// (`policy.unknown_hook`, `policy.hook_arity`, `policy.read_only_argument`), each
+    /// with its position.
     pub fn bind(&self, engine: &str, hooks: &[HookSpec]) -> Result<(), Error> {
         let source = self.source();
         let mut diagnostics = Vec::new();
@@ -399,6 +401,42 @@ impl Policy {
                 }
                 Some(_) => {}
             }
+        }
+        // Hook arguments are read-only; a write into one is refused here (see
+        // `arguments`), where it can be shown at its position.
+        let hook_names: Vec<&str> = hooks.iter().map(|h| h.name).collect();
+        for write in super::arguments::argument_writes(&self.inner.ast, &hook_names) {
+            let param = &write.param;
+            let what = match write.method.as_deref() {
+                Some("call") => format!(
+                    "calls a function with `this` bound to its argument `{param}` (`{param}.call(...)`) in a script that assigns to properties of `this`"
+                ),
+                Some(method) => format!(
+                    "calls `{param}.{method}()`, which assigns to a property of `this`, so it writes into its argument `{param}`"
+                ),
+                None => format!("assigns to a property of its argument `{param}`"),
+            };
+            let mut diagnostic = Diagnostic::error(
+                "policy.read_only_argument",
+                format!(
+                    "hook `{}` {what}; hook arguments are read-only",
+                    write.hook
+                ),
+            )
+            .with_hook(&write.hook)
+            .with_help(format!(
+                "copy the value into a variable and change the copy (`let copy = {param}; copy.x = ...;`)"
+            ))
+            .with_policy(self.name());
+            let line = write.position.line().and_then(|l| u32::try_from(l).ok());
+            let column = write
+                .position
+                .position()
+                .and_then(|c| u32::try_from(c).ok());
+            if let (Some(line), Some(column)) = (line, column) {
+                diagnostic = diagnostic.at(line, column, source);
+            }
+            diagnostics.push(diagnostic);
         }
         if diagnostics.is_empty() {
             Ok(())

@@ -54,6 +54,14 @@
 //! - A policy only **defines functions**. Each public function must be a hook of the
 //!   engine, with exactly the hook's number of parameters; anything else is reported when
 //!   the policy is attached to the engine (`policy.unknown_hook`, `policy.hook_arity`).
+//! - **Hook arguments are read-only.** Every engine passes them as read-only values: a
+//!   method that would change one (`order.tags.push("x")`) fails when the hook runs
+//!   ("constant" error), and an assignment into one (`order.x = 1`,
+//!   `node.atp["A"] += 1`, `item._mark()` where `_mark` assigns to `this.seen`) is
+//!   refused when the policy is attached (`policy.read_only_argument`): Rhai would
+//!   otherwise let it add a key that later hooks of the decision see. Copy first to
+//!   change: `let copy = order; copy.x = 1;` (passing an argument to a helper copies it
+//!   too).
 //! - Helpers are private: start their name with `_` (`fn _is_vip(customer) { ... }`).
 //! - Statements outside functions are an error (`policy.top_level`): they would never
 //!   run, and functions cannot see variables defined outside them anyway. Put constants
@@ -262,6 +270,7 @@
 //! | `policy.closure_cycle` | a closure may be stored in a variable that a closure captures (see [Closures](#closures)) |
 //! | `policy.unknown_hook` | a public function that is not a hook of the engine |
 //! | `policy.hook_arity` | a hook with the wrong number of parameters |
+//! | `policy.read_only_argument` | a hook assigns into one of its (read-only) arguments |
 //! | `policy.limit.operations` | a call ran more operations than allowed |
 //! | `policy.limit.call_depth` | function calls nested deeper than allowed |
 //! | `policy.limit.size` | a string, array or map grew beyond its limit |
@@ -317,6 +326,7 @@
 
 use serde::{Deserialize, Serialize};
 
+mod arguments;
 pub mod bridge;
 mod closures;
 mod compiled;

@@ -27,9 +27,8 @@ const ORDER_AND_REFUND: &[&str] = &["order", "refund"];
 ///
 /// Both maps are read-only and shared by every hook of a decision: a hook that tries to
 /// change one gets a "constant" error; `let lines = order.lines;` makes a copy it may
-/// change. Known gap: rhai lets a script *add* a key to a read-only map
-/// (`order.extra = 1`), and later hooks of the same decision see it (the returns engine
-/// detects and undoes this; the refunds and routing engines do not yet).
+/// change. An assignment into one (`order.extra = 1`) is refused when the policy is
+/// attached (`policy.read_only_argument`).
 pub static HOOKS: &[HookSpec] = &[
     HookSpec {
         name: "refund_currency",
@@ -284,9 +283,8 @@ pub(crate) fn settings(
     // The maps are built once per decision, only when the policy defines a hook and with
     // only what its hooks can read (see `usage`); they are shared and read-only, so
     // passing them to a hook costs a reference count, not a deep copy of every line, and
-    // no hook can change a value the next one sees. (Rhai still lets a script add a new
-    // key to a read-only map, which later hooks of the same decision would see; the
-    // returns engine detects and undoes that, this engine does not yet.)
+    // no hook can change what the next one sees (assignments that would add a key are
+    // refused when the policy is attached).
     let (order, refund) = if HOOKS.iter().any(|spec| policy.has_hook(spec.name)) {
         let mut money = MoneyMaps::new();
         let shared = |map: Dynamic| map.into_read_only().into_shared();

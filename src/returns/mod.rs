@@ -43,13 +43,15 @@
 //! Like the routing and refunds engines, the returns engine passes every hook its
 //! arguments (`item`, `request`) as read-only values, and every map and array nested in
 //! them too (`request.customer`, `request.items`, `item.attributes`,
-//! `item.reason_codes`). A hook that assigns to one (`item.sku = "X"`,
-//! `request.items[0].status = "x"`), adds a key to one (`item.extra = 1`) or calls a
-//! method that would change one (`item.reason_codes.push("x")`) fails with a
-//! `policy.runtime` diagnostic naming the hook and the position ("Cannot modify constant
-//! item"; an added key is found when the hook returns and is reported at the hook's
-//! definition, as "cannot add property `item.extra`: `item` is read-only"), and is then
-//! handled like any other failing hook (below). So every hook of a decision sees what
+//! `item.reason_codes`). A policy whose hook assigns into one (`item.sku = "X"`,
+//! `request.items[0].status = "x"`, `item.extra = 1`) is refused when it is attached
+//! (`policy.read_only_argument`, at the assignment). A hook that calls a method that
+//! would change one (`item.reason_codes.push("x")`) fails with a `policy.runtime`
+//! diagnostic naming the hook and the position ("Non-pure method 'push' cannot be called
+//! on constant"), and is then handled like any other failing hook (below). As a second
+//! line of defence, a key added to an argument some other way is found when the hook
+//! returns, removed, and reported at the hook's definition ("cannot add property
+//! `item.extra`: `item` is read-only"). So every hook of a decision sees what
 //! the engine built and nothing an earlier hook did. A copy may be changed freely:
 //! `let codes = item.reason_codes; codes.push("x");`.
 //!

@@ -121,9 +121,8 @@
 //! `node` is `#{id, kind, country, market, priority, tags, daily_capacity, orders_today,
 //! distance_km, in_market, atp: #{sku: units}}` (absent values are `()`, coordinates and
 //! distances are decimals). Both are read-only: copy a part into a variable to change it.
-//! (Known gap: rhai lets a script *add* a key to a read-only map, `node.extra = 1`, and
-//! later hook calls of the same decision see it; the returns engine undoes that, this
-//! engine does not yet.)
+//! An assignment into one (`node.extra = 1`) is refused when the policy is attached
+//! (`policy.read_only_argument`).
 //! A hook that fails or returns the wrong shape fails the decision
 //! ([`OnHookError::Fail`](crate::policy::OnHookError::Fail)) or, with
 //! [`OnHookError::Fallback`](crate::policy::OnHookError::Fallback), keeps the node, abstains

@@ -16,6 +16,7 @@
 //! declares a variable with its parameter's name (`let order = ...`) is not checked for
 //! that name.
 
+use super::closures::root_variable;
 use rhai::{ASTNode, Expr, Position, Stmt, AST};
 use std::collections::HashSet;
 
@@ -30,17 +31,6 @@ pub(super) struct ArgumentWrite {
     pub position: Position,
     /// The method called, for a write through `this`.
     pub method: Option<String>,
-}
-
-/// The variable at the start of an access chain (`a` in `a.b[0].c`), with its position.
-fn root_variable(mut expr: &Expr) -> Option<(&str, Position)> {
-    loop {
-        match expr {
-            Expr::Variable(v, _, pos) => return Some((v.1.as_str(), *pos)),
-            Expr::Dot(bin, ..) | Expr::Index(bin, ..) => expr = &bin.lhs,
-            _ => return None,
-        }
-    }
 }
 
 /// Whether an access chain starts at `this`.

@@ -352,7 +352,7 @@ fn variable_name(expr: &Expr) -> Option<&str> {
 }
 
 /// The variable at the start of an access chain (`a` in `a.b[0].c`), with its position.
-fn root_variable(mut expr: &Expr) -> Option<(&str, Position)> {
+pub(super) fn root_variable(mut expr: &Expr) -> Option<(&str, Position)> {
     loop {
         match expr {
             Expr::Variable(v, _, pos) => return Some((v.1.as_str(), *pos)),

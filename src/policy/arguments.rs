@@ -16,7 +16,7 @@
 //! declares a variable with its parameter's name (`let order = ...`) is not checked for
 //! that name.
 
-use super::closures::root_variable;
+use super::closures::{place, root_variable};
 use rhai::{ASTNode, Expr, Position, Stmt, AST};
 use std::collections::HashSet;
 
@@ -33,13 +33,13 @@ pub(super) struct ArgumentWrite {
     pub method: Option<String>,
 }
 
-/// Whether an access chain starts at `this`.
-fn starts_at_this(mut expr: &Expr) -> bool {
+/// Where the `this` an access chain starts at is, if it starts at `this`.
+fn this_root(mut expr: &Expr) -> Option<Position> {
     loop {
         match expr {
-            Expr::ThisPtr(..) => return true,
+            Expr::ThisPtr(pos) => return Some(*pos),
             Expr::Dot(bin, ..) | Expr::Index(bin, ..) => expr = &bin.lhs,
-            _ => return false,
+            _ => return None,
         }
     }
 }
@@ -53,11 +53,6 @@ fn property_target<'a>(node: Option<&'a ASTNode<'a>>) -> Option<&'a Expr> {
         }
         _ => None,
     }
-}
-
-/// A line and column, comparable.
-fn place(pos: Position) -> Option<(usize, usize)> {
-    Some((pos.line()?, pos.position().unwrap_or(0)))
 }
 
 /// What the walk found, with where.
@@ -100,8 +95,8 @@ pub(super) fn argument_writes(ast: &AST, hooks: &[&str]) -> Vec<ArgumentWrite> {
                 if let Some(target) = property_target(node) {
                     if let Some((root, pos)) = root_variable(target) {
                         found.push(Found::Writes(root.to_string(), pos));
-                    } else if starts_at_this(target) {
-                        found.push(Found::WritesThis(this_position(target)));
+                    } else if let Some(pos) = this_root(target) {
+                        found.push(Found::WritesThis(pos));
                     }
                 }
             }
@@ -181,15 +176,4 @@ pub(super) fn argument_writes(ast: &AST, hooks: &[&str]) -> Vec<ArgumentWrite> {
     }
     out.sort_by_key(|w| (w.position.line(), w.position.position()));
     out
-}
-
-/// The position of the `this` an access chain starts at.
-fn this_position(mut expr: &Expr) -> Position {
-    loop {
-        match expr {
-            Expr::ThisPtr(pos) => return *pos,
-            Expr::Dot(bin, ..) | Expr::Index(bin, ..) => expr = &bin.lhs,
-            _ => return Position::NONE,
-        }
-    }
 }

@@ -94,7 +94,7 @@ struct Unit<'a> {
 type Located<'a> = (Option<(usize, usize)>, Option<(usize, usize)>, Unit<'a>);
 
 /// Where a position is, comparable: `(line, column)`; `None` when unknown.
-fn place(pos: Position) -> Option<(usize, usize)> {
+pub(super) fn place(pos: Position) -> Option<(usize, usize)> {
     Some((pos.line()?, pos.position().unwrap_or(0)))
 }
 

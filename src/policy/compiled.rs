@@ -323,6 +323,12 @@ impl Policy {
         &self.inner.source
     }
 
+    /// The compiled script, for the engines' analyses of what their hooks read or write
+    /// (every function body is walkable: rhai is built without its bytecode VM).
+    pub(crate) fn ast(&self) -> &AST {
+        &self.inner.ast
+    }
+
     /// The runtime the policy was compiled for.
     pub fn runtime(&self) -> &PolicyRuntime {
         &self.inner.runtime
@@ -416,7 +422,7 @@ impl Policy {
                 ),
                 None => format!("assigns to a property of its argument `{param}`"),
             };
-            let mut diagnostic = Diagnostic::error(
+            let diagnostic = Diagnostic::error(
                 "policy.read_only_argument",
                 format!(
                     "hook `{}` {what}; hook arguments are read-only",
@@ -428,15 +434,7 @@ impl Policy {
                 "copy the value into a variable and change the copy (`let copy = {param}; copy.x = ...;`)"
             ))
             .with_policy(self.name());
-            let line = write.position.line().and_then(|l| u32::try_from(l).ok());
-            let column = write
-                .position
-                .position()
-                .and_then(|c| u32::try_from(c).ok());
-            if let (Some(line), Some(column)) = (line, column) {
-                diagnostic = diagnostic.at(line, column, source);
-            }
-            diagnostics.push(diagnostic);
+            diagnostics.push(located(diagnostic, write.position, source));
         }
         if diagnostics.is_empty() {
             Ok(())

@@ -19,7 +19,7 @@
 //! the same request.
 
 use super::text;
-use super::types::{RefundLineRequest, RefundMethod, RequestedRefund, ShippingRefund};
+use super::types::{RefundLineRequest, RequestedRefund, ShippingRefund};
 use crate::Money;
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
@@ -45,21 +45,22 @@ pub const FINGERPRINT_VERSION: u32 = 1;
 pub fn fingerprint(order_id: &str, refund: &RequestedRefund) -> String {
     // The canonical JSON is written into a per-thread scratch string (no allocation once
     // it has grown) and hashed in one call: the same bytes as `canonical_json`.
+    // Without the scratch string (the thread is ending, or it is in use), a fresh one.
     let digest = SCRATCH
-        .try_with(|scratch| match scratch.try_borrow_mut() {
-            Ok(mut text) => {
-                text.clear();
-                write_canonical(&mut text, order_id, refund);
-                let digest = Sha256::digest(text.as_bytes());
-                // Do not keep a huge request's text alive in the thread.
-                if text.capacity() > MAX_SCRATCH {
-                    *text = String::new();
-                }
-                digest
+        .try_with(|scratch| {
+            let mut text = scratch.try_borrow_mut().ok()?;
+            text.clear();
+            write_canonical(&mut text, order_id, refund);
+            let digest = Sha256::digest(text.as_bytes());
+            // Do not keep a huge request's text alive in the thread.
+            if text.capacity() > MAX_SCRATCH {
+                *text = String::new();
             }
-            Err(_) => Sha256::digest(canonical_json(order_id, refund).as_bytes()),
+            Some(digest)
         })
-        .unwrap_or_else(|_| Sha256::digest(canonical_json(order_id, refund).as_bytes()));
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Sha256::digest(canonical_json(order_id, refund).as_bytes()));
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut text = *b"sha256:0000000000000000000000000000000000000000000000000000000000000000";
     for (pair, byte) in text
@@ -119,14 +120,7 @@ fn write_canonical(out: &mut String, order_id: &str, refund: &RequestedRefund) {
         }
     }
     out.push_str("],\"method\":");
-    string(
-        out,
-        match refund.method {
-            RefundMethod::OriginalPayment => "original_payment",
-            RefundMethod::StoreCredit => "store_credit",
-            RefundMethod::Cash => "cash",
-        },
-    );
+    string(out, refund.method.as_str());
     out.push_str(",\"order_id\":");
     string(out, order_id);
     out.push_str(",\"reason\":");
@@ -242,6 +236,7 @@ mod tests {
     /// the SHA-256 of that text.
     mod reference {
         use super::*;
+        use crate::refunds::RefundMethod;
         use crate::Currency;
         use proptest::prelude::*;
         use rust_decimal::Decimal;

@@ -87,6 +87,22 @@ impl MoneyMaps {
     }
 }
 
+/// A line's map: `#{line_id, quantity, amount, tax}`.
+fn line_map(
+    line_id: &str,
+    quantity: Dynamic,
+    amount: &Money,
+    tax: &Money,
+    money: &mut MoneyMaps,
+) -> Dynamic {
+    let mut l = Map::new();
+    l.insert("line_id".into(), text(line_id));
+    l.insert("quantity".into(), quantity);
+    l.insert("amount".into(), money.map(amount));
+    l.insert("tax".into(), money.map(tax));
+    Dynamic::from_map(l)
+}
+
 /// A string value (copied once into the script's string type, not cloned first).
 fn text(value: &str) -> Dynamic {
     value.into()
@@ -138,12 +154,8 @@ fn order_map(
             .lines
             .iter()
             .map(|line| {
-                let mut l = Map::new();
-                l.insert("line_id".into(), text(&line.line_id));
-                l.insert("quantity".into(), Dynamic::from(line.quantity));
-                l.insert("amount".into(), money.map(&line.amount));
-                l.insert("tax".into(), money.map(&line.tax));
-                Dynamic::from_map(l)
+                let quantity = Dynamic::from(line.quantity);
+                line_map(&line.line_id, quantity, &line.amount, &line.tax, money)
             })
             .collect();
         Dynamic::from_array(lines)
@@ -174,15 +186,8 @@ fn refund_map(
             .lines
             .iter()
             .map(|line| {
-                let mut l = Map::new();
-                l.insert("line_id".into(), text(&line.line_id));
-                l.insert(
-                    "quantity".into(),
-                    line.quantity.map_or(Dynamic::UNIT, Dynamic::from),
-                );
-                l.insert("amount".into(), money.map(&line.amount));
-                l.insert("tax".into(), money.map(&line.tax));
-                Dynamic::from_map(l)
+                let quantity = line.quantity.map_or(Dynamic::UNIT, Dynamic::from);
+                line_map(&line.line_id, quantity, &line.amount, &line.tax, money)
             })
             .collect();
         Dynamic::from_array(lines)

@@ -680,11 +680,7 @@ pub(crate) fn prorate(
             if done.is_zero() {
                 fixed_in(*paid, units, overrides)
             } else {
-                fixed_in(
-                    Money::new(minus(paid.amount(), done), pres),
-                    units,
-                    overrides,
-                )
+                fixed_in(Money::new(paid.amount() - done, pres), units, overrides)
             }
         };
         let remaining_amount = remaining(&line.amount, done.1)?;

@@ -7,8 +7,8 @@
 //! `order.lines[0]`), only those properties can be observed; any other use (passing the
 //! map to a function, `order["lines"]`, `order.keys()`, `for x in order`, printing it,
 //! ...) needs the whole map. A parameter no hook mentions is never read. The analysis is
-//! conservative: helpers using the same names count too, and anything unexpected (the
-//! script does not recompile, a hook whose body cannot be walked) means "everything".
+//! conservative: helpers using the same names count too, and a hook with an unexpected
+//! number of parameters means "everything". It reads the policy's compiled script.
 
 use super::hooks::HOOKS;
 use crate::policy::Policy;
@@ -71,10 +71,7 @@ impl ArgNeeds {
 
 /// What the hooks `policy` defines can read of their arguments.
 pub(crate) fn analyse(policy: &Policy) -> ArgNeeds {
-    let engine = policy.runtime().engine();
-    let Ok(ast) = engine.compile(policy.source()) else {
-        return ArgNeeds::everything();
-    };
+    let ast = policy.ast();
     let mut needs = ArgNeeds {
         order: Needs::Nothing,
         refund: Needs::Nothing,
@@ -90,18 +87,6 @@ pub(crate) fn analyse(policy: &Policy) -> ArgNeeds {
         }
         for (slot, param) in names.iter_mut().zip(&function.params) {
             slot.insert((*param).to_string());
-        }
-        // Each hook's body must be walkable (a compiled body the walk cannot see would
-        // hide its uses).
-        let hook = function.name;
-        let only = ast.clone_functions_only_filtered(|_, _, _, name, _| name == hook);
-        let mut nodes = 0usize;
-        only.walk(&mut |_: &[ASTNode]| {
-            nodes += 1;
-            true
-        });
-        if nodes == 0 {
-            return ArgNeeds::everything();
         }
     }
     let [order_names, refund_names] = &names;

@@ -582,27 +582,10 @@ impl DefinedHooks {
 /// (`a.b = ...`, `a[i] += ...`, in any function): the only way a script can add a key
 /// to a read-only map (changing methods such as `remove` or `mixin` refuse read-only
 /// values). A policy without one cannot add keys to its arguments, so the engine does
-/// not look for added keys after its hooks. Conservative: a script that does not
-/// compile again, or a function whose body cannot be walked, counts as assigning.
+/// not look for added keys after its hooks. Reads the policy's compiled script.
 fn assigns_properties(policy: &Policy) -> bool {
-    let engine = policy.runtime().engine();
-    let Ok(ast) = engine.compile(policy.source()) else {
-        return true;
-    };
-    for function in ast.iter_functions() {
-        let name = function.name;
-        let only = ast.clone_functions_only_filtered(|_, _, _, n, _| n == name);
-        let mut nodes = 0usize;
-        only.walk(&mut |_: &[ASTNode]| {
-            nodes += 1;
-            true
-        });
-        if nodes == 0 {
-            return true;
-        }
-    }
     let mut found = false;
-    ast.walk(&mut |path: &[ASTNode]| {
+    policy.ast().walk(&mut |path: &[ASTNode]| {
         if let Some(ASTNode::Stmt(Stmt::Assignment(assignment))) = path.last() {
             if matches!(assignment.1.lhs, Expr::Dot(..) | Expr::Index(..)) {
                 found = true;

@@ -14,10 +14,9 @@
 //! Every value a hook receives is read-only (rhai's access mode, set on the map and,
 //! recursively, on every value in it). The engine's own updates go through `write_lock`,
 //! which ignores the mode, and mark each value they write read-only; a `Dynamic` clone is
-//! read-write again, so a copied value is marked after cloning. Rhai still lets a script
-//! add a key to a read-only map: when the script assigns to a property anywhere
-//! ([`assigns_properties`]), [`Session::added_key`] finds and removes such keys after
-//! each call and fails the hook.
+//! read-write again, so a copied value is marked after cloning. Rhai would still let a
+//! script add a key to a read-only map; such assignments are refused when the policy is
+//! attached (`policy.read_only_argument`, see `Policy::bind`).
 
 use super::config::{Unlimited, WindowLength};
 use super::types::{
@@ -26,7 +25,7 @@ use super::types::{
 };
 use crate::policy::{bridge, HookSpec, Policy};
 use crate::{Diagnostic, PolicySource};
-use rhai::{ASTNode, Array, Dynamic, Expr, ImmutableString, Map, Stmt};
+use rhai::{Array, Dynamic, ImmutableString, Map};
 use rust_decimal::Decimal;
 use std::sync::Mutex;
 
@@ -264,88 +263,6 @@ fn into_map(value: Dynamic) -> Option<Map> {
     value.flatten().try_cast::<Map>()
 }
 
-/// Removes the keys of `map` that a hook added (see [`Session::added_key`]) when it has
-/// more than `expected`, and returns the first one's name.
-fn strip_added(map: &mut Map, expected: usize) -> Option<String> {
-    if map.len() == expected {
-        return None;
-    }
-    let mut first = None;
-    map.retain(|key, value| {
-        let ours = value.is_read_only();
-        if !ours && first.is_none() {
-            first = Some(key.to_string());
-        }
-        ours
-    });
-    first
-}
-
-/// [`strip_added`] for an item map and its `attributes`.
-fn strip_item(item: &mut Map, shape: Shape) -> Option<String> {
-    let mut found = strip_added(item, shape.keys);
-    if let Some(expected) = shape.attributes {
-        if let Some(mut attributes) = item
-            .get_mut("attributes")
-            .and_then(|a| a.write_lock::<Map>())
-        {
-            if let Some(key) = strip_added(&mut attributes, expected) {
-                found = found.or(Some(format!("attributes.{key}")));
-            }
-        }
-    }
-    found
-}
-
-/// Whether an item map (or its `attributes`) has more keys than it was built with. It
-/// reads no more than the lengths and the first entry (`attributes`, the first key).
-fn item_grew(item: &Map, shape: Shape) -> bool {
-    if item.len() != shape.keys {
-        return true;
-    }
-    let Some(expected) = shape.attributes else {
-        return false;
-    };
-    match item.first_key_value() {
-        Some((key, attributes)) if key.as_str() == "attributes" => attributes
-            .read_lock::<Map>()
-            .is_some_and(|a| a.len() != expected),
-        _ => true,
-    }
-}
-
-/// Whether the request map, or a map nested in it, has more keys than it was built
-/// with (`shapes`: of the item copies in `request.items`).
-fn request_grew(request: &Map, shapes: &[Shape]) -> bool {
-    if request.len() != REQUEST_KEYS.len() {
-        return true;
-    }
-    // Positions of `customer` (1) and `items` (4) in the sorted keys.
-    let mut entries = request.iter();
-    let customer = entries.nth(1);
-    let items = entries.nth(2);
-    let customer_grew = match customer {
-        Some((key, customer)) if key.as_str() == "customer" => customer
-            .read_lock::<Map>()
-            .is_some_and(|c| c.len() != CUSTOMER_KEYS.len()),
-        _ => true,
-    };
-    if customer_grew {
-        return true;
-    }
-    match items {
-        Some((key, items)) if key.as_str() == "items" => {
-            items.read_lock::<Array>().is_some_and(|items| {
-                items.iter().zip(shapes).any(|(copy, shape)| {
-                    copy.read_lock::<Map>()
-                        .is_some_and(|copy| item_grew(&copy, *shape))
-                })
-            })
-        }
-        _ => true,
-    }
-}
-
 /// Writes fields of an item map: `(position in ITEM_KEYS, key, value)`, by increasing
 /// position. One walk over the map from its last key (the fields that change sit near
 /// the end) writes each value whose slot holds the expected key (no search); a key found
@@ -540,12 +457,10 @@ impl Words {
 }
 
 /// Which of [`HOOKS`] a policy defines, found once when the policy is attached (one bit
-/// per hook, in the order of `HOOKS`), so that a decision does not look names up; and
-/// whether its script assigns to a property anywhere (see [`assigns_properties`]).
+/// per hook, in the order of `HOOKS`), so that a decision does not look names up.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct DefinedHooks {
     bits: u8,
-    assigns_properties: bool,
 }
 
 impl DefinedHooks {
@@ -558,10 +473,7 @@ impl DefinedHooks {
                     .unwrap_or(0);
             }
         }
-        DefinedHooks {
-            bits,
-            assigns_properties: bits != 0 && assigns_properties(policy),
-        }
+        DefinedHooks { bits }
     }
 
     /// Whether the policy defines any of the returns hooks (otherwise no script values
@@ -576,24 +488,6 @@ impl DefinedHooks {
             .checked_shr(position)
             .is_some_and(|bits| bits & 1 == 1)
     }
-}
-
-/// Whether the policy's script assigns to a property or an element anywhere
-/// (`a.b = ...`, `a[i] += ...`, in any function): the only way a script can add a key
-/// to a read-only map (changing methods such as `remove` or `mixin` refuse read-only
-/// values). A policy without one cannot add keys to its arguments, so the engine does
-/// not look for added keys after its hooks. Reads the policy's compiled script.
-fn assigns_properties(policy: &Policy) -> bool {
-    let mut found = false;
-    policy.ast().walk(&mut |path: &[ASTNode]| {
-        if let Some(ASTNode::Stmt(Stmt::Assignment(assignment))) = path.last() {
-            if matches!(assignment.1.lhs, Expr::Dot(..) | Expr::Index(..)) {
-                found = true;
-            }
-        }
-        !found
-    });
-    found
 }
 
 /// Positions of the hooks in [`HOOKS`].
@@ -611,18 +505,8 @@ pub(crate) struct Session<'p> {
     words: &'p Words,
     request: Dynamic,
     items: Vec<Dynamic>,
-    /// The number of keys of each item map, and of its `attributes`, as built.
-    shapes: Vec<Shape>,
     output: Vec<String>,
     keep_output: bool,
-}
-
-/// How many keys an item map (and its `attributes` map, when it has one) holds as the
-/// engine built it: a hook may not add any (see [`Session::added_key`]).
-#[derive(Debug, Clone, Copy)]
-struct Shape {
-    keys: usize,
-    attributes: Option<usize>,
 }
 
 type HookResult<T> = Result<T, Box<HookFailure>>;
@@ -659,7 +543,6 @@ impl<'p> Session<'p> {
         let order = &request.order;
         let mut items = Vec::with_capacity(request.items.len());
         let mut copies = Vec::with_capacity(request.items.len());
-        let mut shapes = Vec::with_capacity(request.items.len());
         for ((item, seed), line) in request.items.iter().zip(seeds).zip(lines) {
             let reason = seed
                 .reason
@@ -675,10 +558,6 @@ impl<'p> Session<'p> {
                         .iter()
                         .map(|(k, v)| (k.as_str().into(), text(v)))
                         .collect();
-                    shapes.push(Shape {
-                        keys: ITEM_KEYS.len(),
-                        attributes: Some(attributes.len()),
-                    });
                     fill(
                         &ITEM_KEYS,
                         &words.item,
@@ -708,33 +587,27 @@ impl<'p> Session<'p> {
                         ],
                     )
                 }
-                None => {
-                    shapes.push(Shape {
-                        keys: ITEM_KEYS_WITHOUT_LINE.len(),
-                        attributes: None,
-                    });
-                    fill(
-                        &ITEM_KEYS_WITHOUT_LINE,
-                        &words.item_without_line,
-                        None,
-                        [
-                            words.condition(item.condition),
-                            int(seed.days_elapsed),
-                            exchange_sku,
-                            Dynamic::TRUE,
-                            text(&item.line_id),
-                            Dynamic::from_bool(seed.merchant_fault),
-                            int(item.quantity),
-                            reason,
-                            Dynamic::from_array(Array::new()),
-                            bridge::decimal(Decimal::ZERO),
-                            returned_weight_grams,
-                            words.status(ItemStatus::Accepted),
-                            words.basis(seed.basis),
-                            Dynamic::UNIT,
-                        ],
-                    )
-                }
+                None => fill(
+                    &ITEM_KEYS_WITHOUT_LINE,
+                    &words.item_without_line,
+                    None,
+                    [
+                        words.condition(item.condition),
+                        int(seed.days_elapsed),
+                        exchange_sku,
+                        Dynamic::TRUE,
+                        text(&item.line_id),
+                        Dynamic::from_bool(seed.merchant_fault),
+                        int(item.quantity),
+                        reason,
+                        Dynamic::from_array(Array::new()),
+                        bridge::decimal(Decimal::ZERO),
+                        returned_weight_grams,
+                        words.status(ItemStatus::Accepted),
+                        words.basis(seed.basis),
+                        Dynamic::UNIT,
+                    ],
+                ),
             };
             // Read-only, like every value a hook receives (and every value nested in
             // it): a hook cannot change what the engine or a later hook sees.
@@ -800,7 +673,6 @@ impl<'p> Session<'p> {
             words,
             request: Dynamic::from_map(r).into_read_only().into_shared(),
             items,
-            shapes,
             output: Vec::new(),
             keep_output,
         }
@@ -870,7 +742,7 @@ impl<'p> Session<'p> {
         }
         let item = self.items.get(index).cloned().unwrap_or_default();
         let result = self.policy.call(hook, (item, self.request.clone()));
-        self.finish(hook, Some(index), result)
+        self.finish(hook, result)
     }
 
     fn call_request(&mut self, hook: &str, position: u32) -> HookResult<Option<Dynamic>> {
@@ -878,43 +750,23 @@ impl<'p> Session<'p> {
             return Ok(None);
         }
         let result = self.policy.call(hook, (self.request.clone(),));
-        self.finish(hook, None, result)
+        self.finish(hook, result)
     }
 
-    /// Reads a hook's result. A hook that added a key to one of its arguments (the item
-    /// at `index`, or the request) fails, and the key is removed again.
+    /// Reads a hook's result.
     fn finish(
         &mut self,
         hook: &str,
-        index: Option<usize>,
         result: Result<crate::policy::HookOutput, Diagnostic>,
     ) -> HookResult<Option<Dynamic>> {
-        let added = if self.defined.assigns_properties {
-            self.added_key(index)
-        } else {
-            None
-        };
-        match (result, added) {
-            (Ok(_), Some(path)) => {
-                let argument = path.split(['.', '[']).next().unwrap_or_default();
-                let diagnostic = Diagnostic::error(
-                    "policy.runtime",
-                    format!("cannot add property `{path}`: `{argument}` is read-only"),
-                )
-                .with_hook(hook)
-                .with_help(format!(
-                    "hook arguments are read-only; copy one into a variable to change it \
-                     (`let copy = {argument}; ...`)"
-                ));
-                Err(self.failure(hook, diagnostic))
-            }
-            (Ok(out), None) => {
+        match result {
+            Ok(out) => {
                 if self.keep_output {
                     self.output.extend(out.output);
                 }
                 Ok(Some(out.value))
             }
-            (Err(diagnostic), _) => Err(self.failure(hook, diagnostic)),
+            Err(diagnostic) => Err(self.failure(hook, diagnostic)),
         }
     }
 
@@ -939,75 +791,6 @@ impl<'p> Session<'p> {
             Ok(_) => Err(self.failure(HOOK, bridge::bad_return(HOOK, EXPECTED, &value))),
             Err(diagnostic) => Err(self.failure(HOOK, diagnostic)),
         }
-    }
-
-    /// Removes any key the last hook added to the maps it received (the item at `index`
-    /// and the request, with the maps nested in them) and names the first one found, as
-    /// a path (`item.extra`, `request.items[1].attributes.colour`).
-    ///
-    /// Every value a hook receives is read-only, so assigning to a property a map
-    /// already has, or calling a method that changes a value, fails in the script with
-    /// rhai's "constant" error. Rhai still lets a script add a *new* key to a read-only
-    /// map (`item.extra = 1`); the key's value is then the only writable value in the
-    /// map, which is how it is found. A map whose number of keys did not change has
-    /// none (a read-only map cannot lose keys), so the usual check is a length
-    /// comparison per map.
-    fn added_key(&mut self, index: Option<usize>) -> Option<String> {
-        let item_grew = index.is_some_and(|index| {
-            let shape = self.shapes.get(index).copied();
-            match (
-                shape,
-                self.items.get(index).and_then(|i| i.read_lock::<Map>()),
-            ) {
-                (Some(shape), Some(item)) => item_grew(&item, shape),
-                _ => false,
-            }
-        });
-        let request_grew = self
-            .request
-            .read_lock::<Map>()
-            .is_some_and(|request| request_grew(&request, &self.shapes));
-        if !item_grew && !request_grew {
-            return None;
-        }
-        let mut found = None;
-        if let Some(index) = index.filter(|_| item_grew) {
-            let shape = self.shapes.get(index).copied();
-            if let (Some(shape), Some(mut item)) = (
-                shape,
-                self.items
-                    .get_mut(index)
-                    .and_then(|i| i.write_lock::<Map>()),
-            ) {
-                found = strip_item(&mut item, shape).map(|key| format!("item.{key}"));
-            }
-        }
-        if let Some(mut request) = self.request.write_lock::<Map>() {
-            if let Some(key) = strip_added(&mut request, REQUEST_KEYS.len()) {
-                found = found.or(Some(format!("request.{key}")));
-            }
-            if let Some(mut customer) = request
-                .get_mut("customer")
-                .and_then(|c| c.write_lock::<Map>())
-            {
-                if let Some(key) = strip_added(&mut customer, CUSTOMER_KEYS.len()) {
-                    found = found.or(Some(format!("request.customer.{key}")));
-                }
-            }
-            if let Some(mut items) = request
-                .get_mut("items")
-                .and_then(|i| i.write_lock::<Array>())
-            {
-                for (position, (copy, shape)) in items.iter_mut().zip(&self.shapes).enumerate() {
-                    if let Some(mut copy) = copy.write_lock::<Map>() {
-                        if let Some(key) = strip_item(&mut copy, *shape) {
-                            found = found.or(Some(format!("request.items[{position}].{key}")));
-                        }
-                    }
-                }
-            }
-        }
-        found
     }
 
     /// Writes fields of the item at `index` and of its copy in `request.items` (see
@@ -1324,31 +1107,6 @@ mod tests {
     }
 
     #[test]
-    fn assignments_to_properties_are_found_anywhere_in_the_script() {
-        let runtime = crate::policy::PolicyRuntime::new();
-        let assigns = |source: &str| {
-            let policy = Policy::compile("t.rhai", source, &runtime).unwrap();
-            assigns_properties(&policy)
-        };
-        for source in [
-            "fn window_days(item, request) { item.extra = 1; () }",
-            "fn window_days(item, request) { item[\"extra\"] = 1; () }",
-            "fn window_days(item, request) { request.customer.tier += \"x\"; () }",
-            "fn window_days(item, request) { let c = item; c.sku = \"X\"; () }",
-            "fn window_days(item, request) { item._tag() }\nfn _tag() { this.k = 1; () }",
-        ] {
-            assert!(assigns(source), "{source}");
-        }
-        for source in [
-            include_str!("../../examples/policies/returns.rhai"),
-            "fn window_days(item, request) { let a = 1; a = 2; item.reason_codes.push(\"x\"); a }",
-            "fn window_days(item, request) { let m = #{a: item.sku}; m }",
-        ] {
-            assert!(!assigns(source), "{source}");
-        }
-    }
-
-    #[test]
     fn template_keys_are_sorted_so_values_fill_in_order() {
         for keys in [
             &ITEM_KEYS[..],
@@ -1372,10 +1130,6 @@ mod tests {
             assert_eq!(HOOKS[position as usize].name, hook);
         }
         assert!(HOOKS.len() <= 8);
-        // `item_grew` and `request_grew` read these entries by position.
-        assert_eq!(ITEM_KEYS[0], "attributes");
-        assert_eq!(REQUEST_KEYS[1], "customer");
-        assert_eq!(REQUEST_KEYS[4], "items");
         for (position, key) in [
             (INSIDE_WINDOW, "inside_window"),
             (REASON_CODES, "reason_codes"),

@@ -48,12 +48,9 @@
 //! (`policy.read_only_argument`, at the assignment). A hook that calls a method that
 //! would change one (`item.reason_codes.push("x")`) fails with a `policy.runtime`
 //! diagnostic naming the hook and the position ("Non-pure method 'push' cannot be called
-//! on constant"), and is then handled like any other failing hook (below). As a second
-//! line of defence, a key added to an argument some other way is found when the hook
-//! returns, removed, and reported at the hook's definition ("cannot add property
-//! `item.extra`: `item` is read-only"). So every hook of a decision sees what
-//! the engine built and nothing an earlier hook did. A copy may be changed freely:
-//! `let codes = item.reason_codes; codes.push("x");`.
+//! on constant"), and is then handled like any other failing hook (below). So every
+//! hook of a decision sees what the engine built and nothing an earlier hook did. A copy
+//! may be changed freely: `let codes = item.reason_codes; codes.push("x");`.
 //!
 //! ## Failing policy hooks
 //!

@@ -13,12 +13,14 @@ static RETURNS_HOOKS: &[HookSpec] = &[
     HookSpec {
         name: "eligibility",
         params: &["item", "request"],
+        args: &[],
         returns: "#{decision, reason} or ()",
         doc: "Accept, reject or review one item.",
     },
     HookSpec {
         name: "window_days",
         params: &["item", "request"],
+        args: &[],
         returns: "an integer number of days",
         doc: "The return window for one item.",
     },

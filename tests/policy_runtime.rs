@@ -69,6 +69,7 @@ fn bind_reports_unknown_hooks_and_arity() {
     static HOOKS: &[HookSpec] = &[HookSpec {
         name: "eligibility",
         params: &["item", "request"],
+        args: &[],
         returns: "map",
         doc: "d",
     }];

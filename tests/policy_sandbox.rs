@@ -169,6 +169,7 @@ fn an_unknown_hook_is_rejected_with_its_position() {
     static HOOKS: &[HookSpec] = &[HookSpec {
         name: "rank",
         params: &["node", "order"],
+        args: &[],
         returns: "an integer",
         doc: "Rank one node.",
     }];

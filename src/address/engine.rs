@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 pub static HOOKS: &[HookSpec] = &[HookSpec {
     name: "validate",
     params: &["address"],
+    args: &[],
     returns: "() or #{field: string, code: string, message: string} or an array of them",
     doc: "adds problems to the built-in ones (e.g. no PO boxes for oversized goods, no deliveries to some regions)",
 }];

@@ -81,6 +81,7 @@ impl Coverage {
 /// static HOOKS: &[HookSpec] = &[HookSpec {
 ///     name: "fee_percent",
 ///     params: &["item"],
+///     args: &[],
 ///     returns: "a decimal percentage, or () for the default",
 ///     doc: "Restocking fee for one item.",
 /// }];
@@ -256,7 +257,6 @@ impl Policy {
             ),
         }
         if !diagnostics.is_empty() {
-            diagnostics.sort_by_key(|d| (d.line, d.column));
             return Err(Error::Policy { diagnostics });
         }
 
@@ -435,6 +435,12 @@ impl Policy {
             ))
             .with_policy(self.name());
             diagnostics.push(located(diagnostic, write.position, source));
+        }
+        // Fields the hooks' typed arguments do not have, and comparisons that can never
+        // match (see `checks::fields`).
+        for problem in super::checks::fields::check(&self.inner.ast, hooks) {
+            let diagnostic = problem.diagnostic.with_policy(self.name());
+            diagnostics.push(located(diagnostic, problem.position, source));
         }
         if diagnostics.is_empty() {
             Ok(())

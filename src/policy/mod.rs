@@ -18,6 +18,7 @@
 //! static HOOKS: &[HookSpec] = &[HookSpec {
 //!     name: "restocking_fee",
 //!     params: &["item", "request"],
+//!     args: &[],
 //!     returns: "a money map, or () for the built-in fee",
 //!     doc: "The fee kept from the refund of one returned item.",
 //! }];
@@ -328,9 +329,12 @@ use serde::{Deserialize, Serialize};
 
 mod arguments;
 pub mod bridge;
+pub(crate) mod checks;
 mod closures;
 mod compiled;
 mod runtime;
+pub mod schema;
+pub mod session;
 pub mod testing;
 
 pub use bridge::Timestamp;
@@ -346,6 +350,10 @@ pub struct HookSpec {
     pub name: &'static str,
     /// Parameter names, in order (their count is the required arity).
     pub params: &'static [&'static str],
+    /// The type of each parameter, in the order of `params` (usually a
+    /// [`FieldType::Record`](schema::FieldType::Record) declared beside the engine's
+    /// hooks); see [`schema`].
+    pub args: &'static [schema::FieldType],
     /// The shape the hook must return, e.g. `#{decision: "accept"|"reject"|"review", reason: string} or ()`.
     pub returns: &'static str,
     /// One line saying what the hook decides.

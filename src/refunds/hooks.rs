@@ -33,24 +33,28 @@ pub static HOOKS: &[HookSpec] = &[
     HookSpec {
         name: "refund_currency",
         params: ORDER_AND_REFUND,
+        args: &[],
         returns: r#""presentment", "settlement", "store" or "customer", or () for the configured choice"#,
         doc: "Which currency the customer is refunded in.",
     },
     HookSpec {
         name: "rate_source",
         params: ORDER_AND_REFUND,
+        args: &[],
         returns: r#""capture" or "current", or () for the configured choice"#,
         doc: "Which exchange rate values the refund in settlement currency.",
     },
     HookSpec {
         name: "remainder_absorbed_by",
         params: ORDER_AND_REFUND,
+        args: &[],
         returns: r#""merchant" or "customer", or () for the configured choice"#,
         doc: "Who bears the difference between the capture-time and the refund-time rate.",
     },
     HookSpec {
         name: "minimum_refund",
         params: ORDER_AND_REFUND,
+        args: &[],
         returns:
             "a decimal or a money map in the refund currency, or () for the configured minimum",
         doc: "The smallest refund paid out; a smaller refund is rejected.",

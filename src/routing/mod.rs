@@ -169,18 +169,21 @@ pub static HOOKS: &[HookSpec] = &[
     HookSpec {
         name: "eligible",
         params: &["node", "order"],
+        args: &[],
         returns: "true or () (keep), false (exclude) or a string (exclude, with that reason)",
         doc: "Excludes nodes the built-in checks (active, channel, daily capacity) let through.",
     },
     HookSpec {
         name: "rank",
         params: &["node", "order"],
+        args: &[],
         returns: "a number (lower ships first) or () to abstain",
         doc: "Scores a node for the `policy` rule of the chain.",
     },
     HookSpec {
         name: "chain",
         params: &["order"],
+        args: &[],
         returns: "an array of rule names, or () for the configured chain",
         doc: "Chooses the rule chain for this order (e.g. express orders put `closest` first).",
     },

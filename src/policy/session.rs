@@ -1,0 +1,657 @@
+//! The hook session: the one place that calls policy hooks, for every engine.
+//!
+//! An engine binds its policy once ([`BoundHooks::bind`], in `with_policy`) and opens a
+//! [`HookSession`] per decision. A stage asks the session for a hook's answer, giving
+//! typed views of its arguments ([`HookArg`]), what happens if the hook fails
+//! ([`Fallback`]) and how to read the result; the session
+//!
+//! 1. returns [`Answer::Default`] at once when the policy does not define the hook (no
+//!    argument is built);
+//! 2. builds each argument from its view, with only the fields the hook can read
+//!    ([`checks::reads`](super::checks)), all read-only; an argument the decision passes
+//!    again and again ([`Arg::shared`]) is built once per decision and shared, unless the
+//!    hook reads one of its [live](super::schema::Field::live) fields, which the engine sets
+//!    as the decision goes on: then it is built from the view at each call, so a hook
+//!    always sees what the engine has decided so far;
+//! 3. calls the hook, keeps what it printed (when tracing), reads the result with the
+//!    stage's reader, and annotates any diagnostic with the policy and the hook's position;
+//! 4. applies the failure switch ([`OnHookError`]) once for every engine: `Fail` gives the
+//!    error that fails the decision, `Fallback` gives [`Answer::Failed`] with the
+//!    `policy_error` reason to record (one per hook and subject in a decision) while the
+//!    engine takes its documented safe outcome.
+//!
+//! Engine stages never build, pool or patch script values themselves.
+//!
+//! # Measurements
+//!
+//! Figures are callgrind instruction counts per decision of the engine benches
+//! (`benches/<engine>.rs`, with their example policies), before → after this design:
+//! see the CHANGELOG entry "One hook session". What it does for speed, in one place:
+//!
+//! - maps are copied from a template holding the keys of exactly the fields a hook reads
+//!   (fields are declared in key order, so values are written in order with no key
+//!   search or comparison);
+//! - a parameter a hook never mentions is passed as `()` and costs nothing;
+//! - words from a fixed set (statuses, kinds) are strings made once per bound policy and
+//!   handed out by reference count;
+//! - shared arguments are built at most once per decision and field set.
+
+use super::checks::reads::{hook_reads, ParamReads};
+use super::schema::{FieldType, Record};
+use super::{DecideOptions, HookSpec, OnHookError, Policy};
+use crate::{Diagnostic, Error, Money, PolicySource, Reason};
+use chrono::{DateTime, Utc};
+use rhai::{Array, Dynamic, FuncArgs, ImmutableString, Map};
+use rust_decimal::Decimal;
+
+/// A hook of an engine, by its position in the engine's hook list. Engines name theirs
+/// once: `const ELIGIBILITY: HookId = HookId::named(HOOKS, "eligibility");`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HookId(u8);
+
+impl HookId {
+    /// The hook called `name` in `hooks`. A name that is not there gives an id that no
+    /// policy defines (each engine's tests check its ids).
+    pub const fn named(hooks: &[HookSpec], name: &str) -> HookId {
+        let mut i = 0;
+        while i < hooks.len() && i < 64 {
+            let candidate = hooks[i].name.as_bytes();
+            let wanted = name.as_bytes();
+            if candidate.len() == wanted.len() {
+                let mut j = 0;
+                while j < wanted.len() && candidate[j] == wanted[j] {
+                    j += 1;
+                }
+                if j == wanted.len() {
+                    return HookId(i as u8);
+                }
+            }
+            i += 1;
+        }
+        HookId(u8::MAX)
+    }
+
+    fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
+/// A set of field positions of one record (records have at most 64 fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Mask(u64);
+
+impl Mask {
+    const ALL: Mask = Mask(u64::MAX);
+
+    fn has(self, position: usize) -> bool {
+        u32::try_from(position)
+            .ok()
+            .and_then(|p| self.0.checked_shr(p))
+            .is_some_and(|bits| bits & 1 == 1)
+    }
+
+    fn with(self, position: usize) -> Mask {
+        let bit = u32::try_from(position)
+            .ok()
+            .and_then(|p| 1u64.checked_shl(p))
+            .unwrap_or(0);
+        Mask(self.0 | bit)
+    }
+
+    fn of_record(record: &Record) -> Mask {
+        (0..record.fields.len()).fold(Mask(0), Mask::with)
+    }
+}
+
+/// How one hook receives one of its parameters.
+#[derive(Debug, Clone)]
+struct ParamPlan {
+    /// The fields to build.
+    mask: Mask,
+    /// A map holding those fields' keys, in order, with `()` values.
+    template: Map,
+    /// Whether a built value may be reused for later calls (it holds no live field).
+    reusable: bool,
+}
+
+/// Per record: the full template and the shared strings of its word fields.
+#[derive(Debug, Clone)]
+struct RecordTables {
+    record: &'static Record,
+    full: Map,
+    words: Vec<Vec<ImmutableString>>,
+}
+
+/// A policy bound to an engine's hooks: what it defines, and how each hook's arguments
+/// are built. Made once in the engine's `with_policy`; `Send + Sync`, shared by every
+/// decision.
+#[derive(Debug, Clone)]
+pub struct BoundHooks {
+    policy: Policy,
+    hooks: &'static [HookSpec],
+    defined: u64,
+    /// Per hook, per parameter.
+    plans: Vec<Vec<ParamPlan>>,
+    tables: Vec<RecordTables>,
+}
+
+fn template(record: &Record, mask: Mask) -> Map {
+    record
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| mask.has(*i))
+        .map(|(_, f)| (f.name.into(), Dynamic::UNIT))
+        .collect()
+}
+
+impl BoundHooks {
+    /// Checks `policy` against the engine's hooks ([`Policy::bind`]) and works out how
+    /// each hook's arguments are built.
+    pub fn bind(
+        policy: Policy,
+        engine: &str,
+        hooks: &'static [HookSpec],
+    ) -> Result<BoundHooks, Error> {
+        policy.bind(engine, hooks)?;
+        let mut defined = 0u64;
+        let mut plans = Vec::with_capacity(hooks.len());
+        let mut tables: Vec<RecordTables> = Vec::new();
+        for (position, spec) in hooks.iter().enumerate() {
+            let reads = if policy.has_hook(spec.name) {
+                defined |= u32::try_from(position)
+                    .ok()
+                    .and_then(|p| 1u64.checked_shl(p))
+                    .unwrap_or(0);
+                hook_reads(policy.ast(), spec.name).unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            let mut params = Vec::with_capacity(spec.args.len());
+            for (index, ty) in spec.args.iter().enumerate() {
+                let read = reads.get(index).cloned().unwrap_or_default();
+                params.push(plan(*ty, &read));
+                if let Some(record) = ty.record() {
+                    for r in record.reachable() {
+                        if !tables.iter().any(|t| std::ptr::eq(t.record, r)) {
+                            tables.push(RecordTables {
+                                record: r,
+                                full: template(r, Mask::ALL),
+                                words: r
+                                    .fields
+                                    .iter()
+                                    .map(|f| match f.ty.required() {
+                                        FieldType::Word(words) => {
+                                            words.iter().map(|w| (*w).into()).collect()
+                                        }
+                                        _ => Vec::new(),
+                                    })
+                                    .collect(),
+                            });
+                        }
+                    }
+                }
+            }
+            plans.push(params);
+        }
+        Ok(BoundHooks {
+            policy,
+            hooks,
+            defined,
+            plans,
+            tables,
+        })
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Whether the policy defines `hook`.
+    pub fn defines(&self, hook: HookId) -> bool {
+        u32::from(hook.0) < 64 && (self.defined >> hook.0) & 1 == 1
+    }
+
+    /// Whether the policy defines any of the engine's hooks.
+    pub fn defines_any(&self) -> bool {
+        self.defined != 0
+    }
+
+    fn tables(&self, record: &'static Record) -> Option<&RecordTables> {
+        self.tables.iter().find(|t| std::ptr::eq(t.record, record))
+    }
+}
+
+/// The plan for one parameter of type `ty` given what the hook reads of it.
+fn plan(ty: FieldType, read: &ParamReads) -> ParamPlan {
+    let Some(record) = ty.record() else {
+        return ParamPlan {
+            mask: if read.whole || !read.fields.is_empty() {
+                Mask::ALL
+            } else {
+                Mask(0)
+            },
+            template: Map::new(),
+            reusable: true,
+        };
+    };
+    let mask = if read.whole {
+        Mask::of_record(record)
+    } else {
+        record
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| read.reads(f.name))
+            .fold(Mask(0), |m, (i, _)| m.with(i))
+    };
+    let reusable = !record
+        .fields
+        .iter()
+        .enumerate()
+        .any(|(i, f)| mask.has(i) && f.live);
+    ParamPlan {
+        mask,
+        template: template(record, mask),
+        reusable,
+    }
+}
+
+/// A typed value that becomes a hook argument: the engine's view of an item, a request,
+/// a node... It writes its fields, in the order of its record, into a [`Fill`], which
+/// keeps only those the hook reads.
+pub trait HookArg {
+    /// The record this value fills.
+    fn record(&self) -> &'static Record;
+    /// Writes every field of the record, in its order, into `fill`.
+    fn fill(&self, fill: &mut Fill<'_>);
+}
+
+/// Where a [`HookArg`] writes its fields. Each method takes the field's name (checked
+/// against the record in test and debug builds) and a value, which is computed only when
+/// the hook reads the field.
+pub struct Fill<'a> {
+    record: &'static Record,
+    mask: Mask,
+    position: usize,
+    slots: std::collections::btree_map::ValuesMut<'a, rhai::Identifier, Dynamic>,
+    hooks: &'a BoundHooks,
+}
+
+impl Fill<'_> {
+    /// Whether the field at the current position is wanted; moves to the next field.
+    fn next(&mut self, name: &'static str) -> Option<usize> {
+        let position = self.position;
+        self.position = position.saturating_add(1);
+        debug_assert_eq!(
+            self.record.fields.get(position).map(|f| f.name),
+            Some(name),
+            "fields of `{}` filled out of order",
+            self.record.name
+        );
+        self.mask.has(position).then_some(position)
+    }
+
+    fn write(&mut self, value: Dynamic) {
+        if let Some(slot) = self.slots.next() {
+            *slot = value.into_read_only();
+        }
+    }
+
+    /// A field of any type, computed by `value`.
+    pub fn value(&mut self, name: &'static str, value: impl FnOnce() -> Dynamic) {
+        if self.next(name).is_some() {
+            self.write(value());
+        }
+    }
+
+    /// A string field.
+    pub fn text(&mut self, name: &'static str, value: &str) {
+        if self.next(name).is_some() {
+            self.write(Dynamic::from(ImmutableString::from(value)));
+        }
+    }
+
+    /// An optional string field (`()` when absent).
+    pub fn opt_text(&mut self, name: &'static str, value: Option<&str>) {
+        if self.next(name).is_some() {
+            self.write(value.map_or(Dynamic::UNIT, |v| Dynamic::from(ImmutableString::from(v))));
+        }
+    }
+
+    /// A field holding one word of the field's fixed set (shared, not allocated).
+    pub fn word(&mut self, name: &'static str, value: &str) {
+        if let Some(position) = self.next(name) {
+            let shared = self
+                .hooks
+                .tables(self.record)
+                .and_then(|t| t.words.get(position))
+                .and_then(|words| words.iter().find(|w| w.as_str() == value))
+                .cloned();
+            self.write(Dynamic::from(shared.unwrap_or_else(|| value.into())));
+        }
+    }
+
+    /// An integer field.
+    pub fn int(&mut self, name: &'static str, value: impl TryInto<i64>) {
+        if self.next(name).is_some() {
+            self.write(Dynamic::from_int(value.try_into().unwrap_or(i64::MAX)));
+        }
+    }
+
+    /// An optional integer field.
+    pub fn opt_int(&mut self, name: &'static str, value: Option<impl TryInto<i64>>) {
+        if self.next(name).is_some() {
+            self.write(value.map_or(Dynamic::UNIT, |v| {
+                Dynamic::from_int(v.try_into().unwrap_or(i64::MAX))
+            }));
+        }
+    }
+
+    /// A decimal field.
+    pub fn decimal(&mut self, name: &'static str, value: Decimal) {
+        if self.next(name).is_some() {
+            self.write(Dynamic::from_decimal(value));
+        }
+    }
+
+    /// An optional decimal field.
+    pub fn opt_decimal(&mut self, name: &'static str, value: Option<Decimal>) {
+        if self.next(name).is_some() {
+            self.write(value.map_or(Dynamic::UNIT, Dynamic::from_decimal));
+        }
+    }
+
+    /// A boolean field.
+    pub fn bool(&mut self, name: &'static str, value: bool) {
+        if self.next(name).is_some() {
+            self.write(Dynamic::from_bool(value));
+        }
+    }
+
+    /// A money field (`#{amount, currency}`).
+    pub fn money(&mut self, name: &'static str, value: &Money) {
+        if self.next(name).is_some() {
+            self.write(money_map(value));
+        }
+    }
+
+    /// A timestamp field.
+    pub fn timestamp(&mut self, name: &'static str, value: DateTime<Utc>) {
+        if self.next(name).is_some() {
+            self.write(super::bridge::timestamp(value));
+        }
+    }
+
+    /// An array of strings.
+    pub fn strings<S: AsRef<str>>(&mut self, name: &'static str, values: &[S]) {
+        if self.next(name).is_some() {
+            let array: Array = values
+                .iter()
+                .map(|v| Dynamic::from(ImmutableString::from(v.as_ref())).into_read_only())
+                .collect();
+            self.write(Dynamic::from_array(array));
+        }
+    }
+
+    /// A nested record, built in full.
+    pub fn record(&mut self, name: &'static str, value: &dyn HookArg) {
+        if self.next(name).is_some() {
+            let built = build(self.hooks, value, Mask::ALL, None);
+            self.write(built);
+        }
+    }
+
+    /// An array of nested records, each built in full.
+    pub fn records<'v>(
+        &mut self,
+        name: &'static str,
+        values: impl IntoIterator<Item = &'v dyn HookArg>,
+    ) {
+        if self.next(name).is_some() {
+            let hooks = self.hooks;
+            let array: Array = values
+                .into_iter()
+                .map(|v| build(hooks, v, Mask::ALL, None))
+                .collect();
+            self.write(Dynamic::from_array(array));
+        }
+    }
+}
+
+/// A money map, `#{amount, currency}`, read-only.
+fn money_map(value: &Money) -> Dynamic {
+    super::bridge::money(value).into_read_only()
+}
+
+/// Builds the map of `value` with the fields in `mask` (from `template` when given).
+fn build(hooks: &BoundHooks, value: &dyn HookArg, mask: Mask, template: Option<&Map>) -> Dynamic {
+    let record = value.record();
+    let mut map = match template {
+        Some(t) => t.clone(),
+        None => hooks
+            .tables(record)
+            .map_or_else(|| self::template(record, mask), |t| t.full.clone()),
+    };
+    {
+        let mut fill = Fill {
+            record,
+            mask,
+            position: 0,
+            slots: map.values_mut(),
+            hooks,
+        };
+        value.fill(&mut fill);
+    }
+    Dynamic::from_map(map).into_read_only()
+}
+
+/// One argument of a hook call.
+pub enum Arg<'v> {
+    /// A value built for this call.
+    Fresh(&'v dyn HookArg),
+    /// A value the decision passes to many calls, identified by `key` (the same key for
+    /// the same value within a decision): built once per field set and shared.
+    Shared(u32, &'v dyn HookArg),
+    /// A plain script value.
+    Value(Dynamic),
+}
+
+impl<'v> Arg<'v> {
+    /// A value built for this call.
+    pub fn fresh(value: &'v dyn HookArg) -> Self {
+        Arg::Fresh(value)
+    }
+
+    /// A value passed to many calls of a decision (see [`Arg::Shared`]).
+    pub fn shared(key: u32, value: &'v dyn HookArg) -> Self {
+        Arg::Shared(key, value)
+    }
+}
+
+/// What a failing hook falls back to, for its `policy_error` reason.
+#[derive(Debug, Clone, Copy)]
+pub struct Fallback<'a> {
+    /// What the engine does instead, e.g. `"the node stays eligible"`.
+    pub text: &'a str,
+    /// What the reason is about (a line id), if anything.
+    pub subject: Option<&'a str>,
+}
+
+impl<'a> Fallback<'a> {
+    /// A fallback described by `text`.
+    pub fn new(text: &'a str) -> Self {
+        Fallback {
+            text,
+            subject: None,
+        }
+    }
+
+    /// The same, about `subject`.
+    pub fn about(self, subject: &'a str) -> Self {
+        Fallback {
+            subject: Some(subject),
+            ..self
+        }
+    }
+}
+
+/// A hook's answer.
+#[derive(Debug)]
+pub enum Answer<T> {
+    /// The policy does not define the hook, or it returned `()`: the built-in behaviour.
+    Default,
+    /// What the hook decided, read and checked.
+    Value(T),
+    /// The hook failed and the decision falls back ([`OnHookError::Fallback`]); the
+    /// reason to record, unless this hook already failed for the same subject in this
+    /// decision.
+    Failed(Option<Reason>),
+}
+
+/// One decision's calls of policy hooks.
+pub struct HookSession<'h> {
+    hooks: Option<&'h BoundHooks>,
+    on_error: OnHookError,
+    keep_output: bool,
+    output: Vec<String>,
+    /// Shared arguments built so far: (key, fields built, value).
+    shared: Vec<(u32, Mask, Dynamic)>,
+    /// Hooks and subjects that already failed.
+    failed: Vec<(u8, Option<String>)>,
+}
+
+impl<'h> HookSession<'h> {
+    /// A session for one decision with `options`; `hooks` is `None` without a policy.
+    pub fn new(hooks: Option<&'h BoundHooks>, options: &DecideOptions) -> Self {
+        HookSession {
+            hooks,
+            on_error: options.on_hook_error,
+            keep_output: options.trace,
+            output: Vec::new(),
+            shared: Vec::new(),
+            failed: Vec::new(),
+        }
+    }
+
+    /// Whether the policy defines `hook`.
+    pub fn defines(&self, hook: HookId) -> bool {
+        self.hooks.is_some_and(|h| h.defines(hook))
+    }
+
+    /// Identifies the policy and `hook`, for reasons.
+    pub fn source(&self, hook: HookId) -> Option<PolicySource> {
+        let hooks = self.hooks?;
+        let spec = hooks.hooks.get(hook.index())?;
+        Some(hooks.policy.source_ref(spec.name))
+    }
+
+    /// What the hooks printed so far (kept only when tracing), emptied.
+    pub fn take_output(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.output)
+    }
+
+    /// Calls `hook` with `args` and reads its result with `read` (which is not called
+    /// for `()`). See the [module docs](self) for what happens on the way.
+    pub fn call<T, const N: usize>(
+        &mut self,
+        hook: HookId,
+        args: [Arg<'_>; N],
+        fallback: Fallback<'_>,
+        read: impl FnOnce(&Dynamic) -> Result<T, Diagnostic>,
+    ) -> Result<Answer<T>, Error> {
+        let Some(hooks) = self.hooks.filter(|h| h.defines(hook)) else {
+            return Ok(Answer::Default);
+        };
+        let Some(spec) = hooks.hooks.get(hook.index()) else {
+            return Ok(Answer::Default);
+        };
+        let values = self.arguments(hooks, hook, args);
+        let result = hooks.policy.call(spec.name, values).and_then(|out| {
+            if self.keep_output {
+                self.output.extend(out.output);
+            }
+            if super::bridge::is_unit(&out.value) {
+                Ok(None)
+            } else {
+                read(&out.value).map(Some)
+            }
+        });
+        match result {
+            Ok(Some(value)) => Ok(Answer::Value(value)),
+            Ok(None) => Ok(Answer::Default),
+            Err(diagnostic) => {
+                let diagnostic = hooks.policy.annotate(diagnostic.with_hook(spec.name));
+                match self.on_error {
+                    OnHookError::Fail => Err(Error::Policy {
+                        diagnostics: vec![diagnostic],
+                    }),
+                    OnHookError::Fallback => {
+                        let key = (hook.0, fallback.subject.map(str::to_string));
+                        if self.failed.contains(&key) {
+                            return Ok(Answer::Failed(None));
+                        }
+                        self.failed.push(key);
+                        let mut reason = Reason::policy_error(
+                            diagnostic,
+                            hooks.policy.source_ref(spec.name),
+                            fallback.text,
+                        );
+                        if let Some(subject) = fallback.subject {
+                            reason = reason.about(subject);
+                        }
+                        Ok(Answer::Failed(Some(reason)))
+                    }
+                }
+            }
+        }
+    }
+
+    fn arguments<const N: usize>(
+        &mut self,
+        hooks: &BoundHooks,
+        hook: HookId,
+        args: [Arg<'_>; N],
+    ) -> ScriptArgs<N> {
+        let plans = hooks.plans.get(hook.index());
+        let mut values: [Dynamic; N] = std::array::from_fn(|_| Dynamic::UNIT);
+        for (param, (slot, arg)) in values.iter_mut().zip(args).enumerate() {
+            // A parameter without a schema is built in full.
+            let plan = plans.and_then(|p| p.get(param));
+            let (mask, template, reusable) = plan.map_or((Mask::ALL, None, true), |p| {
+                (p.mask, Some(&p.template), p.reusable)
+            });
+            if mask == Mask(0) {
+                continue; // the hook never mentions this parameter
+            }
+            *slot = match arg {
+                Arg::Value(value) => value,
+                Arg::Fresh(view) => build(hooks, view, mask, template),
+                Arg::Shared(key, view) => {
+                    if !reusable {
+                        build(hooks, view, mask, template)
+                    } else if let Some((.., v)) =
+                        self.shared.iter().find(|(k, m, _)| *k == key && *m == mask)
+                    {
+                        v.clone()
+                    } else {
+                        let built = build(hooks, view, mask, template).into_shared();
+                        self.shared.push((key, mask, built.clone()));
+                        built
+                    }
+                }
+            };
+        }
+        ScriptArgs(values)
+    }
+}
+
+/// The values passed to a hook.
+struct ScriptArgs<const N: usize>([Dynamic; N]);
+
+impl<const N: usize> FuncArgs for ScriptArgs<N> {
+    fn parse<ARGS: Extend<Dynamic>>(self, args: &mut ARGS) {
+        args.extend(self.0);
+    }
+}

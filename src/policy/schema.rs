@@ -265,11 +265,13 @@ impl Serialize for Record {
 
 /// The candidate closest to `name` by edit distance, when it is close enough to be a
 /// plausible misspelling (at most a third of the name's length, and at least one edit).
+/// A candidate that starts with `name` (at least three characters of it) counts too.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
+    let prefix = |c: &str| name.chars().count() >= 3 && c.starts_with(name);
     candidates
         .into_iter()
-        .map(|c| (edit_distance(name, c), c))
+        .map(|c| (if prefix(c) { 1 } else { edit_distance(name, c) }, c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)

@@ -627,10 +627,12 @@ impl<'h> HookSession<'h> {
             }
             *slot = match arg {
                 Arg::Value(value) => value,
-                Arg::Fresh(view) => build(hooks, view, mask, template),
+                // Read-only and shared: rhai copies a plain argument into the function's
+                // variable, and a copy is writable again; a shared value is passed as is.
+                Arg::Fresh(view) => build(hooks, view, mask, template).into_shared(),
                 Arg::Shared(key, view) => {
                     if !reusable {
-                        build(hooks, view, mask, template)
+                        build(hooks, view, mask, template).into_shared()
                     } else if let Some((.., v)) =
                         self.shared.iter().find(|(k, m, _)| *k == key && *m == mask)
                     {

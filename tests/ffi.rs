@@ -106,8 +106,13 @@ struct Fixture {
 }
 
 impl Fixture {
+    /// The configuration text; a fixture's `"config": null` means the defaults, which
+    /// the C ABI takes as an empty text (a JSON `null` is not a configuration).
     fn config(&self) -> String {
-        self.value["config"].to_string()
+        match &self.value["config"] {
+            Value::Null => String::new(),
+            config => config.to_string(),
+        }
     }
     fn request(&self) -> String {
         self.value["request"].to_string()
@@ -494,7 +499,7 @@ fn a_one_megabyte_document() {
         error_of(&text)["message"]
             .as_str()
             .unwrap()
-            .contains("recursion limit"),
+            .contains("nested too deeply (at most 128 levels of arrays and objects)"),
         "{text}"
     );
 

@@ -185,6 +185,14 @@ fn unknown_kind(kind: &str) -> Error {
 /// );
 /// ```
 pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
+    // serde reads a struct from an array too (`[]` as every field defaulted, or a
+    // confusing "expected a string" about its first element): refuse that up front.
+    if let Some(got) = not_an_object(text).filter(|_| is_struct::<T>()) {
+        return Err(Error::json_shape(
+            "input",
+            format!("expected a JSON object, got {got}"),
+        ));
+    }
     match serde_json::from_str(text) {
         Ok(value) => Ok(value),
         Err(first) => {
@@ -209,6 +217,49 @@ pub fn from_json_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result
     }
 }
 
+/// Whether `T` reads itself as a struct (a JSON object with named fields), found by
+/// asking it to read from a deserializer that only notes what it was asked for.
+fn is_struct<T: DeserializeOwned>() -> bool {
+    use serde::de::{Deserializer, Visitor};
+
+    #[derive(Debug)]
+    struct Probed(bool);
+    impl std::fmt::Display for Probed {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("probe")
+        }
+    }
+    impl std::error::Error for Probed {}
+    impl serde::de::Error for Probed {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Probed(false)
+        }
+    }
+    struct Probe;
+    impl<'de> Deserializer<'de> for Probe {
+        type Error = Probed;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Probed> {
+            Err(Probed(false))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            _: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Probed> {
+            Err(Probed(true))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map
+            enum identifier ignored_any
+        }
+    }
+    // A struct's derived `Deserialize` asks for `deserialize_struct` first; anything
+    // else (a sequence, a map, a number, a hand-written reader) does not.
+    matches!(T::deserialize(Probe), Err(Probed(true)))
+}
+
 /// What a JSON document starts with, when that is not an object.
 fn not_an_object(json: &str) -> Option<&'static str> {
     match json.trim_start().as_bytes().first()? {
@@ -220,6 +271,24 @@ fn not_an_object(json: &str) -> Option<&'static str> {
         // An object, or not JSON at all (the parser says where).
         _ => None,
     }
+}
+
+/// What a JSON value is, in words.
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// A request that is not a JSON object (serde would read an array as a struct), as
+/// [`from_json`] reports it.
+fn not_a_request(got: &str) -> Error {
+    Error::json_shape("input", format!("expected a JSON object, got {got}"))
 }
 
 /// Checks that `json` is an object before reading it as `T`: serde would otherwise
@@ -304,7 +373,12 @@ impl<E: Engine> JsonEngine for Typed<E> {
     ) -> Result<JsonOut, Error> {
         let request: E::Request = match input {
             JsonIn::Text(text) => from_json(text)?,
-            JsonIn::Value(value) => from_json_value(value)?,
+            JsonIn::Value(value) => {
+                if !value.is_object() {
+                    return Err(not_a_request(json_kind(value)));
+                }
+                from_json_value(value)?
+            }
         };
         let decision = self.0.decide_with(&request, options)?;
         match form {

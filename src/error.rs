@@ -261,14 +261,34 @@ impl Error {
 
     /// Converts a `serde_json` error found by
     /// [`serde_path_to_error`](https://docs.rs/serde_path_to_error), keeping the JSON
-    /// path of the offending value as [`Error::field`]. A syntax error, or one about the
-    /// document as a whole, has no path.
+    /// path of the offending value as [`Error::field`]. An error about the document as a
+    /// whole has no path. A syntax error inside a value has the path of that value and
+    /// keeps its position in the message (`order.lines: expected value at line 3, column
+    /// 9`); a path deeper than 8 steps (input nested thousands of levels deep) is cut to
+    /// its first 8.
     pub fn from_json_at(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
-        let path = err.path().to_string();
-        let mut converted = Error::from_json(err.inner());
-        if let Error::Json { path: slot, .. } = &mut converted {
-            let is_shape_error = !err.inner().is_syntax() && !err.inner().is_eof();
-            if is_shape_error && path != "." && !path.is_empty() {
+        const MAX_STEPS: usize = 8;
+        let mut path = String::new();
+        for (index, segment) in err.path().iter().take(MAX_STEPS).enumerate() {
+            let is_index = matches!(segment, serde_path_to_error::Segment::Seq { .. });
+            if index > 0 && !is_index {
+                path.push('.');
+            }
+            path.push_str(&segment.to_string());
+        }
+        let inner = err.inner();
+        let mut converted = Error::from_json(inner);
+        if let Error::Json {
+            path: slot,
+            message,
+            line,
+            column,
+        } = &mut converted
+        {
+            if !path.is_empty() {
+                if inner.is_syntax() || inner.is_eof() {
+                    message.push_str(&location_suffix(*line, *column));
+                }
                 *slot = Some(path);
             }
         }
@@ -332,6 +352,20 @@ fn rewrite_serde_words(message: &str) -> String {
             words_for_type(name)
         );
     }
+    // chrono's parse errors, from a date and time field.
+    if matches!(
+        message,
+        "input contains invalid characters"
+            | "premature end of input"
+            | "trailing input"
+            | "input is out of range"
+            | "input is not enough for unique date and time"
+            | "no possible date and time matching input"
+    ) {
+        return format!(
+            "expected a date and time such as \"2025-03-10T09:00:00Z\" (RFC 3339, with a time zone offset): {message}"
+        );
+    }
     match message {
         "recursion limit exceeded" => {
             "nested too deeply (at most 128 levels of arrays and objects)".to_string()
@@ -373,6 +407,11 @@ fn expected_in_words(expected: &str) -> String {
             return "an object".to_string();
         }
     }
+    // `struct X with 2 elements`: an array was given where an object belongs.
+    let expected = match expected.split_once(" with ") {
+        Some((name, count)) if count.ends_with(" elements") || count.ends_with(" element") => name,
+        _ => expected,
+    };
     if let Some(name) = expected
         .strip_prefix("struct ")
         .or_else(|| expected.strip_prefix("internally tagged enum "))

@@ -48,6 +48,7 @@ use crate::policy::{DecideOptions, HookSpec, Policy};
 use crate::{Decision, Error};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// A decision engine: built once from its configuration (and optionally a policy), then
 /// asked for many decisions. Implementations are `Send + Sync` and do no parsing on the
@@ -198,11 +199,62 @@ pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
         Err(first) => {
             let mut deserializer = serde_json::Deserializer::from_str(text);
             match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-                Err(located) => Err(Error::from_json_at(located)),
+                Err(located) => Err(name_unexpected_value(Error::from_json_at(located), text)),
                 // Only trailing characters fail outside the value itself.
                 Ok(_) => Err(Error::from_json(&first)),
             }
         }
+    }
+}
+
+/// serde_json says "expected value" both for text that is not JSON and for a valid value
+/// where a name (an enum's variant, a string) belongs (`"split_mode": 3`); in the second
+/// case, say what was found.
+fn name_unexpected_value(err: Error, text: &str) -> Error {
+    let Error::Json {
+        message,
+        path: Some(path),
+        line: Some(line),
+        column: Some(column),
+    } = err
+    else {
+        return err;
+    };
+    if !message.starts_with("expected value") {
+        return Error::Json {
+            message,
+            path: Some(path),
+            line: Some(line),
+            column: Some(column),
+        };
+    }
+    let at = text
+        .split('\n')
+        .nth(line.saturating_sub(1))
+        .and_then(|l| l.as_bytes().get(column.saturating_sub(1)..))
+        .map(<[u8]>::trim_ascii_start)
+        .and_then(<[u8]>::first);
+    let got = match at {
+        Some(b'-' | b'0'..=b'9') => Some("a number"),
+        Some(b't' | b'f') => Some("a boolean"),
+        Some(b'n') => Some("null"),
+        Some(b'[') => Some("an array"),
+        Some(b'{') => Some("an object"),
+        _ => None,
+    };
+    match got {
+        Some(got) => Error::Json {
+            message: format!("expected a name (a string), got {got}"),
+            path: Some(path),
+            line: Some(line),
+            column: Some(column),
+        },
+        None => Error::Json {
+            message,
+            path: Some(path),
+            line: Some(line),
+            column: Some(column),
+        },
     }
 }
 
@@ -258,6 +310,48 @@ fn is_struct<T: DeserializeOwned>() -> bool {
     // A struct's derived `Deserialize` asks for `deserialize_struct` first; anything
     // else (a sequence, a map, a number, a hand-written reader) does not.
     matches!(T::deserialize(Probe), Err(Probed(true)))
+}
+
+/// Reads a struct only from a JSON object, for `#[serde(deserialize_with = ...)]` on a
+/// configuration section: serde would otherwise take `"window": []` as the section with
+/// every field defaulted.
+pub(crate) fn object_only<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    struct ObjectOnly<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for ObjectOnly<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    deserializer.deserialize_map(ObjectOnly(std::marker::PhantomData))
+}
+
+/// Reads a map whose keys are names of an enum (`{"opened": 10}` keyed by condition),
+/// for `#[serde(deserialize_with = ...)]`: read with string keys first, so that an error
+/// in a value names its key in the path (`restocking_fee.by_condition.opened`), then
+/// each key as the enum, so that an unknown key is named too.
+pub(crate) fn named_keys<'de, D, K, V>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    K: serde::de::DeserializeOwned + Ord,
+    V: serde::Deserialize<'de>,
+{
+    use serde::de::{value::StrDeserializer, Error as _};
+    let by_name: BTreeMap<String, V> = object_only(deserializer)?;
+    let mut map = BTreeMap::new();
+    for (name, value) in by_name {
+        let key = K::deserialize(StrDeserializer::<D::Error>::new(&name))
+            .map_err(|e| D::Error::custom(format!("key `{name}`: {e}")))?;
+        map.insert(key, value);
+    }
+    Ok(map)
 }
 
 /// What a JSON document starts with, when that is not an object.

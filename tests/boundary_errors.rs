@@ -992,3 +992,184 @@ fn a_nul_byte_inside_any_string_is_refused_not_cut_short() {
     // SAFETY: the engine is no longer in use.
     unsafe { bo_engine_free(engine) };
 }
+
+// ---------------------------------------------------------------------------------------
+// Configuration errors of every engine.
+
+#[test]
+fn every_configuration_error_names_its_path_in_words() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "returns",
+            r#"{"window": {"default_days": -5}}"#,
+            "window.default_days",
+            "window.default_days: expected a number of days ≥ 0 or \"unlimited\", got -5",
+        ),
+        (
+            "returns",
+            r#"{"window": {"category_days": {"shoes": "forever"}}}"#,
+            "window.category_days.shoes",
+            "window.category_days.shoes: expected a number of days ≥ 0 or \"unlimited\", got \"forever\"",
+        ),
+        (
+            "returns",
+            r#"{"window": {"default_days": "14"}}"#,
+            "window.default_days",
+            "window.default_days: expected a number of days ≥ 0 or \"unlimited\", got the string \"14\" (write the number without quotes)",
+        ),
+        (
+            "returns",
+            r#"{"window": {"default_days": 1.5}}"#,
+            "window.default_days",
+            "window.default_days: expected a number of days ≥ 0 or \"unlimited\", got 1.5",
+        ),
+        (
+            "returns",
+            r#"{"window": {"default_days": null}}"#,
+            "window.default_days",
+            "window.default_days: expected a number of days ≥ 0 or \"unlimited\", got null",
+        ),
+        (
+            "returns",
+            r#"{"restocking_fee": {"by_condition": {"opened": "ten"}}}"#,
+            "restocking_fee.by_condition.opened",
+            "restocking_fee.by_condition.opened: `ten` is not an exact decimal number (Invalid decimal: unknown character)",
+        ),
+        (
+            "returns",
+            r#"{"restocking_fee": {"by_condition": {"shiny": 5}}}"#,
+            "restocking_fee.by_condition",
+            "restocking_fee.by_condition: key `shiny`: unknown variant `shiny`, expected one of `new`, `opened`, `used`, `damaged`, `missing_parts`",
+        ),
+        (
+            "returns",
+            r#"{"return_shipping_fee": {"kind": "flat"}}"#,
+            "return_shipping_fee",
+            "return_shipping_fee: missing field `amount`",
+        ),
+        (
+            "returns",
+            r#"{"return_shipping_fee": {"kind": "sometimes"}}"#,
+            "return_shipping_fee.kind",
+            "return_shipping_fee.kind: unknown variant `sometimes`, expected one of `free`, `flat`, `per_item`",
+        ),
+        (
+            "returns",
+            r#"{"fraud": {"review_threshold": true}}"#,
+            "fraud.review_threshold",
+            "fraud.review_threshold: expected a non-negative integer (at most 4294967295), got true",
+        ),
+        (
+            "returns",
+            r#"{"validators": {"final_sale": "maybe"}}"#,
+            "validators.final_sale",
+            "validators.final_sale: unknown variant `maybe`, expected one of `reject`, `review`, `off`",
+        ),
+        (
+            "returns",
+            r#"{"window": []}"#,
+            "window",
+            "window: expected an object, got an array",
+        ),
+        (
+            "routing",
+            r#"{"max_shipments": -1}"#,
+            "max_shipments",
+            "max_shipments: expected a non-negative integer (at most 4294967295), got integer -1",
+        ),
+        (
+            "routing",
+            r#"{"chain": ["closest", "cheapest"]}"#,
+            "chain[1]",
+            "chain[1]: unknown variant `cheapest`, expected one of `preferred_node`, `minimize_splits`, `stay_in_market`, `closest`, `priority`, `most_stock`, `lowest_cost`, `policy`",
+        ),
+        (
+            "routing",
+            r#"{"split_mode": 3}"#,
+            "split_mode",
+            "split_mode: expected a name (a string), got a number",
+        ),
+        (
+            "routing",
+            r#"{"search_budget": "lots"}"#,
+            "search_budget",
+            "search_budget: expected a non-negative integer, got string \"lots\"",
+        ),
+        (
+            "refunds",
+            r#"{"rate_source": "yesterday"}"#,
+            "rate_source",
+            "rate_source: unknown variant `yesterday`, expected `capture` or `current`",
+        ),
+        (
+            "refunds",
+            r#"{"max_rate_age_seconds": "1 day"}"#,
+            "max_rate_age_seconds",
+            "max_rate_age_seconds: expected a non-negative integer (at most 4294967295), got string \"1 day\"",
+        ),
+        (
+            "refunds",
+            r#"{"minimum_refund": [{"amount": "1.00", "currency": "EURO"}]}"#,
+            "minimum_refund[0].currency",
+            "minimum_refund[0].currency: unknown currency code `EURO` (not in ISO 4217 List One)",
+        ),
+        (
+            "refunds",
+            r#"{"minimum_refund": [{"amount": "one", "currency": "EUR"}]}"#,
+            "minimum_refund[0].amount",
+            "minimum_refund[0].amount: `one` is not an exact decimal number (Invalid decimal: unknown character)",
+        ),
+        (
+            "refunds",
+            r#"{"store_currency": 978}"#,
+            "store_currency",
+            "store_currency: expected a string, got integer 978",
+        ),
+        (
+            "refunds",
+            r#"{"accounts": ["sales"]}"#,
+            "accounts",
+            "accounts: expected an object, got an array",
+        ),
+        (
+            "address",
+            r#"{"max_field_bytes": "many"}"#,
+            "max_field_bytes",
+            "max_field_bytes: expected a non-negative integer, got string \"many\"",
+        ),
+        (
+            "address",
+            r#"{"default_country": 49}"#,
+            "default_country",
+            "default_country: expected a string, got integer 49",
+        ),
+        (
+            "address",
+            r#"{"repair_postal_codes": "yes"}"#,
+            "repair_postal_codes",
+            "repair_postal_codes: expected true or false, got string \"yes\"",
+        ),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for (kind, config, field, message) in cases {
+        seen.insert(*kind);
+        let err = AnyEngine::new(kind, Some(config), None).unwrap_err();
+        if std::env::var("EXPLORE").is_ok() {
+            eprintln!(
+                "{kind} {config}: {:?} {:?} {}",
+                err.code(),
+                err.field(),
+                err
+            );
+            continue;
+        }
+        assert_eq!(err.code(), "invalid_json", "{kind} {config}");
+        assert_eq!(err.field(), Some(*field), "{kind} {config}");
+        assert_eq!(err.to_string(), *message, "{kind} {config}");
+        assert_no_rust_type_names(config, message);
+        let (status, answer) = through_c(kind, Some(config), None, b"{}");
+        assert_eq!(status, BoStatus::InvalidArgument, "{kind} {config}");
+        assert_eq!(answer, Err(err.to_json_value()));
+    }
+    assert_eq!(seen.len(), ENGINE_KINDS.len());
+}

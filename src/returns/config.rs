@@ -25,14 +25,17 @@ pub struct ReturnsConfig {
     /// (`+01:00`, `-0530`, `Z`). Default `UTC`.
     pub time_zone: String,
     /// The return window.
+    #[serde(deserialize_with = "crate::engine::object_only")]
     pub window: WindowConfig,
     /// The other built-in eligibility validators.
+    #[serde(deserialize_with = "crate::engine::object_only")]
     pub validators: ValidatorsConfig,
     /// Reason codes added to the built-in taxonomy (`size_too_small`, `size_too_large`,
     /// `not_as_described`, `defective`, `wrong_item`, `damaged_in_transit`,
     /// `changed_mind`, `arrived_late`, `other`).
     pub additional_reason_codes: Vec<ReasonCodeConfig>,
     /// Restocking fees.
+    #[serde(deserialize_with = "crate::engine::object_only")]
     pub restocking_fee: RestockingFeeConfig,
     /// The fee for the return label.
     pub return_shipping_fee: ReturnShippingFee,
@@ -41,10 +44,13 @@ pub struct ReturnsConfig {
     /// restocking and return-shipping fees. Default `true`.
     pub waive_fees_for_merchant_fault: bool,
     /// How refunds are paid.
+    #[serde(deserialize_with = "crate::engine::object_only")]
     pub settlement: SettlementConfig,
     /// What happens to returned goods.
+    #[serde(deserialize_with = "crate::engine::object_only")]
     pub disposition: DispositionConfig,
     /// Fraud scoring.
+    #[serde(deserialize_with = "crate::engine::object_only")]
     pub fraud: FraudConfig,
     /// The queue a request goes to when an item needs review or a policy hook failed.
     /// Default `returns_review`.
@@ -255,6 +261,7 @@ pub struct ValidatorsConfig {
     pub hygiene_categories: Vec<String>,
     /// What each declared condition does (`condition_<name>`). Default: `damaged` and
     /// `missing_parts` go to review. Not applied when the reason is the merchant's fault.
+    #[serde(deserialize_with = "crate::engine::named_keys")]
     pub conditions: BTreeMap<Condition, ValidatorAction>,
 }
 
@@ -310,6 +317,7 @@ pub const BUILTIN_REASON_CODES: &[(&str, bool)] = &[
 #[serde(deny_unknown_fields, default)]
 pub struct RestockingFeeConfig {
     /// Percentage by condition (`{"opened": "15"}`).
+    #[serde(deserialize_with = "crate::engine::named_keys")]
     pub by_condition: BTreeMap<Condition, PercentValue>,
     /// Percentage by category.
     pub by_category: BTreeMap<String, PercentValue>,
@@ -385,6 +393,7 @@ pub struct DispositionConfig {
     pub by_category: BTreeMap<String, Disposition>,
     /// By condition. Default `new`/`opened` → `restock`, `used`/`missing_parts` →
     /// `refurbish`, `damaged` → `liquidate`.
+    #[serde(deserialize_with = "crate::engine::named_keys")]
     pub by_condition: BTreeMap<Condition, Disposition>,
 }
 

@@ -96,7 +96,7 @@ fn native_key(address: &Address) -> String {
 }
 
 fn bench_decide(c: &mut Criterion) {
-    let engine = AddressEngine::new(AddressConfig::default());
+    let engine = AddressEngine::new(AddressConfig::default()).unwrap();
     let request = sample();
     engine.decide(&request).unwrap();
     let mut group = c.benchmark_group("address_normalize_validate");
@@ -149,7 +149,7 @@ criterion_group!(benches, bench_decide, bench_first_call);
 
 fn main() {
     if std::env::var_os("BACKOFFICE_ADDRESS_COLD").is_some() {
-        let engine = AddressEngine::new(AddressConfig::default());
+        let engine = AddressEngine::new(AddressConfig::default()).unwrap();
         let request = sample();
         let start = Instant::now();
         let decision = engine.decide(&request).unwrap();

@@ -15,6 +15,18 @@
 #define BO_ABI_VERSION 1
 
 // What happened to a call. Read it with [`bo_result_status`].
+//
+// One rule decides the status of every error, whatever the engine:
+// - invalid configuration or request shape (a null pointer, text that is not UTF-8 or
+//   holds a NUL byte, an unknown kind, any error in the configuration, a request or
+//   options text that is not JSON or not of the expected shape) is
+//   `BO_STATUS_INVALID_ARGUMENT`;
+// - a valid request the engine cannot decide (an inconsistent value, a business
+//   rejection, a missing or stale rate, an overflow) is `BO_STATUS_DECISION_ERROR`;
+// - a policy problem (it does not compile, does not fit the engine, or a hook failed
+//   during the decision) is `BO_STATUS_POLICY_ERROR`.
+//
+// The error object's `code` and `field` say more.
 enum BoStatus
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : int32_t
@@ -23,14 +35,15 @@ enum BoStatus
   // Success: the result's JSON is the decision (or, from [`bo_engine_new`], a short
   // description of the engine).
   BO_STATUS_OK = 0,
-  // A null pointer, a string that is not UTF-8, JSON that does not parse or does not
-  // have the expected shape, or an unknown engine kind.
+  // Invalid configuration or request shape: a null pointer, a string that is not UTF-8
+  // or holds a NUL byte, an unknown engine kind, any error in the configuration, or a
+  // request or options text that is not JSON or does not have the expected shape.
   BO_STATUS_INVALID_ARGUMENT = 1,
-  // The input was well-formed but the engine refused it or could not decide it (an
-  // invalid value, a business rejection, a missing exchange rate, ...).
+  // A request of the expected shape that the engine cannot decide (an inconsistent
+  // value, a business rejection, a missing exchange rate, an overflow, ...).
   BO_STATUS_DECISION_ERROR = 2,
-  // A policy failed to compile, to bind to the engine, or to run; the error's
-  // `diagnostics` say where.
+  // A policy problem: it failed to compile, to bind to the engine, or to run; the
+  // error's `diagnostics` say where.
   BO_STATUS_POLICY_ERROR = 3,
   // The library panicked: a bug. The error's message has the panic's text.
   BO_STATUS_PANIC = 4,
@@ -70,7 +83,8 @@ const char *bo_engine_kinds(void);
 const char *bo_status_name(int32_t status);
 
 // Builds an engine of `kind` (one of [`bo_engine_kinds`]) from its JSON configuration
-// (a null pointer, `""`, `"null"` or `"{}"` for the defaults) and an optional policy
+// (a null pointer, `""` or `"{}"` for the defaults; otherwise a JSON object: `"null"`
+// and `"[]"` are invalid arguments) and an optional policy
 // source (null for none), which is named `policy.rhai` in diagnostics and reasons. See
 // [`bo_engine_new_named`] to name it.
 //
@@ -80,7 +94,8 @@ const char *bo_status_name(int32_t status);
 // with [`bo_result_free`] in both cases, and the engine with [`bo_engine_free`].
 //
 // # Safety
-// `kind`, `config_json` and `policy_source` are null or NUL-terminated strings;
+// `kind`, `config_json` and `policy_source` are null or NUL-terminated strings (each
+// ends at its first NUL byte: use [`bo_engine_new_bytes`] for text that may hold one);
 // `out_engine` is null (an invalid argument) or points to writable storage for one
 // pointer.
 struct BoResult *bo_engine_new(const char *kind,
@@ -98,6 +113,27 @@ struct BoResult *bo_engine_new_named(const char *kind,
                                      const char *config_json,
                                      const char *policy_name,
                                      const char *policy_source,
+                                     struct BoEngine **out_engine);
+
+// [`bo_engine_new_named`] with every string given as a pointer and a length in bytes
+// (no terminator needed), so that nothing is cut short at a NUL byte: a NUL byte inside
+// `kind`, the configuration, the policy name or the policy source is refused with
+// `BO_STATUS_INVALID_ARGUMENT`, naming the argument (`kind`, `config`, `policy_name`,
+// `policy`) and the byte offset. A null pointer means "not given" (the defaults, no
+// name, no policy) whatever its length; `kind` is required.
+//
+// # Safety
+// Each pointer is null or points to as many readable bytes as its length says, which
+// do not change during the call; `out_engine` is null (an invalid argument) or points
+// to writable storage for one pointer.
+struct BoResult *bo_engine_new_bytes(const uint8_t *kind,
+                                     size_t kind_len,
+                                     const uint8_t *config_json,
+                                     size_t config_len,
+                                     const uint8_t *policy_name,
+                                     size_t policy_name_len,
+                                     const uint8_t *policy_source,
+                                     size_t policy_len,
                                      struct BoEngine **out_engine);
 
 // The kind name of an engine (e.g. `"returns"`), NUL-terminated, valid as long as the

@@ -42,10 +42,13 @@ pub enum Error {
     },
 
     /// A computation left the range of `Decimal` or `i64`.
-    #[error("arithmetic overflow in {operation}")]
+    #[error("arithmetic overflow in {operation}{}", field_suffix(field.as_deref()))]
     Overflow {
         /// The operation that overflowed.
         operation: String,
+        /// The input field whose value made it overflow, when known (see
+        /// [`Error::in_field`]).
+        field: Option<String>,
     },
 
     /// Rounding to a minor unit was asked of a currency that has none (XAU, XXX, ...).
@@ -91,10 +94,18 @@ pub enum Error {
     },
 
     /// A JSON document could not be read into the expected shape.
-    #[error("invalid JSON{}: {message}", location_suffix(*line, *column))]
+    ///
+    /// With a `path`, the message reads `window.default_days: expected a number of days
+    /// ≥ 0 or "unlimited", got -5`; without one (a syntax error, or a problem with the
+    /// document as a whole), `invalid JSON at line 1, column 7: ...`.
+    #[error("{}", render_json_error(path.as_deref(), message, *line, *column))]
     Json {
-        /// serde_json's explanation, which names unknown or missing fields.
+        /// What is wrong and what is allowed, in words (no Rust type names): it names
+        /// unknown or missing fields and the value that was given.
         message: String,
+        /// The JSON path of the offending value (`items[2].quantity`), when the document
+        /// parsed but a value in it has the wrong shape; [`Error::field`] returns it.
+        path: Option<String>,
         /// 1-based line, when known.
         line: Option<usize>,
         /// 1-based column, when known.
@@ -126,6 +137,22 @@ fn location_suffix(line: Option<usize>, column: Option<usize>) -> String {
         (Some(l), Some(c)) => format!(" at line {l}, column {c}"),
         (Some(l), None) => format!(" at line {l}"),
         _ => String::new(),
+    }
+}
+
+fn field_suffix(field: Option<&str>) -> String {
+    field.map_or_else(String::new, |field| format!(" (field `{field}`)"))
+}
+
+fn render_json_error(
+    path: Option<&str>,
+    message: &str,
+    line: Option<usize>,
+    column: Option<usize>,
+) -> String {
+    match path {
+        Some(path) => format!("{path}: {message}"),
+        None => format!("invalid JSON{}: {message}", location_suffix(line, column)),
     }
 }
 
@@ -161,6 +188,8 @@ impl Error {
     pub fn field(&self) -> Option<&str> {
         match self {
             Error::InvalidInput { field, .. } | Error::Rejected { field, .. } => Some(field),
+            Error::Json { path, .. } => path.as_deref(),
+            Error::Overflow { field, .. } => field.as_deref(),
             _ => None,
         }
     }
@@ -185,10 +214,37 @@ impl Error {
     pub fn overflow(operation: impl Into<String>) -> Self {
         Error::Overflow {
             operation: operation.into(),
+            field: None,
         }
     }
 
-    /// Converts a `serde_json` error, keeping its position.
+    /// Names the input field an [`Error::Overflow`] came from (`items[0].unit_price`), so
+    /// that [`Error::field`] returns it; an overflow that already names one keeps it, and
+    /// other errors are returned unchanged.
+    ///
+    /// ```
+    /// use backoffice::Error;
+    /// let err = Error::overflow("multiply").in_field("order.lines[0].unit_price");
+    /// assert_eq!(err.field(), Some("order.lines[0].unit_price"));
+    /// assert_eq!(err.to_string(), "arithmetic overflow in multiply (field `order.lines[0].unit_price`)");
+    /// ```
+    #[must_use]
+    pub fn in_field(self, name: impl Into<String>) -> Self {
+        match self {
+            Error::Overflow {
+                operation,
+                field: None,
+            } => Error::Overflow {
+                operation,
+                field: Some(name.into()),
+            },
+            other => other,
+        }
+    }
+
+    /// Converts a `serde_json` error, keeping its position. The message says what was
+    /// expected in words (`expected a non-negative integer, got string "two"`), not in
+    /// Rust type names.
     pub fn from_json(err: &serde_json::Error) -> Self {
         let (line, column) = if err.line() == 0 {
             (None, None)
@@ -196,9 +252,57 @@ impl Error {
             (Some(err.line()), Some(err.column()))
         };
         Error::Json {
-            message: strip_position(&err.to_string()),
+            message: rewrite_serde_words(&strip_position(&err.to_string())),
+            path: None,
             line,
             column,
+        }
+    }
+
+    /// Converts a `serde_json` error found by
+    /// [`serde_path_to_error`](https://docs.rs/serde_path_to_error), keeping the JSON
+    /// path of the offending value as [`Error::field`]. An error about the document as a
+    /// whole has no path. A syntax error inside a value has the path of that value and
+    /// keeps its position in the message (`order.lines: expected value at line 3, column
+    /// 9`); a path deeper than 8 steps (input nested thousands of levels deep) is cut to
+    /// its first 8.
+    pub fn from_json_at(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        const MAX_STEPS: usize = 8;
+        let mut path = String::new();
+        for (index, segment) in err.path().iter().take(MAX_STEPS).enumerate() {
+            let is_index = matches!(segment, serde_path_to_error::Segment::Seq { .. });
+            if index > 0 && !is_index {
+                path.push('.');
+            }
+            path.push_str(&segment.to_string());
+        }
+        let inner = err.inner();
+        let mut converted = Error::from_json(inner);
+        if let Error::Json {
+            path: slot,
+            message,
+            line,
+            column,
+        } = &mut converted
+        {
+            if !path.is_empty() {
+                if inner.is_syntax() || inner.is_eof() {
+                    message.push_str(&location_suffix(*line, *column));
+                }
+                *slot = Some(path);
+            }
+        }
+        converted
+    }
+
+    /// An [`Error::Json`] about the document as a whole or one named part of it (`config`,
+    /// `options`): `config: expected a JSON object ({} for the defaults), got an array`.
+    pub fn json_shape(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Json {
+            message: message.into(),
+            path: Some(path.into()),
+            line: None,
+            column: None,
         }
     }
 
@@ -217,6 +321,160 @@ impl Error {
         map.insert("diagnostics".into(), diagnostics);
         serde_json::Value::Object(map)
     }
+}
+
+/// Rewrites serde's messages so that they say what is allowed in words, with no Rust type
+/// names: `invalid type: string "two", expected u32` becomes
+/// `expected a non-negative integer, got string "two"`.
+fn rewrite_serde_words(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            if let Some((got, expected)) = rest.split_once(", expected ") {
+                return format!(
+                    "expected {}, got {}",
+                    expected_in_words(expected),
+                    unexpected_in_words(got)
+                );
+            }
+        }
+    }
+    if let Some(rest) = message.strip_prefix("invalid length ") {
+        if let Some((length, expected)) = rest.split_once(", expected ") {
+            return format!(
+                "expected {}, got {length} elements",
+                expected_in_words(expected)
+            );
+        }
+    }
+    if let Some(name) = message.strip_prefix("data did not match any variant of untagged enum ") {
+        return format!(
+            "the value has none of the allowed forms of {}",
+            words_for_type(name)
+        );
+    }
+    // chrono's parse errors, from a date and time field.
+    if matches!(
+        message,
+        "input contains invalid characters"
+            | "premature end of input"
+            | "trailing input"
+            | "input is out of range"
+            | "input is not enough for unique date and time"
+            | "no possible date and time matching input"
+    ) {
+        return format!(
+            "expected a date and time such as \"2025-03-10T09:00:00Z\" (RFC 3339, with a time zone offset): {message}"
+        );
+    }
+    match message {
+        "recursion limit exceeded" => {
+            "nested too deeply (at most 128 levels of arrays and objects)".to_string()
+        }
+        "number out of range" => "number out of range".to_string(),
+        _ => message.to_string(),
+    }
+}
+
+/// serde's "expected" text (a visitor's `expecting`) in words.
+fn expected_in_words(expected: &str) -> String {
+    let words = match expected {
+        "u8" => "a whole number from 0 to 255",
+        "u16" => "a whole number from 0 to 65535",
+        "u32" => "a non-negative integer (at most 4294967295)",
+        "u64" | "u128" | "usize" => "a non-negative integer",
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "an integer",
+        "f32" | "f64" => "a number",
+        "a borrowed string" | "a string" => "a string",
+        "a character" | "char" => "a single character",
+        "a sequence" => "an array",
+        "a map" => "an object",
+        "unit" => "null",
+        "option" => "a value or null",
+        "a boolean" | "bool" => "true or false",
+        "variant identifier" | "field identifier" => "a name (a string)",
+        _ => "",
+    };
+    if !words.is_empty() {
+        return words.to_string();
+    }
+    for prefix in [
+        "struct variant ",
+        "tuple variant ",
+        "newtype variant ",
+        "unit variant ",
+    ] {
+        if expected.starts_with(prefix) {
+            return "an object".to_string();
+        }
+    }
+    // `struct X with 2 elements`: an array was given where an object belongs.
+    let expected = match expected.split_once(" with ") {
+        Some((name, count)) if count.ends_with(" elements") || count.ends_with(" element") => name,
+        _ => expected,
+    };
+    if let Some(name) = expected
+        .strip_prefix("struct ")
+        .or_else(|| expected.strip_prefix("internally tagged enum "))
+        .or_else(|| expected.strip_prefix("adjacently tagged enum "))
+    {
+        return format!("an object ({})", words_for_type(name));
+    }
+    if let Some(name) = expected.strip_prefix("enum ") {
+        return format!("one of the names of {}", words_for_type(name));
+    }
+    if expected.starts_with("tuple struct ") || expected.starts_with("a tuple of size ") {
+        return "an array".to_string();
+    }
+    if let Some(name) = expected.strip_prefix("newtype struct ") {
+        return words_for_type(name);
+    }
+    if let Some(name) = expected.strip_prefix("unit struct ") {
+        return format!("null ({})", words_for_type(name));
+    }
+    expected.to_string()
+}
+
+/// serde's description of the value that was given, in JSON's words.
+fn unexpected_in_words(got: &str) -> String {
+    match got {
+        "unit value" | "null" => "null".to_string(),
+        "sequence" => "an array".to_string(),
+        "map" => "an object".to_string(),
+        "Option value" => "a value".to_string(),
+        _ => {
+            if let Some(number) = got.strip_prefix("floating point ") {
+                format!("number {}", number.trim_matches('`'))
+            } else if let Some(number) = got.strip_prefix("integer ") {
+                format!("integer {}", number.trim_matches('`'))
+            } else if let Some(value) = got.strip_prefix("boolean ") {
+                value.trim_matches('`').to_string()
+            } else {
+                got.to_string()
+            }
+        }
+    }
+}
+
+/// A Rust type name as a reader of the JSON knows it: `ReturnsConfig` becomes
+/// "returns config", `WindowLength` "window length".
+fn words_for_type(name: &str) -> String {
+    let mut words = String::with_capacity(name.len() + 4);
+    for (index, c) in name.trim().chars().enumerate() {
+        if c.is_uppercase() {
+            if index > 0 {
+                words.push(' ');
+            }
+            words.extend(c.to_lowercase());
+        } else {
+            words.push(c);
+        }
+    }
+    let article = if words.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {words}")
 }
 
 fn strip_position(message: &str) -> String {

@@ -106,7 +106,7 @@
 //! }
 //! "#;
 //! let policy = Policy::compile("shop.rhai", source, &runtime)?;
-//! let engine = AddressEngine::new(AddressConfig::default()).with_policy(policy)?;
+//! let engine = AddressEngine::new(AddressConfig::default())?.with_policy(policy)?;
 //!
 //! let mut request = AddressRequest::new(Address {
 //!     country: "Schweiz".into(),
@@ -121,7 +121,7 @@
 //!
 //! // A typo in a hook name is caught when the policy is bound, with its position.
 //! let typo = Policy::compile("typo.rhai", "fn validat(address) { () }", &runtime)?;
-//! let err = AddressEngine::new(AddressConfig::default()).with_policy(typo).unwrap_err();
+//! let err = AddressEngine::new(AddressConfig::default())?.with_policy(typo).unwrap_err();
 //! assert_eq!(err.diagnostics()[0].code, "policy.unknown_hook");
 //! assert_eq!((err.diagnostics()[0].line, err.diagnostics()[0].column), (Some(1), Some(1)));
 //! # Ok::<(), backoffice::Error>(())

@@ -58,7 +58,8 @@ fn mismatch_check_can_be_switched_off() {
     let engine = AddressEngine::new(AddressConfig {
         check_postal_code_subdivision: false,
         ..AddressConfig::default()
-    });
+    })
+    .unwrap();
     let d = engine.decide(&AddressRequest::new(us("12345"))).unwrap();
     assert!(d.outcome.valid);
     assert_eq!(d.reason_codes(), ["valid"]);
@@ -147,14 +148,14 @@ fn unknown_and_missing_country() {
         codes_of(&a),
         vec![pair("country", codes::MISSING_REQUIRED_FIELD)]
     );
-    let engine = AddressEngine::try_new(AddressConfig {
+    let engine = AddressEngine::new(AddressConfig {
         default_country: Some("United States".into()),
         ..AddressConfig::default()
     })
     .unwrap();
     let d = engine.decide(&AddressRequest::new(a)).unwrap();
     assert!(d.outcome.valid, "{:?}", d.outcome.problems);
-    assert!(AddressEngine::try_new(AddressConfig {
+    assert!(AddressEngine::new(AddressConfig {
         default_country: Some("Narnia".into()),
         ..AddressConfig::default()
     })
@@ -224,7 +225,7 @@ fn postal_codes_canonical_per_country() {
 
 #[test]
 fn postal_prefix_removal_is_reported_and_repairs_only_when_asked() {
-    let engine = AddressEngine::new(AddressConfig::default());
+    let engine = AddressEngine::new(AddressConfig::default()).unwrap();
     let ch = Address {
         country: "CH".into(),
         address_lines: vec!["Bahnhofstrasse 1".into()],
@@ -258,7 +259,8 @@ fn postal_prefix_removal_is_reported_and_repairs_only_when_asked() {
     let repairing = AddressEngine::new(AddressConfig {
         repair_postal_codes: true,
         ..AddressConfig::default()
-    });
+    })
+    .unwrap();
     let d = repairing.decide(&AddressRequest::new(lost_zero)).unwrap();
     assert!(d.outcome.valid, "{:?}", d.outcome.problems);
     assert_eq!(d.outcome.canonical.postal_code, "02134");
@@ -295,7 +297,7 @@ fn us_canonical_lines_follow_publication_28() {
 
 #[test]
 fn street_components() {
-    let engine = AddressEngine::new(AddressConfig::default());
+    let engine = AddressEngine::new(AddressConfig::default()).unwrap();
     let decide = |country: &str, line: &str| {
         let a = Address {
             country: country.into(),

@@ -17,6 +17,7 @@ const EXAMPLE: &str = include_str!("../examples/policies/address.rhai");
 fn engine_with(source: &str) -> AddressEngine {
     let policy = Policy::compile("test.rhai", source, &PolicyRuntime::new()).unwrap();
     AddressEngine::new(AddressConfig::default())
+        .unwrap()
         .with_policy(policy)
         .unwrap()
 }
@@ -35,6 +36,7 @@ fn us(line: &str, area: &str, postal: &str) -> Address {
 #[test]
 fn example_policy_refuses_po_boxes_for_oversized_items() {
     let engine = AddressEngine::new(AddressConfig::default())
+        .unwrap()
         .with_policy(Policy::compile("address.rhai", EXAMPLE, &PolicyRuntime::new()).unwrap())
         .unwrap();
     let po_box = us("PO Box 12", "TX", "78701");
@@ -72,6 +74,7 @@ fn example_policy_refuses_po_boxes_for_oversized_items() {
 #[test]
 fn example_policy_regions_and_house_numbers_beside_builtin_problems() {
     let engine = AddressEngine::new(AddressConfig::default())
+        .unwrap()
         .with_policy(Policy::compile("address.rhai", EXAMPLE, &PolicyRuntime::new()).unwrap())
         .unwrap();
     // Armed forces Europe, with a ZIP code of the wrong range: built-in first, then policy.
@@ -103,6 +106,7 @@ fn unknown_hooks_are_refused_when_binding() {
     )
     .unwrap();
     let err = AddressEngine::new(AddressConfig::default())
+        .unwrap()
         .with_policy(policy)
         .unwrap_err();
     assert_eq!(err.code(), "policy_error");

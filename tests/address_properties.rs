@@ -160,6 +160,7 @@ fn hostile_engine() -> AddressEngine {
         max_field_bytes: 200_000,
         ..AddressConfig::default()
     })
+    .unwrap()
 }
 
 fn decide_line(engine: &AddressEngine, line: String) -> std::time::Duration {
@@ -206,7 +207,7 @@ fn hostile_input_never_panics_and_stays_linear() {
 
 #[test]
 fn odd_strings_return_results() {
-    let engine = AddressEngine::new(AddressConfig::default());
+    let engine = AddressEngine::new(AddressConfig::default()).unwrap();
     let odd = [
         "",
         " ",

@@ -28,7 +28,7 @@ fn engine(config: &Value) -> AddressEngine {
     } else {
         serde_json::from_value(config.clone()).unwrap()
     };
-    AddressEngine::new(config)
+    AddressEngine::new(config).unwrap()
 }
 
 proptest! {

@@ -185,7 +185,7 @@ fn deciding_the_same_input_again_and_again_does_not_grow_memory() {
         ));
     }
     for f in cases("address") {
-        let mut e = AddressEngine::new(config::<AddressConfig>(&f.config));
+        let mut e = AddressEngine::new(config::<AddressConfig>(&f.config)).unwrap();
         if let Some(p) = policy(&f, &runtime) {
             e = e.with_policy(p).unwrap();
         }

@@ -223,10 +223,14 @@ fn restocking_and_disposition_hooks() {
 }
 
 #[test]
-fn a_failing_hook_sends_the_request_to_review_by_default() {
+fn a_failing_hook_sends_the_request_to_review_when_asked_for() {
     let source = r#"fn window_days(item, request) { item.nope }"#;
     let e = engine(json!({}), source);
-    let d = e.decide(&request(5, None, "new")).unwrap();
+    let fallback = DecideOptions {
+        trace: false,
+        on_hook_error: OnHookError::Fallback,
+    };
+    let d = e.decide_with(&request(5, None, "new"), &fallback).unwrap();
     assert_eq!(d.outcome.status, RequestStatus::Review);
     assert_eq!(d.outcome.review_queue.as_deref(), Some("returns_review"));
     // The configured window applied.
@@ -248,22 +252,16 @@ fn a_failing_hook_sends_the_request_to_review_by_default() {
         errors[0].message
     );
 
-    // The same through decide_with and an explicit Fallback.
-    let fallback = DecideOptions {
-        trace: false,
-        on_hook_error: OnHookError::Fallback,
-    };
-    assert_eq!(
-        e.decide_with(&request(5, None, "new"), &fallback).unwrap(),
-        d
-    );
-
-    // DecideOptions::default() is `Fail`: the error comes back.
-    let err = e
-        .decide_with(&request(5, None, "new"), &DecideOptions::default())
-        .unwrap_err();
+    // `decide` uses DecideOptions::default(), which is `Fail` as in every engine: the
+    // error comes back.
+    let err = e.decide(&request(5, None, "new")).unwrap_err();
     assert_eq!(err.code(), "policy_error");
     assert_eq!(err.diagnostics()[0].hook.as_deref(), Some("window_days"));
+    assert_eq!(
+        e.decide_with(&request(5, None, "new"), &DecideOptions::default())
+            .unwrap_err(),
+        err
+    );
 }
 
 #[test]
@@ -279,7 +277,11 @@ fn a_wrong_return_shape_names_the_hook_and_the_value() {
         r#"hook `settlement` returned integer 42, expected "original_payment", "store_credit", "exchange" or ()"#
     );
     assert_eq!(diagnostic.line, Some(1));
-    let d = e.decide(&request(5, None, "new")).unwrap();
+    let fallback = DecideOptions {
+        trace: false,
+        on_hook_error: OnHookError::Fallback,
+    };
+    let d = e.decide_with(&request(5, None, "new"), &fallback).unwrap();
     assert_eq!(d.outcome.status, RequestStatus::Review);
     assert_eq!(
         d.outcome.settlement.method,

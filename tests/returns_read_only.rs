@@ -126,9 +126,20 @@ fn every_hook_kind_fails_when_it_changes_an_argument() {
             "{hook}"
         );
 
-        // The usual fallback: the built-in behaviour, a `policy_error` reason per call,
-        // and the request goes to review.
-        let decision = engine.decide(&common::returns_request("silver")).unwrap();
+        // `decide` fails, like every engine's; the fallback, asked for, uses the
+        // built-in behaviour, a `policy_error` reason per call, and sends the request to
+        // review.
+        let err = engine
+            .decide(&common::returns_request("silver"))
+            .unwrap_err();
+        assert_eq!(err.diagnostics()[0].hook.as_deref(), Some(hook));
+        let fallback = DecideOptions {
+            trace: false,
+            on_hook_error: OnHookError::Fallback,
+        };
+        let decision = engine
+            .decide_with(&common::returns_request("silver"), &fallback)
+            .unwrap();
         let failed: Vec<_> = decision
             .reasons
             .iter()

@@ -13,7 +13,7 @@
     clippy::panic
 )]
 
-use backoffice::engine::Engine;
+use backoffice::engine::{visit_engine, Engine, EngineVisitor};
 use backoffice::policy::{DecideOptions, Policy, PolicyRuntime};
 use backoffice::Error;
 use serde_json::{json, Value};
@@ -40,16 +40,14 @@ fn decide<E: Engine>(fixture: &Value, policies: &Path) -> Result<String, Error> 
 
 /// Dispatches on the fixture's engine kind (the name of its directory).
 fn decide_kind(kind: &str, fixture: &Value, policies: &Path) -> Result<String, Error> {
-    match kind {
-        "routing" => decide::<backoffice::routing::RoutingEngine>(fixture, policies),
-        "returns" => decide::<backoffice::returns::ReturnsEngine>(fixture, policies),
-        "refunds" => decide::<backoffice::refunds::RefundsEngine>(fixture, policies),
-        "address" => decide::<backoffice::address::AddressEngine>(fixture, policies),
-        other => Err(Error::invalid(
-            "kind",
-            format!("no engine `{other}` in this build"),
-        )),
+    struct Decide<'a>(&'a Value, &'a Path);
+    impl EngineVisitor for Decide<'_> {
+        type Output = Result<String, Error>;
+        fn visit<E: Engine>(self) -> Self::Output {
+            decide::<E>(self.0, self.1)
+        }
     }
+    visit_engine(kind, Decide(fixture, policies))?
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -15,7 +15,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     let sample: Sample = serde_json::from_str(include_str!("../data/address.json"))?;
     let source = include_str!("../policies/address.rhai");
     let policy = Policy::compile("address.rhai", source, &PolicyRuntime::new())?;
-    let engine = AddressEngine::new(AddressConfig::default()).with_policy(policy)?;
+    let engine = AddressEngine::new(AddressConfig::default())?.with_policy(policy)?;
 
     println!("== Addresses: validate, canonical form, label (policy address.rhai) ==");
     for request in &sample.requests {

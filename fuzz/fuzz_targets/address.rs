@@ -19,11 +19,11 @@ fn engines() -> &'static [AddressEngine; 2] {
     static ENGINES: OnceLock<[AddressEngine; 2]> = OnceLock::new();
     ENGINES.get_or_init(|| {
         [
-            AddressEngine::new(AddressConfig::default()),
+            AddressEngine::new(AddressConfig::default()).expect("default config"),
             AddressEngine::new(AddressConfig {
                 repair_postal_codes: true,
                 ..AddressConfig::default()
-            }),
+            }).expect("default config"),
         ]
     })
 }

@@ -30,7 +30,7 @@ fn engines() -> &'static Engines {
         routing: RoutingEngine::new(RoutingConfig::default()).expect("default routing config"),
         returns: ReturnsEngine::new(ReturnsConfig::default()).expect("default returns config"),
         refunds: RefundsEngine::new(RefundsConfig::default()).expect("default refunds config"),
-        address: AddressEngine::new(AddressConfig::default()),
+        address: AddressEngine::new(AddressConfig::default()).expect("default config"),
         any: ENGINE_KINDS
             .iter()
             .map(|kind| AnyEngine::new(kind, None, None).expect("default config"))

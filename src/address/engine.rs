@@ -62,7 +62,7 @@ impl AddressRequest {
 ///
 /// ```
 /// use backoffice::address::{Address, AddressConfig, AddressEngine, AddressRequest};
-/// let engine = AddressEngine::new(AddressConfig::default());
+/// let engine = AddressEngine::new(AddressConfig::default())?;
 /// let request = AddressRequest::new(Address {
 ///     country: "Deutschland".into(),
 ///     address_lines: vec!["Unter den Linden 77".into()],
@@ -83,18 +83,16 @@ pub struct AddressEngine {
 }
 
 impl AddressEngine {
-    /// Builds the engine. Use [`AddressEngine::try_new`] to have a `default_country`
-    /// checked up front.
-    pub fn new(config: AddressConfig) -> Self {
-        AddressEngine {
-            config,
-            policy: None,
-        }
-    }
-
     /// Builds the engine, checking the configuration: `default_country` must be a known
-    /// country and the limits must be positive.
-    pub fn try_new(config: AddressConfig) -> Result<Self, Error> {
+    /// country and the limits must be positive. Like every engine's `new`, it is
+    /// fallible.
+    ///
+    /// ```
+    /// use backoffice::address::{AddressConfig, AddressEngine};
+    /// let config = AddressConfig { default_country: Some("Atlantis".into()), ..AddressConfig::default() };
+    /// assert_eq!(AddressEngine::new(config).unwrap_err().field(), Some("default_country"));
+    /// ```
+    pub fn new(config: AddressConfig) -> Result<Self, Error> {
         if let Some(country) = &config.default_country {
             if super::resolve_country(country).is_none() {
                 return Err(Error::invalid(
@@ -129,7 +127,7 @@ impl AddressEngine {
     /// }
     /// "#;
     /// let policy = Policy::compile("furniture.rhai", source, &PolicyRuntime::new())?;
-    /// let engine = AddressEngine::new(AddressConfig::default()).with_policy(policy)?;
+    /// let engine = AddressEngine::new(AddressConfig::default())?.with_policy(policy)?;
     /// let address = Address {
     ///     country: "US".into(),
     ///     address_lines: vec!["PO Box 12".into()],
@@ -401,7 +399,7 @@ impl crate::engine::Engine for AddressEngine {
     }
 
     fn from_config(config: AddressConfig) -> Result<Self, Error> {
-        AddressEngine::try_new(config)
+        AddressEngine::new(config)
     }
 
     fn attach_policy(self, policy: Policy) -> Result<Self, Error> {

@@ -344,7 +344,7 @@ fn check_lengths(address: &Address, config: &AddressConfig) -> Result<(), Error>
     let too_long = |field: String, len: usize| {
         Error::invalid(
             field,
-            format!("{len} bytes is longer than the limit of {max} bytes (AddressConfig::max_field_bytes)"),
+            format!("{len} bytes is longer than the limit of {max} bytes (the configuration's `max_field_bytes`)"),
         )
     };
     for (name, value) in fields {

@@ -30,14 +30,42 @@
 //!   and the caller never uses its own `free` on anything the library returns.
 //!   Freeing a null pointer is a no-op.
 //! - Strings going in are NUL-terminated UTF-8 (`kind`, configuration, policy, options);
-//!   requests go in as a pointer and a length, so they need no terminator.
+//!   requests go in as a pointer and a length, so they need no terminator. A
+//!   NUL-terminated string ends at its first NUL byte, as in C; a caller whose text may
+//!   hold a NUL byte (a policy read from a file, text from another language) uses
+//!   [`bo_engine_new_bytes`], which takes every string as a pointer and a length and
+//!   refuses a NUL byte inside one (`BO_STATUS_INVALID_ARGUMENT`, naming the argument
+//!   and the byte offset) instead of cutting the text short.
+//! - A configuration or options text is a JSON object; a null pointer or an empty text
+//!   means the defaults, and `null`, `[]` or any other non-object is an invalid
+//!   argument naming `config` or `options`.
+//! - A decision is made with the same defaults as the Rust API's `decide`: a failing
+//!   policy hook fails it (`BO_STATUS_POLICY_ERROR`) unless the options ask for
+//!   `{"on_hook_error": "fallback"}`.
+//!
+//! # Which status an error gets
+//!
+//! One rule, by what is wrong:
+//!
+//! | what is wrong | status |
+//! |---|---|
+//! | an argument itself: a null pointer, text that is not UTF-8 or holds a NUL byte, an unknown engine kind | `BO_STATUS_INVALID_ARGUMENT` |
+//! | the configuration: not JSON, not an object, an unknown field, a value of the wrong type or out of range (`time_zone`, a percentage, a threshold, ...) | `BO_STATUS_INVALID_ARGUMENT` |
+//! | the shape of a request or of the options: not JSON, an unknown or missing field, a value of the wrong type (`"two"` for a quantity, a negative quantity, an unknown currency code, a number too large for a decimal) | `BO_STATUS_INVALID_ARGUMENT` |
+//! | a request of the right shape that the engine cannot decide: an inconsistent value (an unknown line, mixed currencies, a time zone it does not know), a business rejection (`over_refund`, `idempotency_conflict`, ...), a missing or stale exchange rate, an arithmetic overflow | `BO_STATUS_DECISION_ERROR` |
+//! | the policy: it does not compile, does not fit the engine (unknown hook, wrong arity, no hook at all), or one of its hooks failed during the decision | `BO_STATUS_POLICY_ERROR` |
+//! | a bug in the library (a panic) | `BO_STATUS_PANIC` |
+//!
+//! The error object's `code` says more (`invalid_json`, `invalid_input`,
+//! `currency_mismatch`, `policy_error`, ...), and its `field` names the JSON path of the
+//! value at fault when there is one (`items[2].quantity`, `window.default_days`).
 //! - A [`BoEngine`] is immutable once built: it may be shared by any number of threads
 //!   deciding at the same time, and freed once every call on it has returned.
 //! - No panic crosses the boundary: every entry point catches it and returns a result
 //!   with status [`BoStatus::Panic`] (a bug in the library; please report it).
 #![allow(unsafe_code)]
 
-use crate::engine::{AnyEngine, ENGINE_KINDS};
+use crate::engine::{hooks_of, options_from_json, AnyEngine, ENGINE_KINDS};
 use crate::policy::{DecideOptions, Policy, PolicyRuntime};
 use crate::Error;
 use std::ffi::{c_char, CStr};
@@ -52,20 +80,33 @@ pub const BO_ABI_VERSION: u32 = 1;
 pub const BO_DEFAULT_POLICY_NAME: &str = "policy.rhai";
 
 /// What happened to a call. Read it with [`bo_result_status`].
+///
+/// One rule decides the status of every error, whatever the engine:
+/// - invalid configuration or request shape (a null pointer, text that is not UTF-8 or
+///   holds a NUL byte, an unknown kind, any error in the configuration, a request or
+///   options text that is not JSON or not of the expected shape) is
+///   `BO_STATUS_INVALID_ARGUMENT`;
+/// - a valid request the engine cannot decide (an inconsistent value, a business
+///   rejection, a missing or stale rate, an overflow) is `BO_STATUS_DECISION_ERROR`;
+/// - a policy problem (it does not compile, does not fit the engine, or a hook failed
+///   during the decision) is `BO_STATUS_POLICY_ERROR`.
+///
+/// The error object's `code` and `field` say more.
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BoStatus {
     /// Success: the result's JSON is the decision (or, from [`bo_engine_new`], a short
     /// description of the engine).
     Ok = 0,
-    /// A null pointer, a string that is not UTF-8, JSON that does not parse or does not
-    /// have the expected shape, or an unknown engine kind.
+    /// Invalid configuration or request shape: a null pointer, a string that is not UTF-8
+    /// or holds a NUL byte, an unknown engine kind, any error in the configuration, or a
+    /// request or options text that is not JSON or does not have the expected shape.
     InvalidArgument = 1,
-    /// The input was well-formed but the engine refused it or could not decide it (an
-    /// invalid value, a business rejection, a missing exchange rate, ...).
+    /// A request of the expected shape that the engine cannot decide (an inconsistent
+    /// value, a business rejection, a missing exchange rate, an overflow, ...).
     DecisionError = 2,
-    /// A policy failed to compile, to bind to the engine, or to run; the error's
-    /// `diagnostics` say where.
+    /// A policy problem: it failed to compile, to bind to the engine, or to run; the
+    /// error's `diagnostics` say where.
     PolicyError = 3,
     /// The library panicked: a bug. The error's message has the panic's text.
     Panic = 4,
@@ -116,9 +157,14 @@ impl BoResult {
         BoResult::new(status, error.to_json_value().to_string())
     }
 
-    /// An error from the engine or the policy runtime, with the status its kind implies.
-    fn from_error(error: &Error) -> Box<BoResult> {
-        BoResult::error(status_of(error), error)
+    /// An error from deciding a request, with the status of the module docs' rule.
+    fn from_decision_error(error: &Error) -> Box<BoResult> {
+        BoResult::error(decision_status(error), error)
+    }
+
+    /// An error from building an engine, with the status of the module docs' rule.
+    fn from_build_error(error: &Error) -> Box<BoResult> {
+        BoResult::error(build_status(error), error)
     }
 
     fn panicked(payload: &(dyn std::any::Any + Send)) -> Box<BoResult> {
@@ -143,12 +189,24 @@ impl BoResult {
     }
 }
 
-/// The status an engine or policy error maps to.
-fn status_of(error: &Error) -> BoStatus {
+/// The status of an error met while deciding: the request's shape (JSON) is an invalid
+/// argument, a policy failure a policy error, anything else the engine says about a
+/// well-formed request a decision error.
+fn decision_status(error: &Error) -> BoStatus {
     match error {
         Error::Json { .. } => BoStatus::InvalidArgument,
         Error::Policy { .. } => BoStatus::PolicyError,
         _ => BoStatus::DecisionError,
+    }
+}
+
+/// The status of an error met while building an engine: every configuration error is an
+/// invalid argument, whatever its kind; a policy that does not compile or fit is a policy
+/// error.
+fn build_status(error: &Error) -> BoStatus {
+    match error {
+        Error::Policy { .. } => BoStatus::PolicyError,
+        _ => BoStatus::InvalidArgument,
     }
 }
 
@@ -244,18 +302,43 @@ unsafe fn engine_ref<'a>(engine: *const BoEngine) -> Result<&'a BoEngine, Box<Bo
     unsafe { engine.as_ref() }.ok_or_else(|| null_argument("engine"))
 }
 
-/// Reads the options JSON (`null` pointer, empty or `{}` for the defaults).
+/// Reads the options JSON (`null` pointer, empty or `{}` for the defaults; anything else
+/// must be an object).
 ///
 /// # Safety
 /// As [`optional_c_str`].
 unsafe fn decide_options(options_json: *const c_char) -> Result<DecideOptions, Box<BoResult>> {
     // SAFETY: forwarded contract.
     let text = unsafe { optional_c_str(options_json, "options") }?;
-    match text.map(str::trim) {
-        None | Some("") => Ok(DecideOptions::default()),
-        Some(json) => {
-            serde_json::from_str(json).map_err(|e| BoResult::from_error(&Error::from_json(&e)))
-        }
+    options_from_json(text).map_err(|e| BoResult::error(BoStatus::InvalidArgument, &e))
+}
+
+/// Reads `len` bytes of UTF-8 at `ptr` that must not hold a NUL byte; a null `ptr` is
+/// `None` (whatever `len` is).
+///
+/// # Safety
+/// `ptr` is null or points to `len` readable bytes that stay valid and unchanged for `'a`.
+unsafe fn optional_bytes_str<'a>(
+    ptr: *const u8,
+    len: usize,
+    name: &str,
+) -> Result<Option<&'a str>, Box<BoResult>> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded contract; `ptr` is non-null.
+    let text = unsafe { input_str(ptr, len, name) }?;
+    match text.bytes().position(|b| b == 0) {
+        Some(offset) => Err(BoResult::error(
+            BoStatus::InvalidArgument,
+            &Error::invalid(
+                name,
+                format!(
+                    "holds a NUL byte at byte offset {offset} (of {len}); NUL is not allowed in {name}, and the text is not cut short at it"
+                ),
+            ),
+        )),
+        None => Ok(Some(text)),
     }
 }
 
@@ -305,7 +388,8 @@ pub extern "C" fn bo_status_name(status: i32) -> *const c_char {
 }
 
 /// Builds an engine of `kind` (one of [`bo_engine_kinds`]) from its JSON configuration
-/// (a null pointer, `""`, `"null"` or `"{}"` for the defaults) and an optional policy
+/// (a null pointer, `""` or `"{}"` for the defaults; otherwise a JSON object: `"null"`
+/// and `"[]"` are invalid arguments) and an optional policy
 /// source (null for none), which is named `policy.rhai` in diagnostics and reasons. See
 /// [`bo_engine_new_named`] to name it.
 ///
@@ -315,7 +399,8 @@ pub extern "C" fn bo_status_name(status: i32) -> *const c_char {
 /// with [`bo_result_free`] in both cases, and the engine with [`bo_engine_free`].
 ///
 /// # Safety
-/// `kind`, `config_json` and `policy_source` are null or NUL-terminated strings;
+/// `kind`, `config_json` and `policy_source` are null or NUL-terminated strings (each
+/// ends at its first NUL byte: use [`bo_engine_new_bytes`] for text that may hold one);
 /// `out_engine` is null (an invalid argument) or points to writable storage for one
 /// pointer.
 #[no_mangle]
@@ -359,52 +444,107 @@ pub unsafe extern "C" fn bo_engine_new_named(
         unsafe { out_engine.write(std::ptr::null_mut()) };
         // SAFETY: each pointer is null or NUL-terminated (contract).
         let args = unsafe { engine_args(kind, config_json, policy_name, policy_source) };
-        let (kind, config, name, source) = match args {
-            Ok(args) => args,
-            Err(result) => return result,
-        };
-        // JSON `null` means the defaults, like a null pointer.
-        let config = config.filter(|c| c.trim() != "null");
-        if !ENGINE_KINDS.contains(&kind) {
-            return match AnyEngine::new(kind, config, None) {
-                Err(err) => BoResult::error(BoStatus::InvalidArgument, &err),
-                Ok(_) => BoResult::error(
-                    BoStatus::InvalidArgument,
-                    &Error::invalid("kind", format!("unknown engine kind `{kind}`")),
-                ),
-            };
+        match args {
+            // SAFETY: `out_engine` is non-null and writable (checked above).
+            Ok(args) => unsafe { build_engine(args, out_engine) },
+            Err(result) => result,
         }
-        let policy = match source {
-            None => None,
-            Some(source) => {
-                // A runtime per engine, owned by its policy and freed with the engine: the
-                // library keeps no global state (and valgrind sees nothing left behind).
-                let runtime = PolicyRuntime::new();
-                match Policy::compile(name.unwrap_or(BO_DEFAULT_POLICY_NAME), source, &runtime) {
-                    Ok(policy) => Some(policy),
-                    Err(err) => return BoResult::from_error(&err),
-                }
-            }
-        };
-        let described = policy
-            .as_ref()
-            .map(|p| serde_json::json!({ "name": p.name(), "digest": p.digest() }));
-        let engine = match AnyEngine::new(kind, config, policy) {
-            Ok(engine) => engine,
-            Err(err) => return BoResult::from_error(&err),
-        };
-        let mut kind_bytes = engine.kind().as_bytes().to_vec();
-        kind_bytes.push(0);
-        let summary = serde_json::json!({ "kind": engine.kind(), "policy": described });
-        let handle = Box::new(BoEngine {
-            engine,
-            kind: kind_bytes.into_boxed_slice(),
-        });
-        // SAFETY: `out_engine` is non-null and writable (checked above); ownership of the
-        // box passes to the caller, who returns it to `bo_engine_free`.
-        unsafe { out_engine.write(Box::into_raw(handle)) };
-        BoResult::ok(summary.to_string())
     })
+}
+
+/// [`bo_engine_new_named`] with every string given as a pointer and a length in bytes
+/// (no terminator needed), so that nothing is cut short at a NUL byte: a NUL byte inside
+/// `kind`, the configuration, the policy name or the policy source is refused with
+/// `BO_STATUS_INVALID_ARGUMENT`, naming the argument (`kind`, `config`, `policy_name`,
+/// `policy`) and the byte offset. A null pointer means "not given" (the defaults, no
+/// name, no policy) whatever its length; `kind` is required.
+///
+/// # Safety
+/// Each pointer is null or points to as many readable bytes as its length says, which
+/// do not change during the call; `out_engine` is null (an invalid argument) or points
+/// to writable storage for one pointer.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn bo_engine_new_bytes(
+    kind: *const u8,
+    kind_len: usize,
+    config_json: *const u8,
+    config_len: usize,
+    policy_name: *const u8,
+    policy_name_len: usize,
+    policy_source: *const u8,
+    policy_len: usize,
+    out_engine: *mut *mut BoEngine,
+) -> *mut BoResult {
+    guard(|| {
+        if out_engine.is_null() {
+            return null_argument("out_engine");
+        }
+        // SAFETY: `out_engine` is non-null and points to writable storage (contract).
+        unsafe { out_engine.write(std::ptr::null_mut()) };
+        // SAFETY: each pointer is null or points to its length in readable bytes.
+        let args = unsafe {
+            (|| {
+                Ok::<_, Box<BoResult>>((
+                    optional_bytes_str(kind, kind_len, "kind")?
+                        .ok_or_else(|| null_argument("kind"))?,
+                    optional_bytes_str(config_json, config_len, "config")?,
+                    optional_bytes_str(policy_name, policy_name_len, "policy_name")?,
+                    optional_bytes_str(policy_source, policy_len, "policy")?,
+                ))
+            })()
+        };
+        match args {
+            // SAFETY: `out_engine` is non-null and writable (checked above).
+            Ok(args) => unsafe { build_engine(args, out_engine) },
+            Err(result) => result,
+        }
+    })
+}
+
+/// Builds the engine both constructors describe and hands it to the caller.
+///
+/// # Safety
+/// `out_engine` is non-null and points to writable storage for one pointer.
+unsafe fn build_engine(
+    (kind, config, name, source): EngineArgs<'_>,
+    out_engine: *mut *mut BoEngine,
+) -> Box<BoResult> {
+    // An unknown kind is refused before the policy is compiled, so that it is reported
+    // as what it is.
+    if let Err(err) = hooks_of(kind) {
+        return BoResult::error(BoStatus::InvalidArgument, &err);
+    }
+    let policy = match source {
+        None => None,
+        Some(source) => {
+            // A runtime per engine, owned by its policy and freed with the engine: the
+            // library keeps no global state (and valgrind sees nothing left behind).
+            let runtime = PolicyRuntime::new();
+            match Policy::compile(name.unwrap_or(BO_DEFAULT_POLICY_NAME), source, &runtime) {
+                Ok(policy) => Some(policy),
+                Err(err) => return BoResult::from_build_error(&err),
+            }
+        }
+    };
+    let described = policy
+        .as_ref()
+        .map(|p| serde_json::json!({ "name": p.name(), "digest": p.digest() }));
+    let engine = match AnyEngine::new(kind, config, policy) {
+        Ok(engine) => engine,
+        Err(err) => return BoResult::from_build_error(&err),
+    };
+    let mut kind_bytes = engine.kind().as_bytes().to_vec();
+    kind_bytes.push(0);
+    let summary = serde_json::json!({ "kind": engine.kind(), "policy": described });
+    let handle = Box::new(BoEngine {
+        engine,
+        kind: kind_bytes.into_boxed_slice(),
+    });
+    // SAFETY: `out_engine` is non-null and writable (contract); ownership of the box
+    // passes to the caller, who returns it to `bo_engine_free`.
+    unsafe { out_engine.write(Box::into_raw(handle)) };
+    BoResult::ok(summary.to_string())
 }
 
 /// The strings [`bo_engine_new_named`] reads: kind, configuration, policy name and source.
@@ -482,7 +622,7 @@ pub unsafe extern "C" fn bo_engine_decide_with(
             Ok((engine, input, options)) => match engine.engine.decide_json_string(input, &options)
             {
                 Ok(json) => BoResult::ok(json),
-                Err(err) => BoResult::from_error(&err),
+                Err(err) => BoResult::from_decision_error(&err),
             },
             Err(result) => result,
         }
@@ -524,7 +664,7 @@ pub unsafe extern "C" fn bo_engine_decide_batch_with(
             Ok((engine, input, options)) => {
                 match engine.engine.decide_batch_json_string(input, &options) {
                     Ok(json) => BoResult::ok(json),
-                    Err(err) => BoResult::from_error(&err),
+                    Err(err) => BoResult::from_decision_error(&err),
                 }
             }
             Err(result) => result,

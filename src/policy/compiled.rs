@@ -99,6 +99,9 @@ impl Coverage {
 #[derive(Clone)]
 pub struct Policy {
     inner: Arc<PolicyInner>,
+    /// Whether [`Policy::bind`] accepts a policy that defines no hook (see
+    /// [`Policy::allow_empty`]).
+    allow_empty: bool,
 }
 
 struct PolicyInner {
@@ -305,7 +308,55 @@ impl Policy {
                 statement_lines,
                 executed_lines,
             }),
+            allow_empty: false,
         })
+    }
+
+    /// Lets [`Policy::bind`] (and so every engine's `with_policy`) accept this policy
+    /// even when it defines no hook of the engine. Without it, such a policy (an empty
+    /// file, only comments, only `_helpers`) is refused with `policy.empty`, since
+    /// attaching it changes nothing and is usually a mistake (the wrong file, a file
+    /// cut short).
+    ///
+    /// ```
+    /// use backoffice::policy::{Policy, PolicyRuntime};
+    /// use backoffice::returns::{ReturnsConfig, ReturnsEngine};
+    /// let policy = Policy::compile("empty.rhai", "// nothing yet\n", &PolicyRuntime::new())?;
+    /// let engine = ReturnsEngine::new(ReturnsConfig::default())?;
+    /// let err = engine.clone().with_policy(policy.clone()).unwrap_err();
+    /// assert_eq!(err.diagnostics()[0].code, "policy.empty");
+    /// assert!(engine.with_policy(policy.allow_empty()).is_ok());
+    /// # Ok::<(), backoffice::Error>(())
+    /// ```
+    #[must_use]
+    pub fn allow_empty(mut self) -> Policy {
+        self.allow_empty = true;
+        self
+    }
+
+    /// Whether the script defines none of `hooks` (only helpers, comments or nothing).
+    pub fn defines_no_hook(&self, hooks: &[HookSpec]) -> bool {
+        !self
+            .inner
+            .functions
+            .iter()
+            .any(|f| hooks.iter().any(|h| h.name == f.name))
+    }
+
+    /// The `policy.empty` diagnostic (error severity) for a policy that defines none of
+    /// the `engine`'s `hooks`; `backoffice check` shows it as a warning.
+    pub fn empty_diagnostic(&self, engine: &str, hooks: &[HookSpec]) -> Diagnostic {
+        let known = hooks.iter().map(|h| h.name).collect::<Vec<_>>().join(", ");
+        Diagnostic::error(
+            "policy.empty",
+            format!(
+                "the policy defines no hook of the {engine} engine, so attaching it changes nothing"
+            ),
+        )
+        .with_help(format!(
+            "define one of the hooks ({known}); to attach an empty policy on purpose, call `Policy::allow_empty` first"
+        ))
+        .with_policy(self.name())
     }
 
     /// The policy's name, as given to [`Policy::compile`].
@@ -349,7 +400,8 @@ impl Policy {
     /// parameters, or a private helper whose name starts with `_`, and no hook may assign
     /// into its (read-only) arguments. Every violation is reported
     /// (`policy.unknown_hook`, `policy.hook_arity`, `policy.read_only_argument`), each
-    /// with its position.
+    /// with its position. A policy that defines none of `hooks` is refused with
+    /// `policy.empty` unless [`Policy::allow_empty`] was asked for.
     pub fn bind(&self, engine: &str, hooks: &[HookSpec]) -> Result<(), Error> {
         let source = self.source();
         let mut diagnostics = Vec::new();
@@ -441,6 +493,9 @@ impl Policy {
         for problem in super::checks::fields::check(&self.inner.ast, hooks) {
             let diagnostic = problem.diagnostic.with_policy(self.name());
             diagnostics.push(located(diagnostic, problem.position, source));
+        }
+        if diagnostics.is_empty() && !self.allow_empty && self.defines_no_hook(hooks) {
+            diagnostics.push(self.empty_diagnostic(engine, hooks));
         }
         if diagnostics.is_empty() {
             Ok(())

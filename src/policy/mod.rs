@@ -272,6 +272,7 @@
 //! | `policy.unknown_hook` | a public function that is not a hook of the engine |
 //! | `policy.hook_arity` | a hook with the wrong number of parameters |
 //! | `policy.read_only_argument` | a hook assigns into one of its (read-only) arguments |
+//! | `policy.empty` | the policy defines no hook of the engine (refused unless [`Policy::allow_empty`]; a warning in `backoffice check`) |
 //! | `policy.limit.operations` | a call ran more operations than allowed |
 //! | `policy.limit.call_depth` | function calls nested deeper than allowed |
 //! | `policy.limit.size` | a string, array or map grew beyond its limit |

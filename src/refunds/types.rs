@@ -185,6 +185,7 @@ pub struct RefundsConfig {
     /// decimals).
     pub currency_overrides: CurrencyOverrides,
     /// Ledger account names.
+    #[serde(deserialize_with = "crate::engine::object_only")]
     pub accounts: LedgerAccounts,
 }
 

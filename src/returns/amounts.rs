@@ -30,7 +30,10 @@ pub(crate) fn line_payments(order: &Order) -> Result<Vec<LinePayment>, Error> {
     let overrides = CurrencyOverrides::new();
     let mut nets = Vec::with_capacity(order.lines.len());
     for (index, line) in order.lines.iter().enumerate() {
-        let gross = line.unit_price.checked_mul(Decimal::from(line.quantity))?;
+        let gross = line
+            .unit_price
+            .checked_mul(Decimal::from(line.quantity))
+            .map_err(|e| e.in_field(format!("order.lines[{index}].unit_price")))?;
         let discount = line.discount.unwrap_or(zero(currency));
         let net = gross.checked_sub(discount)?;
         if net.is_negative() {
@@ -49,7 +52,11 @@ pub(crate) fn line_payments(order: &Order) -> Result<Vec<LinePayment>, Error> {
         vec![zero(currency); nets.len()]
     } else {
         let weights: Vec<Decimal> = nets.iter().map(Money::amount).collect();
-        let total: Decimal = weights.iter().copied().sum();
+        // `Sum` for `Decimal` panics on overflow; hostile amounts must get an error.
+        let total = weights
+            .iter()
+            .try_fold(Decimal::ZERO, |sum, weight| sum.checked_add(*weight))
+            .ok_or_else(|| Error::overflow("summing the order's lines").in_field("order.lines"))?;
         if order_discount.amount() > total {
             return Err(Error::invalid(
                 "order.order_discount",

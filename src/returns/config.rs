@@ -25,14 +25,17 @@ pub struct ReturnsConfig {
     /// (`+01:00`, `-0530`, `Z`). Default `UTC`.
     pub time_zone: String,
     /// The return window.
+    #[serde(deserialize_with = "crate::engine::object_only")]
     pub window: WindowConfig,
     /// The other built-in eligibility validators.
+    #[serde(deserialize_with = "crate::engine::object_only")]
     pub validators: ValidatorsConfig,
     /// Reason codes added to the built-in taxonomy (`size_too_small`, `size_too_large`,
     /// `not_as_described`, `defective`, `wrong_item`, `damaged_in_transit`,
     /// `changed_mind`, `arrived_late`, `other`).
     pub additional_reason_codes: Vec<ReasonCodeConfig>,
     /// Restocking fees.
+    #[serde(deserialize_with = "crate::engine::object_only")]
     pub restocking_fee: RestockingFeeConfig,
     /// The fee for the return label.
     pub return_shipping_fee: ReturnShippingFee,
@@ -41,10 +44,13 @@ pub struct ReturnsConfig {
     /// restocking and return-shipping fees. Default `true`.
     pub waive_fees_for_merchant_fault: bool,
     /// How refunds are paid.
+    #[serde(deserialize_with = "crate::engine::object_only")]
     pub settlement: SettlementConfig,
     /// What happens to returned goods.
+    #[serde(deserialize_with = "crate::engine::object_only")]
     pub disposition: DispositionConfig,
     /// Fraud scoring.
+    #[serde(deserialize_with = "crate::engine::object_only")]
     pub fraud: FraudConfig,
     /// The queue a request goes to when an item needs review or a policy hook failed.
     /// Default `returns_review`.
@@ -82,7 +88,17 @@ pub enum ValidatorAction {
 }
 
 /// A window length: a number of days or `"unlimited"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Read from JSON by hand rather than as an untagged enum, so that a wrong value says
+/// what is allowed:
+///
+/// ```
+/// use backoffice::returns::WindowLength;
+/// let err = backoffice::engine::from_json::<WindowLength>("-5").unwrap_err();
+/// assert_eq!(err.to_string(), r#"invalid JSON at line 1, column 2: expected a number of days ≥ 0 or "unlimited", got -5"#);
+/// assert_eq!(serde_json::from_str::<WindowLength>("14").unwrap(), WindowLength::Days(14));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum WindowLength {
     /// This many days after the basis date.
@@ -97,6 +113,87 @@ pub enum WindowLength {
 pub enum Unlimited {
     /// `"unlimited"`.
     Unlimited,
+}
+
+/// What a [`WindowLength`] may be, for error messages.
+const WINDOW_LENGTH_EXPECTED: &str = r#"a number of days ≥ 0 or "unlimited""#;
+
+impl<'de> Deserialize<'de> for WindowLength {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(WindowLengthVisitor)
+    }
+}
+
+struct WindowLengthVisitor;
+
+impl WindowLengthVisitor {
+    fn refuse<E: serde::de::Error>(got: impl std::fmt::Display) -> E {
+        E::custom(format!("expected {WINDOW_LENGTH_EXPECTED}, got {got}"))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for WindowLengthVisitor {
+    type Value = WindowLength;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(WINDOW_LENGTH_EXPECTED)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<WindowLength, E> {
+        u32::try_from(v)
+            .map(WindowLength::Days)
+            .map_err(|_| Self::refuse(format!("{v} (at most {} days)", u32::MAX)))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<WindowLength, E> {
+        match u64::try_from(v) {
+            Ok(days) => self.visit_u64(days),
+            Err(_) => Err(Self::refuse(v)),
+        }
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<WindowLength, E> {
+        Err(Self::refuse(v))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<WindowLength, E> {
+        match v {
+            "unlimited" => Ok(WindowLength::Unlimited(Unlimited::Unlimited)),
+            other => match other.trim().parse::<u32>() {
+                Ok(_) => Err(Self::refuse(format!(
+                    "the string {other:?} (write the number without quotes)"
+                ))),
+                Err(_) => Err(Self::refuse(format!("{other:?}"))),
+            },
+        }
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<WindowLength, E> {
+        Err(Self::refuse(v))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<WindowLength, E> {
+        Err(Self::refuse("null"))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<WindowLength, A::Error> {
+        Err(Self::refuse("an array"))
+    }
+
+    // With serde_json's `arbitrary_precision`, a number that is not a plain integer
+    // (`-5.5`, `1e400`) arrives as a one-entry map holding its text.
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<WindowLength, A::Error> {
+        if let Some(key) = map.next_key::<String>()? {
+            if key == "$serde_json::private::Number" {
+                let text: String = map.next_value()?;
+                return match text.parse::<u64>() {
+                    Ok(days) => self.visit_u64(days),
+                    Err(_) => Err(Self::refuse(text)),
+                };
+            }
+        }
+        Err(Self::refuse("an object"))
+    }
 }
 
 impl WindowLength {
@@ -164,6 +261,7 @@ pub struct ValidatorsConfig {
     pub hygiene_categories: Vec<String>,
     /// What each declared condition does (`condition_<name>`). Default: `damaged` and
     /// `missing_parts` go to review. Not applied when the reason is the merchant's fault.
+    #[serde(deserialize_with = "crate::engine::named_keys")]
     pub conditions: BTreeMap<Condition, ValidatorAction>,
 }
 
@@ -219,6 +317,7 @@ pub const BUILTIN_REASON_CODES: &[(&str, bool)] = &[
 #[serde(deny_unknown_fields, default)]
 pub struct RestockingFeeConfig {
     /// Percentage by condition (`{"opened": "15"}`).
+    #[serde(deserialize_with = "crate::engine::named_keys")]
     pub by_condition: BTreeMap<Condition, PercentValue>,
     /// Percentage by category.
     pub by_category: BTreeMap<String, PercentValue>,
@@ -294,6 +393,7 @@ pub struct DispositionConfig {
     pub by_category: BTreeMap<String, Disposition>,
     /// By condition. Default `new`/`opened` → `restock`, `used`/`missing_parts` →
     /// `refurbish`, `damaged` → `liquidate`.
+    #[serde(deserialize_with = "crate::engine::named_keys")]
     pub by_condition: BTreeMap<Condition, Disposition>,
 }
 

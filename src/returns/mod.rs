@@ -54,11 +54,34 @@
 //!
 //! ## Failing policy hooks
 //!
-//! [`ReturnsEngine::decide`] treats a failing hook as
-//! [`OnHookError::Fallback`]: the built-in behaviour
-//! is used for that hook, the request goes to review, and a `policy_error` reason carries
-//! the diagnostic. [`ReturnsEngine::decide_with`] follows the caller's
-//! [`DecideOptions`] exactly, so `DecideOptions::default()` (`Fail`) returns the error.
+//! Like every engine, [`ReturnsEngine::decide`] fails the decision when a hook fails
+//! ([`OnHookError::Fail`], the default of [`DecideOptions`]), returning the hook's
+//! diagnostic; the same holds through `AnyEngine`, the C ABI and the CLI. To send the
+//! request to review instead, ask for [`OnHookError::Fallback`] with
+//! [`ReturnsEngine::decide_with`]: the built-in behaviour is used for that hook, the
+//! request goes to review, and a `policy_error` reason carries the diagnostic.
+//!
+//! ```
+//! use backoffice::policy::{DecideOptions, OnHookError, Policy, PolicyRuntime};
+//! use backoffice::returns::{RequestStatus, ReturnRequest, ReturnsConfig, ReturnsEngine};
+//! let policy = Policy::compile("p.rhai", "fn eligibility(item, request) { item.nope }", &PolicyRuntime::new())?;
+//! let engine = ReturnsEngine::new(ReturnsConfig::default())?.with_policy(policy)?;
+//! let request: ReturnRequest = serde_json::from_str(r#"{
+//!   "order": {"order_id": "A-1", "currency": "EUR", "payment_method": "card",
+//!             "placed_at": "2025-02-20T10:00:00Z",
+//!             "delivered_at": "2025-02-28T15:00:00Z",
+//!             "lines": [{"line_id": "1", "sku": "S", "category": "toys", "quantity": 1,
+//!                        "unit_price": {"amount": "10.00", "currency": "EUR"}}]},
+//!   "items": [{"line_id": "1", "quantity": 1, "reason": "defective", "condition": "new"}],
+//!   "now": "2025-03-01T09:00:00Z"
+//! }"#).unwrap();
+//! let err = engine.decide(&request).unwrap_err();
+//! assert_eq!(err.diagnostics()[0].code, "policy.runtime");
+//! let fallback = DecideOptions { on_hook_error: OnHookError::Fallback, ..DecideOptions::default() };
+//! let decision = engine.decide_with(&request, &fallback)?;
+//! assert_eq!(decision.outcome.status, RequestStatus::Review);
+//! # Ok::<(), backoffice::Error>(())
+//! ```
 
 mod amounts;
 mod config;
@@ -300,17 +323,12 @@ impl ReturnsEngine {
         &self.config
     }
 
-    /// Decides a request. A failing policy hook sends the request to review with a
-    /// `policy_error` reason (see the module docs); use [`ReturnsEngine::decide_with`] to
-    /// choose otherwise or to ask for a trace.
+    /// Decides a request with the default options: a failing policy hook fails the
+    /// decision with its diagnostic ([`OnHookError::Fail`], as in every engine); use
+    /// [`ReturnsEngine::decide_with`] with [`OnHookError::Fallback`] to send the request
+    /// to review instead (see the module docs), or to ask for a trace.
     pub fn decide(&self, request: &ReturnRequest) -> Result<Decision<ReturnOutcome>, Error> {
-        self.decide_with(
-            request,
-            &DecideOptions {
-                trace: false,
-                on_hook_error: OnHookError::Fallback,
-            },
-        )
+        self.decide_with(request, &DecideOptions::default())
     }
 
     /// Decides a request with explicit options (trace, what a failing hook does).

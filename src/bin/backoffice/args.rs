@@ -89,9 +89,14 @@ pub struct EvalArgs {
     /// The request (JSON), or `-` for standard input.
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
-    /// The input is a JSON array of requests; print an array of decisions.
-    #[arg(long)]
+    /// The input is a JSON array of requests (or of named requests,
+    /// `{"title": ..., "request": {...}}`); print an array of decisions.
+    #[arg(long, conflicts_with = "pick")]
     pub batch: bool,
+    /// Decide one request of a file that holds several: its index (from 0) or its
+    /// `title`/`name`.
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub pick: Option<String>,
     /// Record and print how the decision was reached.
     #[arg(long)]
     pub trace: bool,

@@ -4,7 +4,7 @@ use crate::args::{CheckArgs, ErrorFormat};
 use crate::common::{policy_name, read_text, resolve_engine, Failure};
 use backoffice::engine::hooks_of;
 use backoffice::policy::{Policy, PolicyRuntime};
-use backoffice::{Diagnostic, Error};
+use backoffice::{Diagnostic, Error, Severity};
 use serde_json::json;
 use std::process::ExitCode;
 
@@ -19,8 +19,17 @@ struct Checked {
 }
 
 impl Checked {
+    /// No errors (warnings are allowed).
     fn ok(&self) -> bool {
-        self.diagnostics.is_empty() && self.error.is_none()
+        self.errors() == 0 && self.error.is_none()
+    }
+
+    /// The number of error-severity diagnostics.
+    fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 }
 
@@ -56,7 +65,17 @@ fn check_file(path: &std::path::Path, engine: Option<&str>, runtime: &PolicyRunt
         }
     };
     checked.engine = Some(kind.clone());
-    let bound = hooks_of(&kind).and_then(|hooks| policy.bind(&kind, hooks));
+    // An empty policy is refused when attached to an engine; here it is a warning, so
+    // that a file being started checks clean.
+    let bound = hooks_of(&kind).and_then(|hooks| {
+        policy.clone().allow_empty().bind(&kind, hooks)?;
+        if policy.defines_no_hook(hooks) {
+            let mut warning = policy.empty_diagnostic(&kind, hooks);
+            warning.severity = Severity::Warning;
+            checked.diagnostics.push(warning);
+        }
+        Ok(())
+    });
     match bound {
         Ok(()) => {
             checked.hooks = policy
@@ -96,7 +115,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
     let failed = results.iter().filter(|c| !c.ok()).count();
     let errors: usize = results
         .iter()
-        .map(|c| c.diagnostics.len() + usize::from(c.error.is_some()))
+        .map(|c| c.errors() + usize::from(c.error.is_some()))
         .sum();
     match args.error_format {
         ErrorFormat::Json => {

@@ -2,7 +2,7 @@
 
 use crate::args::EvalArgs;
 use crate::check::pretty;
-use crate::common::{load_engine, read_text, Failure};
+use crate::common::{display, load_engine, read_text, Failure};
 use crate::matching::{flatten, plain};
 use backoffice::policy::{DecideOptions, OnHookError, PolicyRuntime};
 use serde_json::Value;
@@ -18,6 +18,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode, Failure> {
         &runtime,
     )?;
     let input = read_text(&args.input)?;
+    let origin = display(&args.input);
     let options = DecideOptions {
         trace: args.trace,
         on_hook_error: if args.fallback {
@@ -26,10 +27,31 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode, Failure> {
             OnHookError::Fail
         },
     };
-    let decision = if args.batch {
-        loaded.engine.decide_batch_json(&input, &options)?
-    } else {
-        loaded.engine.decide_json(&input, &options)?
+    let decision = match (args.batch, args.pick.as_deref()) {
+        (true, _) => match several_requests(&input) {
+            Some(requests) => {
+                let requests = Value::Array(requests.into_iter().map(|(_, r)| r).collect());
+                loaded
+                    .engine
+                    .decide_batch_json(&requests.to_string(), &options)?
+            }
+            None => loaded.engine.decide_batch_json(&input, &options)?,
+        },
+        (false, Some(pick)) => {
+            let requests = several_requests(&input).ok_or_else(|| {
+                Failure::new(format_args!(
+                    "`--pick {pick}`: `{origin}` holds one request, not an array of them; leave out --pick"
+                ))
+            })?;
+            let request = picked(&requests, pick, &origin)?;
+            loaded.engine.decide_json(&request.to_string(), &options)?
+        }
+        (false, None) => {
+            if let Some(requests) = several_requests(&input) {
+                return Err(several_requests_failure(&requests, &origin));
+            }
+            loaded.engine.decide_json(&input, &options)?
+        }
     };
     if args.explain {
         match &decision {
@@ -45,6 +67,83 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode, Failure> {
         println!("{}", pretty(&decision));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The requests of an input that is a JSON array of requests, or of named requests
+/// (`{"title": ..., "request": {...}}`, as in `examples/data/returns_requests.json`),
+/// each with its name when it has one; `None` for anything else (one request, or text
+/// that is not JSON, which the engine reports).
+fn several_requests(input: &str) -> Option<Vec<(Option<String>, Value)>> {
+    if !input.trim_start().starts_with('[') {
+        return None;
+    }
+    let Ok(Value::Array(items)) = serde_json::from_str::<Value>(input) else {
+        return None;
+    };
+    Some(
+        items
+            .into_iter()
+            .map(|item| match item {
+                Value::Object(mut map) if map.contains_key("request") => {
+                    let name = ["title", "name"]
+                        .iter()
+                        .find_map(|key| map.get(*key).and_then(Value::as_str))
+                        .map(str::to_string);
+                    (name, map.remove("request").unwrap_or(Value::Null))
+                }
+                other => (None, other),
+            })
+            .collect(),
+    )
+}
+
+/// The request `pick` names: an index from 0, or a title.
+fn picked<'a>(
+    requests: &'a [(Option<String>, Value)],
+    pick: &str,
+    origin: &str,
+) -> Result<&'a Value, Failure> {
+    let by_index = pick
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|index| requests.get(index));
+    let by_name = || {
+        requests
+            .iter()
+            .find(|(name, _)| name.as_deref() == Some(pick))
+    };
+    by_index
+        .or_else(by_name)
+        .map(|(_, request)| request)
+        .ok_or_else(|| {
+            Failure(format!(
+                "error: `--pick {pick}`: `{origin}` has no request with that index or title\n{}",
+                request_list(requests)
+            ))
+        })
+}
+
+/// The error for a file of several requests given without `--batch` or `--pick`.
+fn several_requests_failure(requests: &[(Option<String>, Value)], origin: &str) -> Failure {
+    Failure(format!(
+        "error: `{origin}` holds {} requests (a JSON array), not one request\n  = help: add --batch to decide them all, or --pick INDEX or --pick TITLE to decide one\n{}",
+        requests.len(),
+        request_list(requests)
+    ))
+}
+
+/// `  = requests: 0 "title", 1 "title", ...` for messages.
+fn request_list(requests: &[(Option<String>, Value)]) -> String {
+    let listed: Vec<String> = requests
+        .iter()
+        .enumerate()
+        .map(|(index, (name, _))| match name {
+            Some(name) => format!("{index} {name:?}"),
+            None => index.to_string(),
+        })
+        .collect();
+    format!("  = requests: {}", listed.join(", "))
 }
 
 /// A decision as readable tables: outcome fields, reasons, trace.

@@ -90,7 +90,7 @@ error[policy.closure_cycle]: this call of `push` may store a closure in `seen`, 
  --> cycle.rhai:4:5
   |
 4 |     seen.push(|| seen.len());
-  |     ^
+  |     ^^^^
   = help: store only plain values (numbers, strings, arrays and maps of them) in `seen`; for a function that calls itself, write a `_helper` function instead of a closure
 
 error: 1 error in 1 of 1 policy
@@ -328,14 +328,14 @@ error[policy.unknown_hook]: `fn eligble` is not a hook of the routing engine
  --> typo.rhai:3:1
   |
 3 | fn eligble(node, order) { () }
-  | ^
-  = help: known hooks: eligible/2, rank/2, chain/1; prefix private helpers with `_`
+  | ^^^^^^^^^^^^^^^^^^^^^^^
+  = help: did you mean `fn eligible(node, order)`? known hooks: eligible/2, rank/2, chain/1; prefix private helpers with `_`
 
 error[policy.hook_arity]: hook `rank` takes 2 parameters but `fn rank` has 1
  --> typo.rhai:5:1
   |
 5 | fn rank(node) { 0 }
-  | ^
+  | ^^^^^^^^^^^^^
   = help: write `fn rank(node, order)`
 
 error: 2 errors in 1 of 1 policy

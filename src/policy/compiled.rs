@@ -859,6 +859,26 @@ fn runtime_diagnostic(
                 "check the spelling; test for an optional property with `\"{prop}\" in value`"
             )),
         ),
+        // The hook itself, called with another number of arguments than it takes.
+        EvalAltResult::ErrorFunctionNotFound(signature, _)
+            if chain.is_empty()
+                && signature == hook
+                && positions.iter().any(|f| f.name == hook) =>
+        {
+            let defined: Vec<String> = positions
+                .iter()
+                .filter(|f| f.name == hook)
+                .map(|f| format!("`fn {hook}({})`", f.params.join(", ")))
+                .collect();
+            (
+                "policy.runtime",
+                format!(
+                    "hook `{hook}` was called with a number of arguments that {} does not take",
+                    defined.join(" or ")
+                ),
+                Some("pass one argument per parameter".to_string()),
+            )
+        }
         EvalAltResult::ErrorFunctionNotFound(signature, _) => (
             "policy.runtime",
             format!("function not found: {signature}"),

@@ -2,7 +2,7 @@
 
 use crate::args::EvalArgs;
 use crate::check::pretty;
-use crate::common::{load_engine, read_text, Failure};
+use crate::common::{load_engine, read_text, stdin_once, Failure};
 use crate::matching::{flatten, plain};
 use backoffice::policy::{DecideOptions, OnHookError, PolicyRuntime};
 use serde_json::Value;
@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 /// Runs `eval`.
 pub fn run(args: &EvalArgs) -> Result<ExitCode, Failure> {
+    stdin_once(args.config.as_deref(), &args.input)?;
     let runtime = PolicyRuntime::new();
     let loaded = load_engine(
         args.engine.as_deref(),

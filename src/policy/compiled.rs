@@ -478,8 +478,10 @@ impl Policy {
     }
 
     /// Fills in the policy name and, when the diagnostic names a hook but has no position,
-    /// the position of that hook's definition (for `policy.bad_return` diagnostics made by
-    /// the [`bridge`](super::bridge) readers).
+    /// a position in that hook (for `policy.bad_return` diagnostics made by the
+    /// [`bridge`](super::bridge) readers): the value the hook handed back (a `return`
+    /// or its last expression) when the returned type tells which one it was, else the
+    /// hook's signature, with the lines that return listed in the help.
     pub fn annotate(&self, mut diagnostic: Diagnostic) -> Diagnostic {
         if diagnostic.policy.is_none() {
             diagnostic.policy = Some(self.inner.name.clone());

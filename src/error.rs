@@ -513,9 +513,13 @@ impl fmt::Display for Severity {
 ///  --> loyalty.rhai:3:1
 ///   |
 /// 3 | fn refund_amount(item) { 0 }
-///   | ^
+///   | ^^^^^^^^^^^^^^^^^^^^^^
 ///   = help: known hooks: eligibility/2, window_days/2; prefix private helpers with `_`
 /// ```
+///
+/// The carets cover the span from (`line`, `column`) to (`end_line`, `end_column`): the
+/// whole offending token or expression. [`Diagnostic::at`] finds the token at a position
+/// by itself; [`Diagnostic::at_expression`] and [`Diagnostic::spanning`] cover more.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     /// Stable code such as `policy.syntax` or `policy.limit.operations`.
@@ -542,6 +546,13 @@ pub struct Diagnostic {
     /// The source line the position points into.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
+    /// 1-based line where the offending span ends (the same as `line` for one token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<u32>,
+    /// 1-based column just past the span's last character on `end_line` (exclusive, as
+    /// rustc's `column_end`): a three-character token at column 5 ends at column 8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_column: Option<u32>,
 }
 
 impl Diagnostic {
@@ -557,6 +568,8 @@ impl Diagnostic {
             line: None,
             column: None,
             snippet: None,
+            end_line: None,
+            end_column: None,
         }
     }
 
@@ -578,7 +591,16 @@ impl Diagnostic {
         self
     }
 
-    /// Sets the position and takes the snippet from `source` (the whole policy text).
+    /// Sets the position, takes the snippet from `source` (the whole policy text) and
+    /// spans the token that starts there (a word, a number, a string literal, an
+    /// operator).
+    ///
+    /// ```
+    /// use backoffice::Diagnostic;
+    /// let d = Diagnostic::error("policy.undefined_variable", "undefined variable `limit`")
+    ///     .at(1, 13, "let x = 1 + limit;");
+    /// assert_eq!((d.line, d.column, d.end_line, d.end_column), (Some(1), Some(13), Some(1), Some(18)));
+    /// ```
     pub fn at(mut self, line: u32, column: u32, source: &str) -> Self {
         self.line = Some(line);
         self.column = Some(column);
@@ -586,8 +608,221 @@ impl Diagnostic {
             .checked_sub(1)
             .and_then(|idx| source.lines().nth(idx as usize))
             .map(str::to_string);
+        let end = self
+            .snippet
+            .as_deref()
+            .and_then(|text| span::token_end(text, column));
+        self.end_line = end.map(|_| line);
+        self.end_column = end;
         self
     }
+
+    /// Like [`Diagnostic::at`], but spans the whole expression (or statement) that starts
+    /// at the position: up to the `;` or `,` that ends it, or the bracket that closes
+    /// around it, across lines.
+    ///
+    /// ```
+    /// use backoffice::Diagnostic;
+    /// let source = "fn fee(item) {\n    return #{ percent: \"ten\" };\n}";
+    /// let d = Diagnostic::error("policy.bad_return", "not a number").at_expression(2, 12, source);
+    /// assert_eq!((d.end_line, d.end_column), (Some(2), Some(31)));
+    /// ```
+    pub fn at_expression(self, line: u32, column: u32, source: &str) -> Self {
+        let end = span::expression_end(source, line, column);
+        let located = self.at(line, column, source);
+        match end {
+            Some((end_line, end_column)) => located.spanning(end_line, end_column),
+            None => located,
+        }
+    }
+
+    /// Sets where the span ends (see [`Diagnostic::end_column`]); ignored unless the
+    /// diagnostic has a position and the end lies after it.
+    pub fn spanning(mut self, end_line: u32, end_column: u32) -> Self {
+        if let (Some(line), Some(column)) = (self.line, self.column) {
+            if (end_line, end_column) > (line, column) {
+                self.end_line = Some(end_line);
+                self.end_column = Some(end_column);
+            }
+        }
+        self
+    }
+
+    /// How many carets the rendering draws under the snippet: the span's width on its
+    /// first line, at least one.
+    fn caret_width(&self, snippet: &str, column: u32) -> usize {
+        let start = column.saturating_sub(1) as usize;
+        let width = match (self.line, self.end_line, self.end_column) {
+            (Some(line), Some(end_line), Some(end_column)) if end_line == line => {
+                end_column.saturating_sub(column) as usize
+            }
+            // A span over several lines: underline the rest of the first line.
+            (Some(line), Some(end_line), Some(_)) if end_line > line => {
+                snippet.trim_end().chars().count().saturating_sub(start)
+            }
+            _ => 1,
+        };
+        width.max(1)
+    }
+}
+
+/// Finding where a token or an expression of policy text ends, from the text alone.
+mod span {
+    /// The column just past the token that starts at `column` (1-based, in characters)
+    /// of `line`; `None` when the column is not inside the line.
+    pub(super) fn token_end(line: &str, column: u32) -> Option<u32> {
+        let chars: Vec<char> = line.chars().collect();
+        let start = column.checked_sub(1)? as usize;
+        let first = *chars.get(start)?;
+        let len = token_len(&chars, start, first);
+        u32::try_from(start + len.max(1) + 1).ok()
+    }
+
+    fn token_len(chars: &[char], start: usize, first: char) -> usize {
+        let rest = chars.get(start..).unwrap_or(&[]);
+        if first.is_alphanumeric() || first == '_' {
+            // Words and numbers (`12.50`, `1_000` and `2e3` included).
+            rest.iter()
+                .take_while(|c| {
+                    c.is_alphanumeric() || **c == '_' || **c == '.' && first.is_ascii_digit()
+                })
+                .count()
+        } else if matches!(first, '"' | '`' | '\'') {
+            string_len(rest, first)
+        } else {
+            const OPERATORS: &[&str] = &[
+                "...", "..=", "**=", "<<=", ">>=", "==", "!=", "<=", ">=", "&&", "||", "+=", "-=",
+                "*=", "/=", "%=", "|=", "&=", "^=", "**", "<<", ">>", "..", "::", "?.", "?[", "??",
+                "=>", "->", "#{", "()",
+            ];
+            OPERATORS
+                .iter()
+                .find(|op| {
+                    op.chars().count() <= rest.len() && op.chars().zip(rest).all(|(a, b)| a == *b)
+                })
+                .map_or(1, |op| op.chars().count())
+        }
+    }
+
+    /// The length of a string literal opened by `quote` at `rest[0]`, closing quote
+    /// included; the rest of the line when it is not closed on it.
+    fn string_len(rest: &[char], quote: char) -> usize {
+        let mut escaped = false;
+        for (i, c) in rest.iter().enumerate().skip(1) {
+            if escaped {
+                escaped = false;
+            } else if *c == '\\' && quote != '`' {
+                escaped = true;
+            } else if *c == quote {
+                return i + 1;
+            }
+        }
+        rest.len()
+    }
+
+    /// Where the expression starting at (`line`, `column`) of `source` ends, as
+    /// (line, column just past its last character): at the first `;` or `,` outside
+    /// brackets, or before a bracket that closes one opened before the expression.
+    pub(super) fn expression_end(source: &str, line: u32, column: u32) -> Option<(u32, u32)> {
+        let mut depth: usize = 0;
+        let mut end: Option<(u32, u32)> = None;
+        let first_line = line.checked_sub(1)? as usize;
+        for (index, text) in source.lines().enumerate().skip(first_line) {
+            let number = u32::try_from(index + 1).ok()?;
+            let chars: Vec<char> = text.chars().collect();
+            let mut i = if index == first_line {
+                column.checked_sub(1)? as usize
+            } else {
+                0
+            };
+            while let Some(&c) = chars.get(i) {
+                let len = match c {
+                    _ if c.is_whitespace() => {
+                        i += 1;
+                        continue;
+                    }
+                    '/' if chars.get(i + 1) == Some(&'/') => break,
+                    ';' | ',' if depth == 0 => return end,
+                    '(' | '[' | '{' => {
+                        depth += 1;
+                        1
+                    }
+                    ')' | ']' | '}' => {
+                        if depth == 0 {
+                            return end;
+                        }
+                        depth -= 1;
+                        1
+                    }
+                    _ => {
+                        let len = token_len(&chars, i, c).max(1);
+                        // `#{` and `?[` open brackets too.
+                        if matches!(c, '#' | '?') && matches!(chars.get(i + 1), Some('{' | '[')) {
+                            depth += 1;
+                        }
+                        len
+                    }
+                };
+                i += len;
+                end = Some((number, u32::try_from(i + 1).ok()?));
+            }
+        }
+        end
+    }
+}
+
+/// The candidate most like `name`, for "did you mean" advice: the one with the fewest
+/// single-character edits (insertions, deletions, substitutions, and swaps of two
+/// neighbours), when that is at most a third of the name's length (at least one edit).
+/// Ties go to the earliest candidate; `name` itself is never suggested.
+///
+/// ```
+/// use backoffice::error::closest_name;
+/// let hooks = ["eligible", "rank", "chain"];
+/// assert_eq!(closest_name("eligble", hooks), Some("eligible"));
+/// assert_eq!(closest_name("score", hooks), None);
+/// ```
+pub fn closest_name<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    let mut best: Option<(usize, &'a str)> = None;
+    for candidate in candidates {
+        if candidate == name {
+            continue;
+        }
+        let distance = edit_distance(name, candidate);
+        if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate)
+}
+
+/// Optimal string alignment distance between `a` and `b`, counted in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // Rows of the dynamic-programming table: two back and one back.
+    let mut two_back: Vec<usize> = vec![0; b.len() + 1];
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut row = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous.get(j).copied().unwrap_or(0) + usize::from(ca != cb);
+            let deletion = previous.get(j + 1).copied().unwrap_or(0) + 1;
+            let insertion = row.get(j).copied().unwrap_or(0) + 1;
+            let mut best = substitution.min(deletion).min(insertion);
+            let swapped = i > 0 && j > 0 && a.get(i - 1) == Some(cb) && b.get(j - 1) == Some(ca);
+            if swapped {
+                best = best.min(two_back.get(j - 1).copied().unwrap_or(0) + 1);
+            }
+            row.push(best);
+        }
+        two_back = std::mem::replace(&mut previous, row);
+    }
+    previous.get(b.len()).copied().unwrap_or(0)
 }
 
 /// A diagnostic is an error on its own too, so `?` works with `Box<dyn Error>` (e.g. on
@@ -618,7 +853,11 @@ impl fmt::Display for Diagnostic {
                         .take(column.saturating_sub(1) as usize)
                         .map(|c| if c == '\t' { '\t' } else { ' ' })
                         .collect();
-                    write!(f, "\n{pad} |\n{gutter} | {snippet}\n{pad} | {caret_pad}^")?;
+                    let carets = "^".repeat(self.caret_width(snippet, column));
+                    write!(
+                        f,
+                        "\n{pad} |\n{gutter} | {snippet}\n{pad} | {caret_pad}{carets}"
+                    )?;
                 }
             }
             (Some(line), None) => write!(f, "\n --> {name}:{line}")?,

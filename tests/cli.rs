@@ -90,7 +90,7 @@ error[policy.closure_cycle]: this call of `push` may store a closure in `seen`, 
  --> cycle.rhai:4:5
   |
 4 |     seen.push(|| seen.len());
-  |     ^
+  |     ^^^^
   = help: store only plain values (numbers, strings, arrays and maps of them) in `seen`; for a function that calls itself, write a `_helper` function instead of a closure
 
 error: 1 error in 1 of 1 policy
@@ -328,14 +328,14 @@ error[policy.unknown_hook]: `fn eligble` is not a hook of the routing engine
  --> typo.rhai:3:1
   |
 3 | fn eligble(node, order) { () }
-  | ^
-  = help: known hooks: eligible/2, rank/2, chain/1; prefix private helpers with `_`
+  | ^^^^^^^^^^^^^^^^^^^^^^^
+  = help: did you mean `fn eligible(node, order)`? known hooks: eligible/2, rank/2, chain/1; prefix private helpers with `_`
 
 error[policy.hook_arity]: hook `rank` takes 2 parameters but `fn rank` has 1
  --> typo.rhai:5:1
   |
 5 | fn rank(node) { 0 }
-  | ^
+  | ^^^^^^^^^^^^^
   = help: write `fn rank(node, order)`
 
 error: 2 errors in 1 of 1 policy
@@ -808,4 +808,391 @@ fn eval_batch_reads_an_array_from_standard_input() {
     let decisions = json(&out);
     assert_eq!(decisions[0]["outcome"]["status"], "routed");
     assert_eq!(decisions[1]["error"]["code"], "invalid_json");
+}
+
+/// Runs the binary in `dir` with `input` on standard input.
+fn run_with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_backoffice"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn config_and_input_read_standard_input_for_a_dash() {
+    if !have("returns") {
+        return;
+    }
+    let policy = "examples/policies/returns.rhai";
+    let config_file = "examples/data/returns_config.json";
+    let request_file = "examples/data/returns_request.json";
+    let config = std::fs::read_to_string(repo().join(config_file)).unwrap();
+    let request = std::fs::read_to_string(repo().join(request_file)).unwrap();
+    let from_files = run(
+        repo(),
+        &[
+            "eval",
+            "--policy",
+            policy,
+            "--config",
+            config_file,
+            "--input",
+            request_file,
+        ],
+    );
+    assert!(from_files.status.success(), "{}", stderr(&from_files));
+    let decision = json(&from_files);
+    assert_eq!(decision["outcome"]["refund"]["total"]["amount"], "138.33");
+
+    let input_dash = run_with_stdin(
+        repo(),
+        &[
+            "eval",
+            "--policy",
+            policy,
+            "--config",
+            config_file,
+            "--input",
+            "-",
+        ],
+        &request,
+    );
+    assert!(input_dash.status.success(), "{}", stderr(&input_dash));
+    assert_eq!(json(&input_dash), decision);
+
+    let config_dash = run_with_stdin(
+        repo(),
+        &[
+            "eval",
+            "--policy",
+            policy,
+            "--config",
+            "-",
+            "--input",
+            request_file,
+        ],
+        &config,
+    );
+    assert!(config_dash.status.success(), "{}", stderr(&config_dash));
+    assert_eq!(json(&config_dash), decision);
+
+    let both = run_with_stdin(
+        repo(),
+        &["eval", "--policy", policy, "--config", "-", "--input", "-"],
+        &config,
+    );
+    assert_eq!(both.status.code(), Some(1));
+    assert_eq!(
+        stderr(&both),
+        "error: --config and --input cannot both be `-`: standard input can be read only once; give one of them as a file\n"
+    );
+}
+
+#[test]
+fn eval_prints_failures_as_json_with_error_format_json() {
+    if !have("returns") {
+        return;
+    }
+    let dir = scratch("eval_error_json");
+    std::fs::write(
+        dir.join("returns.rhai"),
+        "fn settlement(request) {\n    return 42;\n}\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        repo().join("examples/data/returns_request.json"),
+        dir.join("request.json"),
+    )
+    .unwrap();
+    let args = [
+        "eval",
+        "--policy",
+        "returns.rhai",
+        "--input",
+        "request.json",
+    ];
+    let human = run(&dir, &args);
+    assert_eq!(human.status.code(), Some(1));
+    assert_eq!(stdout(&human), "");
+    assert_eq!(
+        stderr(&human),
+        "\
+error[policy.bad_return]: hook `settlement` returned integer 42, expected \"original_payment\", \"store_credit\", \"exchange\" or ()
+ --> returns.rhai:2:12
+  |
+2 |     return 42;
+  |            ^^
+  = in hook `settlement`
+  = help: make `settlement` return \"original_payment\", \"store_credit\", \"exchange\" or ()
+"
+    );
+    let out = run(&dir, &[&args[..], &["--error-format", "json"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out), "");
+    let error = &json(&out)["error"];
+    assert_eq!(error["code"], "policy_error");
+    assert_eq!(
+        error["diagnostics"],
+        serde_json::json!([{
+            "code": "policy.bad_return",
+            "severity": "error",
+            "message": "hook `settlement` returned integer 42, expected \"original_payment\", \"store_credit\", \"exchange\" or ()",
+            "help": "make `settlement` return \"original_payment\", \"store_credit\", \"exchange\" or ()",
+            "policy": "returns.rhai",
+            "hook": "settlement",
+            "line": 2,
+            "column": 12,
+            "snippet": "    return 42;",
+            "end_line": 2,
+            "end_column": 14
+        }])
+    );
+    // A failure of the tool itself has the same shape.
+    let out = run(
+        &dir,
+        &[
+            "eval",
+            "--policy",
+            "missing.rhai",
+            "--input",
+            "request.json",
+            "--error-format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let error = &json(&out)["error"];
+    assert_eq!(error["code"], "cli_error");
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("cannot read `missing.rhai`: "));
+}
+
+#[test]
+fn test_cases_that_check_nothing_or_call_hooks_wrongly_fail_with_the_reason() {
+    if !have("returns") {
+        return;
+    }
+    let dir = scratch("test_case_problems");
+    std::fs::copy(
+        repo().join("examples/policies/returns.rhai"),
+        dir.join("returns.rhai"),
+    )
+    .unwrap();
+    std::fs::copy(
+        repo().join("examples/data/returns_request.json"),
+        dir.join("request.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("cases.test.json"),
+        r#"{"policy": "returns.rhai", "cases": [
+ {"name": "two args for one", "hook": "settlement", "args": [{}, {}], "expect": null},
+ {"name": "misspelt hook", "hook": "setlement", "args": [{}], "expect": null},
+ {"name": "null is checked", "hook": "settlement",
+  "args": [{"requested_settlement": "original_payment", "days_since_delivery": 70}], "expect": null},
+ {"name": "no expectation", "hook": "settlement", "args": [{}]},
+ {"name": "empty expect", "input_file": "request.json", "expect": {}},
+ {"name": "empty reasons", "input_file": "request.json", "expect": {"reasons": {}}},
+ {"name": "misspelt exclusion", "input_file": "request.json",
+  "expect": {"reasons": {"excludes": ["fraud_reveiw", "opened_cosmetic", "fraud_deny"]}}}
+]}"#,
+    )
+    .unwrap();
+    let out = run(&dir, &["test", "cases.test.json", "--no-coverage"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        "\
+running 7 cases from 1 file
+test cases.test.json :: two args for one ... FAILED
+test cases.test.json :: misspelt hook ... FAILED
+test cases.test.json :: null is checked ... FAILED
+test cases.test.json :: no expectation ... FAILED
+test cases.test.json :: empty expect ... FAILED
+test cases.test.json :: empty reasons ... FAILED
+test cases.test.json :: misspelt exclusion ... ok
+warning: `excludes` names `fraud_reveiw`, which neither the returns engine nor the policy can emit, so it always holds; check the spelling (did you mean `fraud_review`?)
+warning: `excludes` names `opened_cosmetic`, which neither the returns engine nor the policy can emit, so it always holds; check the spelling (did you mean `opened_cosmetics`?)
+
+failures:
+
+---- cases.test.json :: two args for one ----
+`fn settlement(request)` (line 30) takes 1 argument, but `args` gives 2
+
+---- cases.test.json :: misspelt hook ----
+the policy defines no function `setlement`; did you mean `settlement`?
+
+---- cases.test.json :: null is checked ----
+(- expected, + actual)
+  settlement(…)
+    - null
+    + \"store_credit\"
+
+---- cases.test.json :: no expectation ----
+the case expects nothing: give `expect` (the return value, `null` for `()`), `expect_error` or `expect_output`
+
+---- cases.test.json :: empty expect ----
+the case expects nothing, so it would always pass: give `expect` at least one of `outcome`, `fields`, `reasons` (`contains`, `exactly` or `excludes`), `error` or `output`
+
+---- cases.test.json :: empty reasons ----
+the case expects nothing, so it would always pass: give `expect` at least one of `outcome`, `fields`, `reasons` (`contains`, `exactly` or `excludes`), `error` or `output`
+
+failures:
+    cases.test.json :: two args for one
+    cases.test.json :: misspelt hook
+    cases.test.json :: null is checked
+    cases.test.json :: no expectation
+    cases.test.json :: empty expect
+    cases.test.json :: empty reasons
+
+result: 1 passed, 6 failed
+"
+    );
+    // `--strict` turns the warnings into a failure.
+    let out = run(
+        &dir,
+        &[
+            "test",
+            "cases.test.json",
+            "--no-coverage",
+            "--strict",
+            "--run",
+            "exclusion",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["failed"], 1);
+    assert_eq!(report["warnings"], 2);
+    assert_eq!(report["cases"][0]["passed"], false);
+}
+
+#[test]
+fn test_prints_policy_diagnostics_as_json_with_error_format_json() {
+    if !have("returns") {
+        return;
+    }
+    let dir = scratch("test_error_json");
+    std::fs::write(
+        dir.join("returns.rhai"),
+        "fn settlement(request) {\n    let x = ;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("cases.test.json"),
+        r#"{"policy": "returns.rhai", "cases": [
+ {"name": "settles", "hook": "settlement", "args": [{}], "expect": null}
+]}"#,
+    )
+    .unwrap();
+    let out = run(
+        &dir,
+        &[
+            "test",
+            "cases.test.json",
+            "--no-coverage",
+            "--error-format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        "\
+running 1 case from 1 file
+test cases.test.json :: settles ... FAILED
+
+failures:
+
+---- cases.test.json :: settles ----
+the policy does not compile:
+{\"code\":\"policy.syntax\",\"severity\":\"error\",\"message\":\"unexpected ';'\",\"policy\":\"returns.rhai\",\"line\":2,\"column\":13,\"snippet\":\"    let x = ;\",\"end_line\":2,\"end_column\":14}
+
+failures:
+    cases.test.json :: settles
+
+result: 0 passed, 1 failed
+"
+    );
+}
+
+#[path = "../src/bin/backoffice/reason_codes.rs"]
+mod reason_codes;
+
+/// Every `.rs` file under `dir`, concatenated.
+fn sources(dir: &Path) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            text.push_str(&sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            text.push_str(&std::fs::read_to_string(&path).unwrap());
+        }
+    }
+    text
+}
+
+#[test]
+fn the_reason_code_catalogue_matches_the_engines() {
+    let src = sources(&repo().join("src"));
+    for kind in backoffice::engine::ENGINE_KINDS {
+        let catalogue = reason_codes::builtin(kind);
+        assert!(catalogue.len() > 1, "{kind}");
+        // Every code in the catalogue is written somewhere in the library.
+        for code in &catalogue {
+            let written = match code.strip_prefix("condition_") {
+                // `format!("condition_{}", item.condition.as_str())`
+                Some(condition) => {
+                    src.contains("format!(\"condition_{}\"")
+                        && src.contains(&format!("\"{condition}\""))
+                }
+                None => src.contains(&format!("\"{code}\"")),
+            };
+            assert!(written, "`{code}` ({kind}) is not in the library's source");
+        }
+        // Every reason of every golden fixture is in it, or a string of the policy.
+        let dir = repo().join("tests/fixtures").join(kind);
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let fixture: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let policy = fixture["policy"].as_str().map_or_else(String::new, |name| {
+                let local = dir.join(name);
+                let shipped = repo().join("examples/policies").join(name);
+                std::fs::read_to_string(if local.exists() { local } else { shipped }).unwrap()
+            });
+            for reason in fixture["expected"]["reasons"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let code = reason["code"].as_str().unwrap();
+                assert!(
+                    catalogue.contains(&code) || policy.contains(&format!("\"{code}\"")),
+                    "{}: reason `{code}` is neither in the {kind} catalogue nor in the policy",
+                    path.display()
+                );
+            }
+        }
+    }
 }

@@ -55,7 +55,7 @@ fn syntax() {
  --> returns.rhai:3:9
   |
 3 |         \"accept
-  |         ^"
+  |         ^^^^^^^"
     );
     assert_eq!(err.code(), "policy_error");
 }
@@ -72,7 +72,7 @@ fn undefined_variable() {
  --> returns.rhai:2:21
   |
 2 |     if item.price > limit { \"reject\" } else { () }
-  |                     ^
+  |                     ^^^^^
   = help: declare it with `let limit = ...;` or take it as a parameter; functions cannot see variables defined outside them"
     );
 }
@@ -90,7 +90,7 @@ fn unknown_hook_and_hook_arity_are_all_reported() {
  --> loyalty.rhai:2:1
   |
 2 | fn eligibility(item) { () }
-  | ^
+  | ^^^^^^^^^^^^^^^^^^^^
   = help: write `fn eligibility(item, request)`"
     );
     assert_eq!(
@@ -99,7 +99,7 @@ fn unknown_hook_and_hook_arity_are_all_reported() {
  --> loyalty.rhai:3:1
   |
 3 | fn refund_amount(item) { 0 }
-  | ^
+  | ^^^^^^^^^^^^^^^^^^^^^^
   = help: known hooks: eligibility/2, window_days/2; prefix private helpers with `_`"
     );
     // The whole error renders every diagnostic, one after the other.
@@ -124,7 +124,7 @@ fn unknown_function() {
  --> returns.rhai:2:5
   |
 2 |     undefined_fn(x)
-  |     ^
+  |     ^^^^^^^^^^^^
   = help: check the spelling; the functions policies can call are listed in the `backoffice::policy` documentation"
     );
 }
@@ -141,7 +141,7 @@ fn sandbox_eval() {
  --> returns.rhai:2:13
   |
 2 |     let r = eval(\"x + 1\");
-  |             ^
+  |             ^^^^
   = help: write the code directly in the hook"
     );
 }
@@ -158,7 +158,7 @@ fn sandbox_import() {
  --> returns.rhai:1:1
   |
 1 | import \"shared\" as s;
-  | ^
+  | ^^^^^^
   = help: keep the whole policy in one file; shared logic goes into `_helper` functions"
     );
 }
@@ -175,7 +175,7 @@ fn sandbox_timestamp() {
  --> returns.rhai:2:15
   |
 2 |     let now = timestamp();
-  |               ^
+  |               ^^^^^^^^^
   = help: use the time passed in the request (e.g. `request.now`), so that the same input always gives the same decision"
     );
 }
@@ -189,7 +189,7 @@ fn top_level_statements() {
  --> returns.rhai:1:1
   |
 1 | const FEE = 15;
-  | ^
+  | ^^^^^
   = help: move this into a hook, or into a `_helper()` function that a hook calls"
     );
 }
@@ -247,7 +247,7 @@ fn operations_limit() {
  --> returns.rhai:1:1
   |
 1 | fn score(x) {
-  | ^
+  | ^^^^^^^^^^^
   = in hook `score`
   = help: loops must end; the operation limit is set with `Limits::max_operations`"
     );
@@ -265,7 +265,7 @@ fn call_depth_limit() {
  --> returns.rhai:1:1
   |
 1 | fn score(x) {
-  | ^
+  | ^^^^^^^^^^^
   = in hook `score`
   = help: recursion must end; the depth limit is set with `Limits::max_call_depth`"
     );
@@ -283,7 +283,7 @@ fn size_limit() {
  --> returns.rhai:1:1
   |
 1 | fn score(x) {
-  | ^
+  | ^^^^^^^^^^^
   = in hook `score`
   = help: string, array and map sizes are limited by `Limits`"
     );
@@ -327,7 +327,7 @@ fn variables_limit() {
  --> vars.rhai:1:1
   |
 1 | fn score(x) {
-  | ^
+  | ^^^^^^^^^^^
   = in hook `score`"
     );
 }
@@ -344,7 +344,7 @@ fn runtime_errors_name_the_hook_and_the_position() {
  --> returns.rhai:3:7
   |
 3 |     m.prise * 2
-  |       ^
+  |       ^^^^^
   = in hook `score`
   = help: check the spelling; test for an optional property with `\"prise\" in value`"
     );
@@ -373,7 +373,7 @@ fn runtime_errors_name_the_hook_and_the_position() {
  --> returns.rhai:5:16
   |
 5 |     if x > 0 { throw \"negative totals are not allowed\"; }
-  |                ^
+  |                ^^^^^
   = in hook `score`"
     );
 
@@ -398,10 +398,10 @@ fn bad_return() {
     assert_eq!(
         policy.annotate(d).to_string(),
         "error[policy.bad_return]: hook `disposition` returned integer 42, expected one of \"restock\", \"refurbish\", \"scrap\"
- --> returns.rhai:1:1
+ --> returns.rhai:2:5
   |
-1 | fn disposition(item) {
-  | ^
+2 |     42
+  |     ^^
   = in hook `disposition`
   = help: make `disposition` return one of \"restock\", \"refurbish\", \"scrap\""
     );
@@ -490,7 +490,7 @@ fn columns_count_characters_so_the_caret_lines_up_after_unicode() {
  --> u.rhai:1:24
   |
 1 | fn h() { let s = \"日本\"; nope }
-  |                        ^
+  |                        ^^^^
   = help: declare it with `let nope = ...;` or take it as a parameter; functions cannot see variables defined outside them"
     );
 }
@@ -509,7 +509,245 @@ fn diagnostics_serialize_for_the_cli_and_the_c_abi() {
             "hook": "score",
             "line": 2,
             "column": 7,
+            "end_line": 2,
+            "end_column": 11,
             "snippet": "    x.nope"
         })
     );
+}
+
+/// The policy `source` decides the second example returns request (one item, inside
+/// its window, so every hook runs); its error.
+fn returns_failure(source: &str) -> Error {
+    let policy = Policy::compile("returns.rhai", source, &PolicyRuntime::new()).unwrap();
+    let engine = backoffice::engine::AnyEngine::new("returns", None, Some(policy)).unwrap();
+    let samples: serde_json::Value =
+        serde_json::from_str(include_str!("../examples/data/returns_requests.json")).unwrap();
+    let request = samples[1]["request"].to_string();
+    engine
+        .decide_json(&request, &backoffice::policy::DecideOptions::default())
+        .unwrap_err()
+}
+
+#[test]
+fn a_misspelt_hook_gets_a_suggestion() {
+    let policy = Policy::compile(
+        "returns.rhai",
+        "fn eligiblity(item, request) { () }\nfn window_day(item, request) { 30 }\nfn refund(item) { 0 }",
+        &PolicyRuntime::new(),
+    )
+    .unwrap();
+    let err = policy.bind("returns", RETURNS_HOOKS).unwrap_err();
+    let rendered: Vec<String> = err.diagnostics().iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        rendered,
+        [
+            "error[policy.unknown_hook]: `fn eligiblity` is not a hook of the returns engine
+ --> returns.rhai:1:1
+  |
+1 | fn eligiblity(item, request) { () }
+  | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  = help: did you mean `fn eligibility(item, request)`? known hooks: eligibility/2, window_days/2; prefix private helpers with `_`",
+            "error[policy.unknown_hook]: `fn window_day` is not a hook of the returns engine
+ --> returns.rhai:2:1
+  |
+2 | fn window_day(item, request) { 30 }
+  | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  = help: did you mean `fn window_days(item, request)`? known hooks: eligibility/2, window_days/2; prefix private helpers with `_`",
+            // Too far from every hook for a suggestion.
+            "error[policy.unknown_hook]: `fn refund` is not a hook of the returns engine
+ --> returns.rhai:3:1
+  |
+3 | fn refund(item) { 0 }
+  | ^^^^^^^^^^^^^^^
+  = help: known hooks: eligibility/2, window_days/2; prefix private helpers with `_`",
+        ]
+    );
+    let d = &err.diagnostics()[0];
+    assert_eq!(
+        (d.line, d.column, d.end_line, d.end_column),
+        (Some(1), Some(1), Some(1), Some(29))
+    );
+}
+
+#[test]
+fn a_misspelt_function_gets_a_suggestion() {
+    let err = compile_err(
+        "returns.rhai",
+        "fn score(x) {\n    round_mony(x, \"half_even\") + _bonsu(x)\n}\nfn _bonus(x) { x }",
+    );
+    let rendered: Vec<String> = err.diagnostics().iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        rendered,
+        [
+            "error[policy.unknown_function]: there is no function called `round_mony`
+ --> returns.rhai:2:5
+  |
+2 |     round_mony(x, \"half_even\") + _bonsu(x)
+  |     ^^^^^^^^^^
+  = help: did you mean `round_money`? the functions policies can call are listed in the `backoffice::policy` documentation",
+            "error[policy.unknown_function]: there is no function called `_bonsu`
+ --> returns.rhai:2:34
+  |
+2 |     round_mony(x, \"half_even\") + _bonsu(x)
+  |                                  ^^^^^^
+  = help: did you mean `_bonus`? the functions policies can call are listed in the `backoffice::policy` documentation",
+        ]
+    );
+}
+
+#[test]
+fn bad_return_points_at_the_return_whose_value_has_the_wrong_type() {
+    // Three places hand back a value; only one is a map.
+    let err = returns_failure(
+        "fn settlement(request) {\n    if request.days_since_delivery > 5 {\n        return #{ method: \"store_credit\" };\n    }\n    if request.days_since_delivery > 90 { return \"exchange\"; }\n    ()\n}",
+    );
+    assert_eq!(
+        only(&err).to_string(),
+        "error[policy.bad_return]: hook `settlement` returned map #{\"method\": \"store_credit\"}, expected \"original_payment\", \"store_credit\", \"exchange\" or ()
+ --> returns.rhai:3:16
+  |
+3 |         return #{ method: \"store_credit\" };
+  |                ^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  = in hook `settlement`
+  = help: make `settlement` return \"original_payment\", \"store_credit\", \"exchange\" or ()"
+    );
+}
+
+#[test]
+fn bad_return_points_at_the_last_expression_and_spans_it_across_lines() {
+    let err = returns_failure(
+        "fn settlement(request) {\n    let late = request.days_since_delivery > 5;\n    if late { \"gift_voucher\" } else { () }\n}",
+    );
+    assert_eq!(
+        only(&err).to_string(),
+        "error[policy.bad_return]: hook `settlement` returned string \"gift_voucher\", expected \"original_payment\", \"store_credit\", \"exchange\" or ()
+ --> returns.rhai:3:15
+  |
+3 |     if late { \"gift_voucher\" } else { () }
+  |               ^^^^^^^^^^^^^^
+  = in hook `settlement`
+  = help: make `settlement` return \"original_payment\", \"store_credit\", \"exchange\" or ()"
+    );
+
+    // A returned expression over several lines is underlined to the end of its first.
+    let err =
+        returns_failure("fn settlement(request) {\n    return request.items\n        .len();\n}");
+    let d = only(&err);
+    assert_eq!(
+        (d.line, d.column, d.end_line, d.end_column),
+        (Some(2), Some(12), Some(3), Some(15))
+    );
+    assert_eq!(
+        d.to_string(),
+        "error[policy.bad_return]: hook `settlement` returned integer 1, expected \"original_payment\", \"store_credit\", \"exchange\" or ()
+ --> returns.rhai:2:12
+  |
+2 |     return request.items
+  |            ^^^^^^^^^^^^^
+  = in hook `settlement`
+  = help: make `settlement` return \"original_payment\", \"store_credit\", \"exchange\" or ()"
+    );
+}
+
+#[test]
+fn bad_return_that_cannot_be_told_apart_lists_the_lines() {
+    let err = returns_failure(
+        "fn settlement(request) {\n    if request.days_since_delivery > 60 { return \"voucher\"; }\n    \"coupon\"\n}",
+    );
+    assert_eq!(
+        only(&err).to_string(),
+        "error[policy.bad_return]: hook `settlement` returned string \"coupon\", expected \"original_payment\", \"store_credit\", \"exchange\" or ()
+ --> returns.rhai:1:1
+  |
+1 | fn settlement(request) {
+  | ^^^^^^^^^^^^^^^^^^^^^^
+  = in hook `settlement`
+  = help: make `settlement` return \"original_payment\", \"store_credit\", \"exchange\" or (); `settlement` hands back a value at lines 2, 3"
+    );
+}
+
+#[test]
+fn bad_fraud_signals_name_the_element_and_its_field() {
+    let source = |signals: &str| {
+        format!("fn fraud_signals(request) {{\n    let signals = {signals};\n    signals\n}}")
+    };
+    let cases = [
+        (
+            r#"[#{code: "a", weight: 5}, #{code: "b", weight: "high"}]"#,
+            "element [1] has `weight` = string \"high\", expected an integer of 32 bits",
+        ),
+        (
+            r#"[#{weight: 5}]"#,
+            "element [0] has no `code`, expected a non-empty string",
+        ),
+        (
+            r#"[#{code: "", weight: 5}]"#,
+            "element [0] has `code` = string \"\", expected a non-empty string",
+        ),
+        (
+            r#"[#{code: "a", weight: 5}, #{code: "b", weight: 1}, "c"]"#,
+            "element [2] is string \"c\", expected a map",
+        ),
+        (
+            r#"[#{code: "a", weight: 5, detail: 7}]"#,
+            "element [0] has `detail` = integer 7, expected a string",
+        ),
+    ];
+    for (signals, what) in cases {
+        let err = returns_failure(&source(signals));
+        assert_eq!(
+            only(&err).to_string(),
+            format!(
+                "error[policy.bad_return]: hook `fraud_signals` returned an array whose {what}
+ --> returns.rhai:3:5
+  |
+3 |     signals
+  |     ^^^^^^^
+  = in hook `fraud_signals`
+  = help: make `fraud_signals` return an array of #{{code: string, weight: int, detail?: string, observed?: any}} or ()"
+            )
+        );
+    }
+}
+
+#[test]
+fn spans_cover_whole_tokens_and_expressions() {
+    let source = "fn f(x) {\n    let s = \"a \\\" b\" + x;\n    x >= 10\n}";
+    // A string literal with an escaped quote.
+    let d = Diagnostic::error("t", "m").at(2, 13, source);
+    assert_eq!((d.end_line, d.end_column), (Some(2), Some(21)));
+    // A two-character operator.
+    let d = Diagnostic::error("t", "m").at(3, 7, source);
+    assert_eq!((d.end_line, d.end_column), (Some(3), Some(9)));
+    // An expression ends before the `;` (a `;` inside a string does not count).
+    let d = Diagnostic::error("t", "m").at_expression(2, 13, source);
+    assert_eq!((d.end_line, d.end_column), (Some(2), Some(25)));
+    // ... or before the brace that closes around it.
+    let d = Diagnostic::error("t", "m").at_expression(3, 5, source);
+    assert_eq!((d.end_line, d.end_column), (Some(3), Some(12)));
+    assert_eq!(
+        d.to_string(),
+        "error[t]: m\n --> <policy>:3:5\n  |\n3 |     x >= 10\n  |     ^^^^^^^"
+    );
+    // A position past the end of its line keeps one caret.
+    let d = Diagnostic::error("t", "m").at(3, 40, source);
+    assert_eq!((d.end_line, d.end_column), (None, None));
+    assert!(d.to_string().ends_with("3 |     x >= 10\n  |            ^"));
+}
+
+#[test]
+fn closest_names() {
+    use backoffice::error::closest_name;
+    let names = ["eligibility", "window_days", "restocking_fee_percent"];
+    assert_eq!(closest_name("eligibilty", names), Some("eligibility"));
+    assert_eq!(closest_name("elgiibility", names), Some("eligibility")); // a swap
+    assert_eq!(closest_name("restocking_fee", names), None);
+    assert_eq!(
+        closest_name("restocking_fee_precent", names),
+        Some("restocking_fee_percent")
+    );
+    assert_eq!(closest_name("eligibility", names), None);
+    assert_eq!(closest_name("ab", ["ac", "ab"]), Some("ac"));
+    assert_eq!(closest_name("", names), None);
 }

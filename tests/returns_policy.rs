@@ -306,10 +306,9 @@ fn a_wrong_return_shape_names_the_hook_and_the_value() {
     let err = e
         .decide_with(&request(5, None, "new"), &DecideOptions::default())
         .unwrap_err();
-    assert!(
-        err.diagnostics()[0]
-            .message
-            .starts_with("hook `fraud_signals` returned map"),
+    assert_eq!(
+        err.diagnostics()[0].message,
+        "hook `fraud_signals` returned an array whose element [0] has no `weight`, expected an integer of 32 bits",
         "{err}"
     );
 }

@@ -22,15 +22,23 @@ mod eval;
 mod hooks;
 #[path = "backoffice/matching.rs"]
 mod matching;
+#[path = "backoffice/reason_codes.rs"]
+mod reason_codes;
 #[path = "backoffice/suite.rs"]
 mod suite;
 
-use args::{Cli, Command};
+use args::{Cli, Command, ErrorFormat};
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json_errors = match &cli.command {
+        Command::Check(args) => args.error_format == ErrorFormat::Json,
+        Command::Eval(args) => args.error_format == ErrorFormat::Json,
+        Command::Test(args) => args.error_format == ErrorFormat::Json,
+        _ => false,
+    };
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
@@ -41,6 +49,11 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(failure) if json_errors => {
+            let report = serde_json::json!({ "error": failure.to_json() });
+            println!("{}", check::pretty(&report));
+            ExitCode::FAILURE
+        }
         Err(failure) => {
             eprintln!("{failure}");
             ExitCode::FAILURE

@@ -323,6 +323,53 @@ pub fn bad_return(hook: &str, expected: &str, got: &Dynamic) -> Diagnostic {
     .with_help(format!("make `{hook}` return {expected}"))
 }
 
+/// The `policy.bad_return` diagnostic for an element of the array `hook` returned:
+/// element `index` is not a map, or (with `field`) its `field` is missing or of the
+/// wrong type, where `wanted` describes what it must be. `expected` is the whole shape.
+///
+/// ```
+/// use backoffice::policy::bridge;
+/// let weight = rhai::Dynamic::from("high");
+/// let d = bridge::bad_element("fraud_signals", "an array of #{code, weight}", 1, Some(("weight", "an integer")), Some(&weight));
+/// assert_eq!(d.message, "hook `fraud_signals` returned an array whose element [1] has `weight` = string \"high\", expected an integer");
+/// ```
+pub fn bad_element(
+    hook: &str,
+    expected: &str,
+    index: usize,
+    field: Option<(&str, &str)>,
+    got: Option<&Dynamic>,
+) -> Diagnostic {
+    let what = match (field, got) {
+        (Some((field, wanted)), Some(got)) => {
+            format!("has `{field}` = {}, expected {wanted}", describe(got))
+        }
+        (Some((field, wanted)), None) => format!("has no `{field}`, expected {wanted}"),
+        (None, Some(got)) => format!("is {}, expected a map", describe(got)),
+        (None, None) => "is missing".to_string(),
+    };
+    Diagnostic::error(
+        "policy.bad_return",
+        format!("hook `{hook}` returned an array whose element [{index}] {what}"),
+    )
+    .with_hook(hook)
+    .with_help(format!("make `{hook}` return {expected}"))
+}
+
+/// The type of the value a `policy.bad_return` diagnostic says its hook returned (as
+/// [`type_name`] names it), read back from the message [`bad_return`] and
+/// [`bad_element`] write.
+pub(crate) fn returned_kind(diagnostic: &Diagnostic) -> Option<&str> {
+    if diagnostic.code != "policy.bad_return" {
+        return None;
+    }
+    let (_, rest) = diagnostic.message.split_once("` returned ")?;
+    let rest = rest.strip_prefix("an ").unwrap_or(rest);
+    rest.split([' ', ','])
+        .next()
+        .filter(|kind| !kind.is_empty())
+}
+
 /// Reads a string result.
 ///
 /// ```

@@ -225,14 +225,27 @@ impl Policy {
                 && !variables.contains(function)
                 && !runtime.is_known_function(function)
             {
+                let written = defined.iter().copied().filter(|f| !f.starts_with("anon$"));
+                let mut builtin: Vec<&str> = runtime
+                    .inner
+                    .known_functions
+                    .iter()
+                    .map(String::as_str)
+                    .collect();
+                builtin.sort_unstable();
+                let mut candidates: Vec<&str> = written.collect();
+                candidates.sort_unstable();
+                candidates.extend(builtin);
+                let help = match crate::error::closest_name(function, candidates) {
+                    Some(similar) => format!("did you mean `{similar}`? the functions policies can call are listed in the `backoffice::policy` documentation"),
+                    None => "check the spelling; the functions policies can call are listed in the `backoffice::policy` documentation".to_string(),
+                };
                 diagnostics.push(located(
                     Diagnostic::error(
                         "policy.unknown_function",
                         format!("there is no function called `{function}`"),
                     )
-                    .with_help(
-                        "check the spelling; the functions policies can call are listed in the `backoffice::policy` documentation",
-                    )
+                    .with_help(help)
                     .with_policy(name),
                     *pos,
                     source,
@@ -423,39 +436,45 @@ impl Policy {
                     } else {
                         known
                     };
-                    diagnostics.push(
+                    let suggestion =
+                        crate::error::closest_name(&f.name, hooks.iter().map(|h| h.name))
+                            .and_then(|name| hooks.iter().find(|h| h.name == name))
+                            .map(|h| {
+                                format!("did you mean `fn {}({})`? ", h.name, h.params.join(", "))
+                            })
+                            .unwrap_or_default();
+                    diagnostics.push(at_signature(
                         Diagnostic::error(
                             "policy.unknown_hook",
                             format!("`fn {}` is not a hook of the {engine} engine", f.name),
                         )
                         .with_help(format!(
-                            "known hooks: {known}; prefix private helpers with `_`"
+                            "{suggestion}known hooks: {known}; prefix private helpers with `_`"
                         ))
-                        .with_policy(self.name())
-                        .at(f.line, f.column, source),
-                    );
+                        .with_policy(self.name()),
+                        f,
+                        source,
+                    ));
                 }
                 Some(spec) if spec.arity() != f.arity() => {
-                    diagnostics.push(
-                        Diagnostic::error(
-                            "policy.hook_arity",
-                            format!(
-                                "hook `{}` takes {} parameter{} but `fn {}` has {}",
-                                spec.name,
-                                spec.arity(),
-                                if spec.arity() == 1 { "" } else { "s" },
-                                f.name,
-                                f.arity()
-                            ),
-                        )
-                        .with_help(format!(
-                            "write `fn {}({})`",
+                    let diagnostic = Diagnostic::error(
+                        "policy.hook_arity",
+                        format!(
+                            "hook `{}` takes {} parameter{} but `fn {}` has {}",
                             spec.name,
-                            spec.params.join(", ")
-                        ))
-                        .with_policy(self.name())
-                        .at(f.line, f.column, source),
-                    );
+                            spec.arity(),
+                            if spec.arity() == 1 { "" } else { "s" },
+                            f.name,
+                            f.arity()
+                        ),
+                    )
+                    .with_help(format!(
+                        "write `fn {}({})`",
+                        spec.name,
+                        spec.params.join(", ")
+                    ))
+                    .with_policy(self.name());
+                    diagnostics.push(at_signature(diagnostic, f, source));
                 }
                 Some(_) => {}
             }
@@ -520,8 +539,10 @@ impl Policy {
     }
 
     /// Fills in the policy name and, when the diagnostic names a hook but has no position,
-    /// the position of that hook's definition (for `policy.bad_return` diagnostics made by
-    /// the [`bridge`](super::bridge) readers).
+    /// a position in that hook (for `policy.bad_return` diagnostics made by the
+    /// [`bridge`](super::bridge) readers): the value the hook handed back (a `return`
+    /// or its last expression) when the returned type tells which one it was, else the
+    /// hook's signature, with the lines that return listed in the help.
     pub fn annotate(&self, mut diagnostic: Diagnostic) -> Diagnostic {
         if diagnostic.policy.is_none() {
             diagnostic.policy = Some(self.inner.name.clone());
@@ -532,7 +553,29 @@ impl Policy {
                 .as_deref()
                 .and_then(|h| self.inner.functions.iter().find(|f| f.name == h))
             {
-                diagnostic = diagnostic.at(f.line, f.column, &self.inner.source);
+                let source = &self.inner.source;
+                let returned = super::bridge::returned_kind(&diagnostic);
+                diagnostic = match returning_point(&self.inner.ast, &f.name, returned) {
+                    // The value the hook handed back: a `return` or its last expression.
+                    Ok(pos) => {
+                        let (line, column) = line_col(pos);
+                        diagnostic.at_expression(line, column, source)
+                    }
+                    Err(lines) if lines.len() > 1 => {
+                        let lines: Vec<String> = lines.iter().map(u32::to_string).collect();
+                        let note = format!(
+                            "`{}` hands back a value at lines {}",
+                            f.name,
+                            lines.join(", ")
+                        );
+                        let help = match diagnostic.help.take() {
+                            Some(help) => format!("{help}; {note}"),
+                            None => note,
+                        };
+                        at_signature(diagnostic.with_help(help), f, source)
+                    }
+                    Err(_) => at_signature(diagnostic, f, source),
+                };
             }
         }
         diagnostic
@@ -879,6 +922,26 @@ fn runtime_diagnostic(
                 "check the spelling; test for an optional property with `\"{prop}\" in value`"
             )),
         ),
+        // The hook itself, called with another number of arguments than it takes.
+        EvalAltResult::ErrorFunctionNotFound(signature, _)
+            if chain.is_empty()
+                && signature == hook
+                && positions.iter().any(|f| f.name == hook) =>
+        {
+            let defined: Vec<String> = positions
+                .iter()
+                .filter(|f| f.name == hook)
+                .map(|f| format!("`fn {hook}({})`", f.params.join(", ")))
+                .collect();
+            (
+                "policy.runtime",
+                format!(
+                    "hook `{hook}` was called with a number of arguments that {} does not take",
+                    defined.join(" or ")
+                ),
+                Some("pass one argument per parameter".to_string()),
+            )
+        }
         EvalAltResult::ErrorFunctionNotFound(signature, _) => (
             "policy.runtime",
             format!("function not found: {signature}"),
@@ -919,18 +982,148 @@ fn runtime_diagnostic(
     }
     if pos.is_none() {
         // Limits carry no position: point at the hook's definition.
-        if let Some((line, column)) = hook_position(positions, hook) {
-            return diagnostic.at(line, column, source);
+        if let Some(f) = positions.iter().find(|f| f.name == hook) {
+            return at_signature(diagnostic, f, source);
         }
     }
     located(diagnostic, pos, source)
 }
 
-fn hook_position(functions: &[FunctionInfo], hook: &str) -> Option<(u32, u32)> {
-    functions
-        .iter()
-        .find(|f| f.name == hook)
-        .map(|f| (f.line, f.column))
+/// Where `hook` hands back a value whose type is `returned` (a [`bridge::type_name`]):
+/// its `return` statements and the last statement of its body (through the last
+/// statements of `if` branches and blocks). `Ok` with the position of the value when one
+/// place fits: the only one, the only literal of that type, or the only one that is not
+/// a literal; otherwise `Err` with the lines of every place, in order.
+///
+/// [`bridge::type_name`]: super::bridge::type_name
+fn returning_point(ast: &AST, hook: &str, returned: Option<&str>) -> Result<Position, Vec<u32>> {
+    use super::closures::place;
+    let Some(body) = ast
+        .iter_fn_def()
+        .find(|f| f.name.as_str() == hook)
+        .and_then(|f| {
+            Some((
+                place(f.body.start_position())?,
+                place(f.body.end_position())?,
+            ))
+        })
+    else {
+        return Err(Vec::new());
+    };
+    // Closures are functions of their own (`anon$...`), with bodies inside the hook's.
+    let closures: Vec<_> = ast
+        .iter_fn_def()
+        .filter(|f| f.name.starts_with("anon$"))
+        .filter_map(|f| {
+            Some((
+                place(f.body.start_position())?,
+                place(f.body.end_position())?,
+            ))
+        })
+        .collect();
+    let inside = |pos: Position| {
+        place(pos).is_some_and(|at| {
+            body.0 <= at
+                && at <= body.1
+                && !closures
+                    .iter()
+                    .any(|(start, end)| *start <= at && at <= *end)
+        })
+    };
+    // (position of the value, its literal type when it is a literal)
+    let mut points: Vec<(Position, Option<&'static str>)> = Vec::new();
+    // The walk's nodes live only as long as each callback: keep a copy of the last one.
+    let mut last: Option<Stmt> = None;
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Stmt(stmt)) = path.last() {
+            if inside(stmt.position()) {
+                if let Stmt::Return(value, _, pos) = stmt {
+                    points.push(match value {
+                        Some(expr) => (expr.start_position(), literal_type(expr)),
+                        None => (*pos, Some("()")),
+                    });
+                }
+                if path.len() == 1 {
+                    last = Some((*stmt).clone());
+                }
+            }
+        }
+        true
+    });
+    let mut tail = last.as_ref();
+    let mut tails = Vec::new();
+    while let Some(stmt) = tail.take() {
+        match stmt {
+            Stmt::Return(..) | Stmt::Noop(..) => {}
+            Stmt::Block(block) => tail = block.statements().last(),
+            Stmt::If(flow, _) => {
+                tails.extend(flow.body.statements().last());
+                tail = flow.branch.statements().last();
+            }
+            Stmt::Expr(expr) => points.push((expr.start_position(), literal_type(expr))),
+            other => points.push((other.position(), None)),
+        }
+        if tail.is_none() {
+            tail = tails.pop();
+        }
+    }
+    points.retain(|(pos, _)| !pos.is_none());
+    points.sort_by_key(|(pos, _)| place(*pos));
+    points.dedup_by_key(|(pos, _)| place(*pos));
+    let only = |wanted: &dyn Fn(Option<&str>) -> bool| {
+        let mut fitting = points.iter().filter(|(_, kind)| wanted(*kind));
+        match (fitting.next(), fitting.next()) {
+            (Some((pos, _)), None) => Some(*pos),
+            _ => None,
+        }
+    };
+    let chosen = if points.len() == 1 {
+        points.first().map(|(pos, _)| *pos)
+    } else {
+        returned
+            .and_then(|kind| only(&|k| k == Some(kind)))
+            .or_else(|| {
+                let literal_fits = points.iter().any(|(_, k)| k.is_some() && *k == returned);
+                (!literal_fits).then(|| only(&|k| k.is_none())).flatten()
+            })
+    };
+    chosen.ok_or_else(|| {
+        let mut lines: Vec<u32> = points.iter().map(|(pos, _)| line_col(*pos).0).collect();
+        lines.dedup();
+        lines
+    })
+}
+
+/// The type of a literal expression, named as [`super::bridge::type_name`] does.
+fn literal_type(expr: &rhai::Expr) -> Option<&'static str> {
+    use rhai::Expr;
+    match expr {
+        Expr::BoolConstant(..) => Some("bool"),
+        Expr::IntegerConstant(..) => Some("integer"),
+        Expr::CharConstant(..) => Some("char"),
+        Expr::StringConstant(..) | Expr::InterpolatedString(..) => Some("string"),
+        Expr::Array(..) => Some("array"),
+        Expr::Map(..) => Some("map"),
+        Expr::Unit(..) => Some("()"),
+        Expr::DynamicConstant(value, _) => Some(super::bridge::type_name(value)),
+        _ => None,
+    }
+}
+
+/// Places `diagnostic` at the definition of `function`, spanning its signature
+/// (`fn name(params)`).
+fn at_signature(diagnostic: Diagnostic, function: &FunctionInfo, source: &str) -> Diagnostic {
+    let located = diagnostic.at(function.line, function.column, source);
+    // The signature ends at the first `)` after `fn` on its line.
+    let end = located.snippet.as_deref().and_then(|text| {
+        let start = function.column.checked_sub(1)? as usize;
+        let offset = text.chars().skip(start).position(|c| c == ')')?;
+        u32::try_from(start + offset + 2).ok()
+    });
+    match end {
+        Some(end_column) => located.spanning(function.line, end_column),
+        None => located,
+    }
 }
 
 /// Positions of `fn` definitions, from rhai's own tokenizer (so comments and strings

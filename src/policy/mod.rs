@@ -256,7 +256,7 @@
 //!  --> returns.rhai:2:21
 //!   |
 //! 2 |     if item.price > limit { \"reject\" }
-//!   |                     ^
+//!   |                     ^^^^^
 //!   = help: declare it with `let limit = ...;` or take it as a parameter; functions cannot see variables defined outside them");
 //! ```
 //!

@@ -43,8 +43,13 @@ pub struct PolicyCase {
     #[serde(default)]
     pub args: Vec<serde_json::Value>,
     /// The expected return value (`null` for `()`). Numbers compare by value: `3`,
-    /// `3.00` and `"3.00"` all match a decimal 3. Not checked when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `3.00` and `"3.00"` all match a decimal 3. Not checked when absent (an explicit
+    /// `null` is `Some(Value::Null)`, and is checked).
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expect: Option<serde_json::Value>,
     /// The expected diagnostic code when the hook must fail, e.g. `policy.runtime`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,6 +57,13 @@ pub struct PolicyCase {
     /// The expected `print`/`debug` lines. Not checked when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect_output: Option<Vec<String>>,
+}
+
+/// A field that is present, even as `null` (absent fields take the `default`, `None`).
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(deserializer).map(Some)
 }
 
 /// The outcome of one [`PolicyCase`].
@@ -88,6 +100,53 @@ pub fn run_case(policy: &Policy, case: &PolicyCase) -> CaseResult {
             Ok(value) => args.push(value),
             Err(e) => failures.push(format!("argument {i} cannot be converted: {e}")),
         }
+    }
+    if case.expect.is_none() && case.expect_error.is_none() && case.expect_output.is_none() {
+        failures.push(
+            "the case expects nothing: give `expect` (the return value, `null` for `()`), `expect_error` or `expect_output`"
+                .to_string(),
+        );
+    }
+    // Calling a hook that is not there, or with the wrong number of arguments, would
+    // only say "function not found".
+    let defined: Vec<&super::FunctionInfo> = policy
+        .functions()
+        .iter()
+        .filter(|f| f.name == case.hook)
+        .collect();
+    if defined.is_empty() {
+        let names = policy
+            .functions()
+            .iter()
+            .map(|f| f.name.as_str())
+            .filter(|n| !n.starts_with("anon$"));
+        let advice = match crate::error::closest_name(&case.hook, names) {
+            Some(similar) => format!("; did you mean `{similar}`?"),
+            None => String::new(),
+        };
+        failures.push(format!(
+            "the policy defines no function `{}`{advice}",
+            case.hook
+        ));
+    } else if !defined.iter().any(|f| f.arity() == case.args.len()) {
+        let signatures: Vec<String> = defined
+            .iter()
+            .map(|f| {
+                format!(
+                    "`fn {}({})` (line {}) takes {} argument{}",
+                    f.name,
+                    f.params.join(", "),
+                    f.line,
+                    f.arity(),
+                    if f.arity() == 1 { "" } else { "s" }
+                )
+            })
+            .collect();
+        failures.push(format!(
+            "{}, but `args` gives {}",
+            signatures.join(" and "),
+            case.args.len()
+        ));
     }
     if !failures.is_empty() {
         return CaseResult {

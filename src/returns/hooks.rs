@@ -1019,30 +1019,35 @@ impl<'p> Session<'p> {
             return Err(self.failure(HOOK, diagnostic));
         };
         let mut signals = Vec::with_capacity(array.len());
-        for entry in array.iter() {
-            let bad = |s: &Self| s.failure(HOOK, bridge::bad_return(HOOK, EXPECTED, entry));
+        for (index, entry) in array.iter().enumerate() {
+            // Names the element and the field at fault.
+            let bad = |s: &Self, field: Option<(&str, &str)>, got: Option<&Dynamic>| {
+                s.failure(HOOK, bridge::bad_element(HOOK, EXPECTED, index, field, got))
+            };
             let Some(map) = entry.read_lock::<Map>() else {
-                return Err(bad(self));
+                return Err(bad(self, None, Some(entry)));
             };
-            let code = map.get("code").and_then(|v| {
-                v.read_lock::<rhai::ImmutableString>()
-                    .map(|s| s.to_string())
-            });
-            let weight = map
-                .get("weight")
-                .and_then(|v| v.as_int().ok())
-                .and_then(|w| i32::try_from(w).ok());
-            let (Some(code), Some(weight)) = (code, weight) else {
-                return Err(bad(self));
+            const CODE: (&str, &str) = ("code", "a non-empty string");
+            const WEIGHT: (&str, &str) = ("weight", "an integer of 32 bits");
+            let code = match map.get("code") {
+                None => return Err(bad(self, Some(CODE), None)),
+                Some(v) => match v.read_lock::<rhai::ImmutableString>() {
+                    Some(s) if !s.trim().is_empty() => s.to_string(),
+                    _ => return Err(bad(self, Some(CODE), Some(v))),
+                },
             };
-            if code.trim().is_empty() {
-                return Err(bad(self));
-            }
+            let weight = match map.get("weight") {
+                None => return Err(bad(self, Some(WEIGHT), None)),
+                Some(v) => match v.as_int().ok().and_then(|w| i32::try_from(w).ok()) {
+                    Some(w) => w,
+                    None => return Err(bad(self, Some(WEIGHT), Some(v))),
+                },
+            };
             let detail = match map.get("detail") {
                 None => String::new(),
                 Some(d) => match d.read_lock::<rhai::ImmutableString>() {
                     Some(s) => s.to_string(),
-                    None => return Err(bad(self)),
+                    None => return Err(bad(self, Some(("detail", "a string")), Some(d))),
                 },
             };
             let observed = map.get("observed").map_or_else(String::new, |o| {

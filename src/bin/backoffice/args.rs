@@ -42,7 +42,7 @@ Exit status: 0 when every case passes (and coverage meets --threshold), 1 otherw
     Bench(BenchArgs),
 }
 
-/// How `check` prints diagnostics.
+/// How `check`, `eval` and `test` print diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ErrorFormat {
     /// rustc-style text.
@@ -83,12 +83,17 @@ pub struct EvalArgs {
     /// The policy file; without it the engine's built-in behaviour decides.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// The engine configuration (JSON); the defaults when absent.
+    /// The engine configuration (JSON), or `-` for standard input; the defaults when
+    /// absent.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The request (JSON), or `-` for standard input.
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
+    /// A failure as rustc-style text on stderr, or as a JSON error object
+    /// (`{"error": {code, message, field?, diagnostics}}`) on stdout.
+    #[arg(long, value_enum, default_value = "human", value_name = "FORMAT")]
+    pub error_format: ErrorFormat,
     /// The input is a JSON array of requests (or of named requests,
     /// `{"title": ..., "request": {...}}`); print an array of decisions.
     #[arg(long, conflicts_with = "pick")]
@@ -126,6 +131,13 @@ pub struct TestArgs {
     /// Do not report coverage.
     #[arg(long)]
     pub no_coverage: bool,
+    /// Diagnostics (a policy that does not compile, a hook that fails) as rustc-style
+    /// text or as JSON objects.
+    #[arg(long, value_enum, default_value = "human", value_name = "FORMAT")]
+    pub error_format: ErrorFormat,
+    /// Treat warnings (such as `excludes` of a reason code nothing can emit) as failures.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `backoffice hooks`.
@@ -156,7 +168,7 @@ pub struct BenchArgs {
     /// The policy file; without it the built-in behaviour is measured.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// The engine configuration (JSON).
+    /// The engine configuration (JSON), or `-` for standard input.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The request (JSON), or `-` for standard input.

@@ -2,7 +2,7 @@
 
 use crate::args::{BenchArgs, Format};
 use crate::check::pretty;
-use crate::common::{load_engine, read_text, Failure};
+use crate::common::{load_engine, read_text, stdin_once, Failure};
 use backoffice::engine::AnyEngine;
 use backoffice::policy::{DecideOptions, PolicyRuntime};
 use rust_decimal::prelude::ToPrimitive;
@@ -86,6 +86,7 @@ fn human(duration: Duration) -> String {
 
 /// Runs `bench`.
 pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
+    stdin_once(args.config.as_deref(), &args.input)?;
     let runtime = PolicyRuntime::new();
     let loaded = load_engine(
         args.engine.as_deref(),

@@ -43,7 +43,7 @@ fn check_file(path: &std::path::Path, engine: Option<&str>, runtime: &PolicyRunt
     };
     let source = match read_text(path) {
         Ok(source) => source,
-        Err(Failure(message)) => {
+        Err(Failure(message, _)) => {
             checked.error = Some(strip_error(&message));
             return checked;
         }
@@ -59,7 +59,7 @@ fn check_file(path: &std::path::Path, engine: Option<&str>, runtime: &PolicyRunt
     };
     let kind = match resolve_engine(engine, Some(&source), Some(path)) {
         Ok(kind) => kind,
-        Err(Failure(message)) => {
+        Err(Failure(message, _)) => {
             checked.error = Some(strip_error(&message));
             return checked;
         }

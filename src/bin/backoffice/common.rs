@@ -7,9 +7,11 @@ use backoffice::Error;
 use std::fmt;
 use std::path::Path;
 
-/// A failure that stops a command: printed to stderr, exit status 1.
-#[derive(Debug)]
-pub struct Failure(pub String);
+/// A failure that stops a command: printed to stderr (or, with `--error-format json`, as
+/// a JSON error object on stdout), exit status 1. The second field keeps the library's
+/// error, for its code and diagnostics.
+#[derive(Debug, Clone)]
+pub struct Failure(pub String, pub Option<Box<Error>>);
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -20,18 +22,44 @@ impl fmt::Display for Failure {
 impl Failure {
     /// `error: <message>`.
     pub fn new(message: impl fmt::Display) -> Self {
-        Failure(format!("error: {message}"))
+        Failure(format!("error: {message}"), None)
+    }
+
+    /// The failure as the JSON error object the C ABI prints,
+    /// `{code, message, field?, diagnostics}`; `code` is `cli_error` for a failure of
+    /// the tool itself (an unreadable file, an unknown engine, a bad flag).
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.1 {
+            Some(err) => err.to_json_value(),
+            None => serde_json::json!({
+                "code": "cli_error",
+                "message": self.0.strip_prefix("error: ").unwrap_or(&self.0),
+                "diagnostics": [],
+            }),
+        }
     }
 }
 
 impl From<Error> for Failure {
     fn from(err: Error) -> Self {
-        match err {
+        let text = match &err {
             // Policy errors render themselves rustc-style.
-            Error::Policy { .. } => Failure(err.to_string()),
-            other => Failure::new(other),
-        }
+            Error::Policy { .. } => err.to_string(),
+            other => format!("error: {other}"),
+        };
+        Failure(text, Some(Box::new(err)))
     }
+}
+
+/// Refuses `-` (standard input) for both `--config` and `--input`: there is only one.
+pub fn stdin_once(config: Option<&Path>, input: &Path) -> Result<(), Failure> {
+    let dash = |p: &Path| p.as_os_str() == "-";
+    if config.is_some_and(dash) && dash(input) {
+        return Err(Failure::new(
+            "--config and --input cannot both be `-`: standard input can be read only once; give one of them as a file",
+        ));
+    }
+    Ok(())
 }
 
 /// Reads a text file, or standard input for `-`.

@@ -2,7 +2,7 @@
 
 use crate::args::EvalArgs;
 use crate::check::pretty;
-use crate::common::{display, load_engine, read_text, Failure};
+use crate::common::{display, load_engine, read_text, stdin_once, Failure};
 use crate::matching::{flatten, plain};
 use backoffice::policy::{DecideOptions, OnHookError, PolicyRuntime};
 use serde_json::Value;
@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 /// Runs `eval`.
 pub fn run(args: &EvalArgs) -> Result<ExitCode, Failure> {
+    stdin_once(args.config.as_deref(), &args.input)?;
     let runtime = PolicyRuntime::new();
     let loaded = load_engine(
         args.engine.as_deref(),
@@ -117,10 +118,13 @@ fn picked<'a>(
         .or_else(by_name)
         .map(|(_, request)| request)
         .ok_or_else(|| {
-            Failure(format!(
+            Failure(
+                format!(
                 "error: `--pick {pick}`: `{origin}` has no request with that index or title\n{}",
                 request_list(requests)
-            ))
+            ),
+                None,
+            )
         })
 }
 
@@ -130,7 +134,7 @@ fn several_requests_failure(requests: &[(Option<String>, Value)], origin: &str) 
         "error: `{origin}` holds {} requests (a JSON array), not one request\n  = help: add --batch to decide them all, or --pick INDEX or --pick TITLE to decide one\n{}",
         requests.len(),
         request_list(requests)
-    ))
+    ), None)
 }
 
 /// `  = requests: 0 "title", 1 "title", ...` for messages.

@@ -2,13 +2,14 @@
 //!
 //! The file format is documented in `docs/policy-tests.md`.
 
-use crate::args::{Format, TestArgs};
+use crate::args::{ErrorFormat, Format, TestArgs};
 use crate::check::pretty;
 use crate::common::{display, parse_json, read_text, resolve_engine, Failure};
 use crate::matching::{lookup, subset_diff, Mismatch};
 use backoffice::engine::AnyEngine;
 use backoffice::policy::testing::{json_matches, run_case, PolicyCase};
 use backoffice::policy::{Coverage, DecideOptions, Policy, PolicyRuntime};
+use backoffice::Diagnostic;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -80,6 +81,60 @@ struct Expect {
     output: Option<Vec<String>>,
 }
 
+impl Expect {
+    /// Why the expectation checks nothing, if it does not: an absent or empty `expect`
+    /// (or one whose only parts are empty) would pass whatever the decision.
+    fn emptiness(&self) -> Option<String> {
+        let outcome_empty = self
+            .outcome
+            .as_ref()
+            .is_none_or(|o| o.as_object().is_some_and(serde_json::Map::is_empty));
+        let reasons_empty = self
+            .reasons
+            .as_ref()
+            .is_none_or(|r| r.contains.is_none() && r.exactly.is_none() && r.excludes.is_none());
+        let empty = outcome_empty
+            && self.fields.is_empty()
+            && reasons_empty
+            && self.error.is_none()
+            && self.output.is_none();
+        empty.then(|| {
+            "the case expects nothing, so it would always pass: give `expect` at least one of `outcome`, `fields`, `reasons` (`contains`, `exactly` or `excludes`), `error` or `output`".to_string()
+        })
+    }
+}
+
+/// Every reason code a decision of `kind` with this policy and configuration could
+/// carry: the engine's built-in codes, and each string literal of the policy and string
+/// value of the configuration (policies and configurations name their own codes).
+fn emittable_codes(kind: &str, policy_source: Option<&str>, config: &str) -> Vec<String> {
+    let mut codes: Vec<String> = crate::reason_codes::builtin(kind)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    if let Some(source) = policy_source {
+        if let Ok(literal) = regex::Regex::new(r#""((?:[^"\\]|\\.)*)"|`([^`]*)`"#) {
+            for found in literal.captures_iter(source) {
+                if let Some(text) = found.get(1).or_else(|| found.get(2)) {
+                    codes.push(text.as_str().to_string());
+                }
+            }
+        }
+    }
+    fn strings(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::String(s) => out.push(s.clone()),
+            Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+            Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    if let Ok(config) = serde_json::from_str::<Value>(config) {
+        strings(&config, &mut codes);
+    }
+    codes
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReasonsExpect {
@@ -101,6 +156,11 @@ struct CaseReport {
     failures: Vec<String>,
     mismatches: Vec<Mismatch>,
     actual: Option<Value>,
+    /// The policy diagnostics behind the failures (a policy that does not compile, a
+    /// hook that fails), printed after them.
+    diagnostics: Vec<Diagnostic>,
+    /// Expectations that look wrong without failing (failures with `--strict`).
+    warnings: Vec<String>,
 }
 
 impl CaseReport {
@@ -119,6 +179,8 @@ impl CaseReport {
                 "path": m.path, "expected": m.expected, "actual": m.actual,
             })).collect::<Vec<_>>(),
             "actual": self.actual,
+            "diagnostics": self.diagnostics,
+            "warnings": self.warnings,
         })
     }
 
@@ -131,6 +193,20 @@ impl CaseReport {
             failures: vec![failure],
             mismatches: Vec::new(),
             actual: None,
+            diagnostics: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Records `failure`: its text after `headline`, or, for a policy error, the
+    /// headline alone and its diagnostics apart (so they can be printed as JSON).
+    fn fail_with(&mut self, headline: &str, failure: &Failure) {
+        match failure.1.as_deref().map(backoffice::Error::diagnostics) {
+            Some(diagnostics) if !diagnostics.is_empty() => {
+                self.failures.push(headline.to_string());
+                self.diagnostics.extend(diagnostics.iter().cloned());
+            }
+            _ => self.failures.push(format!("{headline}\n{}", failure.0)),
         }
     }
 }
@@ -138,18 +214,18 @@ impl CaseReport {
 /// Compiled policies and built engines, shared by every file of a run.
 struct Workspace {
     runtime: PolicyRuntime,
-    policies: BTreeMap<PathBuf, Result<Policy, String>>,
-    engines: HashMap<(String, Option<PathBuf>, String), Result<AnyEngine, String>>,
+    policies: BTreeMap<PathBuf, Result<Policy, Failure>>,
+    engines: HashMap<(String, Option<PathBuf>, String), Result<AnyEngine, Failure>>,
 }
 
 impl Workspace {
-    fn policy(&mut self, path: &Path) -> Result<Policy, String> {
+    fn policy(&mut self, path: &Path) -> Result<Policy, Failure> {
         let runtime = &self.runtime;
         self.policies
             .entry(path.to_path_buf())
             .or_insert_with(|| {
-                let source = read_text(path).map_err(|f| f.0)?;
-                Policy::compile(&display(path), &source, runtime).map_err(|e| e.to_string())
+                let source = read_text(path)?;
+                Ok(Policy::compile(&display(path), &source, runtime)?)
             })
             .clone()
     }
@@ -159,7 +235,7 @@ impl Workspace {
         kind: &str,
         policy: Option<&Path>,
         config: &str,
-    ) -> Result<&AnyEngine, String> {
+    ) -> Result<&AnyEngine, Failure> {
         let key = (
             kind.to_string(),
             policy.map(Path::to_path_buf),
@@ -167,7 +243,7 @@ impl Workspace {
         );
         if !self.engines.contains_key(&key) {
             let built = match policy.map(|p| self.policy(p)).transpose() {
-                Ok(policy) => AnyEngine::new(kind, Some(config), policy).map_err(|e| e.to_string()),
+                Ok(policy) => AnyEngine::new(kind, Some(config), policy).map_err(Failure::from),
                 Err(e) => Err(e),
             };
             self.engines.insert(key.clone(), built);
@@ -175,7 +251,7 @@ impl Workspace {
         match self.engines.get(&key) {
             Some(Ok(engine)) => Ok(engine),
             Some(Err(e)) => Err(e.clone()),
-            None => Err("internal: engine cache".to_string()),
+            None => Err(Failure::new("internal: engine cache")),
         }
     }
 }
@@ -258,7 +334,7 @@ fn load_file(path: &Path) -> LoadedFile {
                 .map_err(|e| Failure::new(format_args!("`{display}` is not a test file: {e}")))
         }) {
         Ok(file) => file,
-        Err(Failure(message)) => {
+        Err(Failure(message, _)) => {
             loaded
                 .cases
                 .push(Pending::Broken("(file)".to_string(), message));
@@ -304,7 +380,13 @@ fn run_decision(ws: &mut Workspace, file: &LoadedFile, case: &DecisionCase) -> C
         failures: Vec::new(),
         mismatches: Vec::new(),
         actual: None,
+        diagnostics: Vec::new(),
+        warnings: Vec::new(),
     };
+    if let Some(problem) = case.expect.emptiness() {
+        report.failures.push(problem);
+        return report;
+    }
     let policy = case
         .policy
         .as_ref()
@@ -317,7 +399,7 @@ fn run_decision(ws: &mut Workspace, file: &LoadedFile, case: &DecisionCase) -> C
         policy.as_deref(),
     ) {
         Ok(kind) => kind,
-        Err(Failure(message)) => {
+        Err(Failure(message, _)) => {
             report.failures.push(message);
             return report;
         }
@@ -349,12 +431,11 @@ fn run_decision(ws: &mut Workspace, file: &LoadedFile, case: &DecisionCase) -> C
     if case.expect.output.is_some() {
         options.trace = true;
     }
+    let emittable = emittable_codes(&kind, policy_source.as_deref(), &config);
     let engine = match ws.engine(&kind, policy.as_deref(), &config) {
         Ok(engine) => engine,
-        Err(message) => {
-            report
-                .failures
-                .push(format!("cannot build the {kind} engine:\n{message}"));
+        Err(failure) => {
+            report.fail_with(&format!("cannot build the {kind} engine:"), &failure);
             return report;
         }
     };
@@ -366,10 +447,11 @@ fn run_decision(ws: &mut Workspace, file: &LoadedFile, case: &DecisionCase) -> C
             });
             report.actual = Some(json!({"error": err.to_json_value()}));
             if !matched {
-                report.failures.push(match &expect.error {
-                    Some(code) => format!("expected error `{code}`, got `{}`:\n{err}", err.code()),
-                    None => format!("the decision failed ({}):\n{err}", err.code()),
-                });
+                let headline = match &expect.error {
+                    Some(code) => format!("expected error `{code}`, got `{}`:", err.code()),
+                    None => format!("the decision failed ({}):", err.code()),
+                };
+                report.fail_with(&headline, &Failure::from(err));
             }
         }
         Ok(decision) => {
@@ -403,6 +485,17 @@ fn run_decision(ws: &mut Workspace, file: &LoadedFile, case: &DecisionCase) -> C
                 .unwrap_or_default();
             if let Some(reasons) = &expect.reasons {
                 check_reasons(reasons, &codes, &mut report.failures);
+                for code in reasons.excludes.iter().flatten() {
+                    if !emittable.contains(code) && !codes.contains(code) {
+                        report.warnings.push(format!(
+                            "`excludes` names `{code}`, which neither the {kind} engine nor the policy can emit, so it always holds; check the spelling{}",
+                            match backoffice::error::closest_name(code, emittable.iter().map(String::as_str)) {
+                                Some(similar) => format!(" (did you mean `{similar}`?)"),
+                                None => String::new(),
+                            }
+                        ));
+                    }
+                }
             }
             if let Some(expected) = &expect.output {
                 let actual: Vec<String> = decision
@@ -474,7 +567,12 @@ fn run_hook_case(ws: &mut Workspace, file: &LoadedFile, case: &PolicyCase) -> Ca
     };
     let policy = match ws.policy(path) {
         Ok(policy) => policy,
-        Err(message) => return CaseReport::failed(&file.display, &case.name, "hook", message),
+        Err(failure) => {
+            let mut report = CaseReport::failed(&file.display, &case.name, "hook", String::new());
+            report.failures.clear();
+            report.fail_with("the policy does not compile:", &failure);
+            return report;
+        }
     };
     let result = run_case(&policy, case);
     let mut mismatches = Vec::new();
@@ -494,13 +592,15 @@ fn run_hook_case(ws: &mut Workspace, file: &LoadedFile, case: &PolicyCase) -> Ca
                 });
             }
             _ => failures.push(match &result.error {
-                Some(d) if failure.starts_with("the hook failed") => {
-                    format!("the hook failed:\n{d}")
-                }
+                Some(_) if failure.starts_with("the hook failed") => "the hook failed:".to_string(),
                 _ => failure,
             }),
         }
     }
+    let diagnostics = match &result.error {
+        Some(d) if case.expect_error.as_deref() != Some(d.code.as_str()) => vec![d.clone()],
+        _ => Vec::new(),
+    };
     CaseReport {
         file: file.display.clone(),
         name: case.name.clone(),
@@ -509,6 +609,8 @@ fn run_hook_case(ws: &mut Workspace, file: &LoadedFile, case: &PolicyCase) -> Ca
         failures,
         mismatches,
         actual: result.actual,
+        diagnostics,
+        warnings: Vec::new(),
     }
 }
 
@@ -543,10 +645,21 @@ fn ranges(lines: &[u32]) -> String {
     parts.join(", ")
 }
 
-fn print_case_failure(report: &CaseReport) {
+fn print_case_failure(report: &CaseReport, errors: ErrorFormat) {
     println!("---- {} ----", report.full_name());
     for failure in &report.failures {
         println!("{failure}");
+    }
+    for diagnostic in &report.diagnostics {
+        match errors {
+            ErrorFormat::Human => println!("{diagnostic}"),
+            ErrorFormat::Json => {
+                println!("{}", serde_json::to_string(diagnostic).unwrap_or_default())
+            }
+        }
+    }
+    for warning in &report.warnings {
+        println!("warning: {warning}");
     }
     if !report.mismatches.is_empty() {
         println!("(- expected, + actual)");
@@ -627,19 +740,27 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, Failure> {
             if !selected(file, pending_name(case)) {
                 continue;
             }
-            let report = match case {
+            let mut report = match case {
                 Pending::Decision(case) => run_decision(&mut ws, file, case),
                 Pending::Hook(case) => run_hook_case(&mut ws, file, case),
                 Pending::Broken(name, message) => {
                     CaseReport::failed(&file.display, name, "file", message.clone())
                 }
             };
+            if args.strict && !report.warnings.is_empty() {
+                report.passed = false;
+            }
             if human {
-                let line = format!(
+                let mut line = format!(
                     "test {} ... {}",
                     report.full_name(),
                     if report.passed { "ok" } else { "FAILED" }
                 );
+                if report.passed {
+                    for warning in &report.warnings {
+                        line.push_str(&format!("\nwarning: {warning}"));
+                    }
+                }
                 match &bar {
                     Some(bar) => {
                         bar.println(line);
@@ -683,7 +804,7 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, Failure> {
         if !failures.is_empty() {
             println!("\nfailures:\n");
             for report in &failures {
-                print_case_failure(report);
+                print_case_failure(report, args.error_format);
             }
             println!("failures:");
             for report in &failures {
@@ -745,6 +866,7 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, Failure> {
                 "executed_lines": c.coverage.executed_lines.len(),
                 "missed_lines": c.coverage.missed_lines(),
             })).collect::<Vec<_>>(),
+            "warnings": reports.iter().map(|r| r.warnings.len()).sum::<usize>(),
             "threshold": args.threshold.map(|t| t.to_string()),
             "below_threshold": below.iter().map(|c| c.policy.clone()).collect::<Vec<_>>(),
         });

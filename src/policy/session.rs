@@ -52,6 +52,8 @@ pub struct HookId(u8);
 impl HookId {
     /// The hook called `name` in `hooks`. A name that is not there gives an id that no
     /// policy defines (each engine's tests check its ids).
+    // A `const fn` cannot call `get`; every index is checked against its length first.
+    #[allow(clippy::indexing_slicing)]
     pub const fn named(hooks: &[HookSpec], name: &str) -> HookId {
         let mut i = 0;
         while i < hooks.len() && i < 64 {
@@ -418,6 +420,39 @@ impl Fill<'_> {
             self.write(Dynamic::from_array(array));
         }
     }
+
+    /// An array of nested records made on the spot (views that borrow the engine's
+    /// state), each built in full; `values` is consumed only when the hook reads the field.
+    pub fn record_list<V: HookArg>(
+        &mut self,
+        name: &'static str,
+        values: impl IntoIterator<Item = V>,
+    ) {
+        if self.next(name).is_some() {
+            let hooks = self.hooks;
+            let array: Array = values
+                .into_iter()
+                .map(|v| build(hooks, &v, Mask::ALL, None))
+                .collect();
+            self.write(Dynamic::from_array(array));
+        }
+    }
+
+    /// A map from string keys to strings (a `map<string, string>` field); `entries` is
+    /// consumed only when the hook reads the field.
+    pub fn text_map<'v>(
+        &mut self,
+        name: &'static str,
+        entries: impl IntoIterator<Item = (&'v str, &'v str)>,
+    ) {
+        if self.next(name).is_some() {
+            let map: Map = entries
+                .into_iter()
+                .map(|(k, v)| (k.into(), Dynamic::from(ImmutableString::from(v))))
+                .collect();
+            self.write(Dynamic::from_map(map));
+        }
+    }
 }
 
 /// A money map, `#{amount, currency}`, read-only.
@@ -499,6 +534,7 @@ impl<'a> Fallback<'a> {
 
 /// A hook's answer.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // made once per hook call and matched at once
 pub enum Answer<T> {
     /// The policy does not define the hook, or it returned `()`: the built-in behaviour.
     Default,
@@ -627,10 +663,13 @@ impl<'h> HookSession<'h> {
             }
             *slot = match arg {
                 Arg::Value(value) => value,
-                Arg::Fresh(view) => build(hooks, view, mask, template),
+                // Passed shared: rhai sets the access mode of a value it binds to a
+                // parameter, recursively, which would make a plain map writable again;
+                // a shared value keeps its contents' mode.
+                Arg::Fresh(view) => build(hooks, view, mask, template).into_shared(),
                 Arg::Shared(key, view) => {
                     if !reusable {
-                        build(hooks, view, mask, template)
+                        build(hooks, view, mask, template).into_shared()
                     } else if let Some((.., v)) =
                         self.shared.iter().find(|(k, m, _)| *k == key && *m == mask)
                     {

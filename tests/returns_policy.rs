@@ -224,7 +224,8 @@ fn restocking_and_disposition_hooks() {
 
 #[test]
 fn a_failing_hook_sends_the_request_to_review_when_asked_for() {
-    let source = r#"fn window_days(item, request) { item.nope }"#;
+    // A key the schema cannot see (read through a variable) fails when the hook runs.
+    let source = r#"fn window_days(item, request) { let k = "nope"; item[k] }"#;
     let e = engine(json!({}), source);
     let fallback = DecideOptions {
         trace: false,
@@ -261,6 +262,29 @@ fn a_failing_hook_sends_the_request_to_review_when_asked_for() {
         e.decide_with(&request(5, None, "new"), &DecideOptions::default())
             .unwrap_err(),
         err
+    );
+}
+
+#[test]
+fn reading_a_field_the_item_does_not_have_is_refused_when_attached() {
+    let p = policy("fn window_days(item, request) { item.nope }");
+    let err = ReturnsEngine::new(serde_json::from_value(json!({})).unwrap())
+        .unwrap()
+        .with_policy(p)
+        .unwrap_err();
+    assert_eq!(err.diagnostics().len(), 1, "{err:?}");
+    let d = &err.diagnostics()[0];
+    assert_eq!(d.code, "policy.unknown_field");
+    assert_eq!(d.message, "no field `nope` on `item`");
+    assert_eq!((d.line, d.column), (Some(1), Some(38)));
+    let p = policy(r#"fn eligibility(item, request) { if item.skus == "a" { () } }"#);
+    let err = ReturnsEngine::new(serde_json::from_value(json!({})).unwrap())
+        .unwrap()
+        .with_policy(p)
+        .unwrap_err();
+    assert_eq!(
+        err.diagnostics()[0].message,
+        "no field `skus` on `item`; did you mean `sku`?"
     );
 }
 
@@ -349,4 +373,51 @@ fn any_engine_speaks_json() {
     assert_eq!(out["outcome"]["status"], "accepted");
     assert_eq!(out["outcome"]["refund"]["total"]["amount"], "324.00");
     assert_eq!(backoffice::engine::hooks_of("returns").unwrap().len(), 6);
+}
+
+#[test]
+fn hooks_see_what_the_engine_decided_so_far() {
+    let e = engine(
+        json!({}),
+        r#"
+fn window_days(item, request) {
+    print(`window ${item.sku} ${item.status} ${item.window_days} ${request.items[0].window_days}`);
+    ()
+}
+fn eligibility(item, request) {
+    print(`eligibility ${item.sku} ${item.status} ${item.reason_codes} ${item.window_days} ${item.inside_window}`);
+    ()
+}
+fn restocking_fee_percent(item, request) {
+    print(`fee ${item.sku} ${item.refund} ${request.items[1].status} ${request.refund_total}`);
+    ()
+}
+fn fraud_signals(request) {
+    for i in request.items { print(`fraud ${i.sku} ${i.status} ${i.refund}`); }
+    print(`total ${request.refund_total}`);
+    []
+}
+"#,
+    );
+    let options = DecideOptions {
+        trace: true,
+        on_hook_error: OnHookError::Fail,
+    };
+    let d = e
+        .decide_with(&request(5, None, "opened"), &options)
+        .unwrap();
+    assert_eq!(d.outcome.items[1].status, ItemStatus::Rejected);
+    assert_eq!(
+        d.trace.unwrap().policy_output,
+        [
+            "window DRESS-RED-M accepted  ",
+            "eligibility DRESS-RED-M accepted [\"within_return_window\"] 30 true",
+            "window LIPSTICK-07 accepted  30",
+            "eligibility LIPSTICK-07 rejected [\"within_return_window\", \"hygiene_opened\"] 30 true",
+            "fee DRESS-RED-M 300.00 rejected ",
+            "fraud DRESS-RED-M accepted 300.00",
+            "fraud LIPSTICK-07 rejected 0",
+            "total 300.00",
+        ]
+    );
 }

@@ -32,15 +32,20 @@ fn fail(engine: &ReturnsEngine) -> backoffice::Diagnostic {
     err.diagnostics()[0].clone()
 }
 
-/// The one diagnostic attaching `source` gives.
+/// The first diagnostic attaching `source` gives. Adding a key the argument's schema
+/// does not have is also reported as an unknown field (the only other diagnostic).
 fn refused(source: &str) -> backoffice::Diagnostic {
     let policy = Policy::compile("read_only.rhai", source, &PolicyRuntime::new()).unwrap();
     let err = ReturnsEngine::new(ReturnsConfig::default())
         .unwrap()
         .with_policy(policy)
         .unwrap_err();
-    assert_eq!(err.diagnostics().len(), 1, "{err:?}");
-    err.diagnostics()[0].clone()
+    let (first, rest) = err.diagnostics().split_first().unwrap();
+    assert!(rest.len() <= 1, "{err:?}");
+    for other in rest {
+        assert_eq!(other.code, "policy.unknown_field", "{err:?}");
+    }
+    first.clone()
 }
 
 /// Checks that `statement`, the first line of a `hook(params)` body, is refused when the
@@ -242,6 +247,21 @@ fn adding_a_key_to_an_argument_is_refused_when_attached() {
     ] {
         assert_refused(hook, params, statement, argument);
     }
+    // The added key is also a field `item` does not have.
+    let policy = Policy::compile(
+        "read_only.rhai",
+        "fn eligibility(item, request) {\n    item.extra = 1;\n    ()\n}\n",
+        &PolicyRuntime::new(),
+    )
+    .unwrap();
+    let err = ReturnsEngine::new(ReturnsConfig::default())
+        .unwrap()
+        .with_policy(policy)
+        .unwrap_err();
+    let unknown = &err.diagnostics()[1];
+    assert_eq!(unknown.code, "policy.unknown_field");
+    assert_eq!(unknown.message, "no field `extra` on `item`");
+    assert_eq!((unknown.line, unknown.column), (Some(2), Some(10)));
     let source = "fn _mark() { this.seen = true; }\nfn eligibility(item, request) {\n    item._mark();\n    ()\n}\n";
     let diagnostic = refused(source);
     assert_eq!(diagnostic.code, "policy.read_only_argument");

@@ -1,10 +1,15 @@
-//! Built-in fraud signals and the score that sums them.
+//! The fraud stage: built-in fraud signals, the policy's, and the score that sums them.
 
 use super::config::{FraudConfig, SignalConfig};
+use super::hooks::{read_fraud_signals, Facts, RequestView, FRAUD_SIGNALS};
+use super::pipeline::{ItemWork, Run};
 use super::types::{
     Condition, CustomerList, FraudAction, FraudAssessment, FraudSignal, OrderLine, ReturnRequest,
 };
-use crate::Money;
+use super::types::{ItemRefund, ItemStatus};
+use super::ReturnsEngine;
+use crate::policy::session::{Answer, Fallback, HookSession};
+use crate::{Error, Money, Reason};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -348,6 +353,132 @@ pub(crate) fn action_for(config: &FraudConfig, score: u32) -> FraudAction {
         FraudAction::Review
     } else {
         FraudAction::Approve
+    }
+}
+
+/// The fraud stage: the built-in signals, the `fraud_signals` hook's, the score and what
+/// it does to the request.
+impl ReturnsEngine {
+    /// Scores the request; a `deny` rejects every item.
+    pub(crate) fn fraud(
+        &self,
+        run: &mut Run,
+        hooks: &mut HookSession<'_>,
+        facts: &Facts<'_>,
+        works: &mut [ItemWork<'_>],
+    ) -> Result<FraudAssessment, Error> {
+        let request = facts.request;
+        let currency = request.order.currency;
+        let merchandise_total = Money::sum(
+            currency,
+            works
+                .iter()
+                .filter(|w| w.status != ItemStatus::Rejected)
+                .map(|w| &w.refund.merchandise),
+        )?;
+        let items: Vec<ItemFacts<'_>> = works
+            .iter()
+            .map(|w| ItemFacts {
+                line: w.line,
+                quantity: w.item.quantity,
+                condition: w.item.condition,
+                returned_weight_grams: w.item.returned_weight_grams,
+                days_elapsed: w.window.days_elapsed,
+                live: w.status != ItemStatus::Rejected,
+                earlier_quantity: w.earlier_quantity,
+            })
+            .collect();
+        let mut signals = builtin_signals(&self.config.fraud, request, &items, merchandise_total);
+        run.refund_total = Some(merchandise_total.amount());
+        let view = RequestView::new(facts, works, run.refund_total);
+        let fallback = Fallback::new("only the built-in signals count; the request goes to review");
+        match hooks.call(FRAUD_SIGNALS, [view.arg()], fallback, read_fraud_signals)? {
+            Answer::Value(extra) => signals.extend(extra),
+            Answer::Default => {}
+            Answer::Failed(reason) => run.hook_failed(reason),
+        }
+        let assessment = assess(
+            &self.config.fraud,
+            request.order.customer_id.as_deref(),
+            signals,
+        );
+        run.step("fraud", || {
+            format!(
+                "score {} ({}) from {}",
+                assessment.score,
+                assessment.action.as_str(),
+                assessment
+                    .signals
+                    .iter()
+                    .map(|s| format!("{} {:+}", s.code, s.weight))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
+        self.fraud_reasons(run, &assessment);
+        if assessment.action == FraudAction::Deny {
+            for work in works.iter_mut() {
+                work.status = ItemStatus::Rejected;
+                work.refund = ItemRefund::zero(currency);
+                work.disposition = None;
+                work.codes.push("fraud_deny".to_string());
+            }
+        }
+        Ok(assessment)
+    }
+
+    fn fraud_reasons(&self, run: &mut Run, assessment: &FraudAssessment) {
+        let listed = |signals: &[FraudSignal]| {
+            signals
+                .iter()
+                .map(|s| format!("{} {:+}", s.code, s.weight))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match assessment.list {
+            Some(CustomerList::Allow) => run.reasons.push(Reason::builtin(
+                "customer_allow_listed",
+                "fraud_lists",
+                format!(
+                    "the customer is on the allow list (score {} ignored)",
+                    assessment.score
+                ),
+            )),
+            Some(CustomerList::Block) => run.reasons.push(Reason::builtin(
+                "customer_block_listed",
+                "fraud_lists",
+                "the customer is on the block list; the whole request is rejected",
+            )),
+            None => {}
+        }
+        if assessment.list.is_some() {
+            return;
+        }
+        let fraud = &self.config.fraud;
+        match assessment.action {
+            FraudAction::Approve => {}
+            FraudAction::Review => run.reasons.push(Reason::builtin(
+                "fraud_review",
+                "fraud_score",
+                format!(
+                    "fraud score {} is at or above the review threshold {} ({}); queue `{}`",
+                    assessment.score,
+                    fraud.review_threshold,
+                    listed(&assessment.signals),
+                    fraud.review_queue
+                ),
+            )),
+            FraudAction::Deny => run.reasons.push(Reason::builtin(
+                "fraud_deny",
+                "fraud_score",
+                format!(
+                    "fraud score {} is at or above the deny threshold {} ({}); the whole request is rejected",
+                    assessment.score,
+                    fraud.deny_threshold,
+                    listed(&assessment.signals)
+                ),
+            )),
+        }
     }
 }
 

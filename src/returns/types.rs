@@ -449,7 +449,7 @@ pub struct ItemRefund {
 impl ItemRefund {
     /// All zero (for a rejected item).
     pub fn zero(currency: Currency) -> Self {
-        let z = super::amounts::zero(currency);
+        let z = super::refund::zero(currency);
         ItemRefund {
             price: z,
             discount: z,

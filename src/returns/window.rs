@@ -1,7 +1,13 @@
-//! The merchant's time zone and return-window arithmetic.
+//! The merchant's time zone, return-window arithmetic, and the window stage of a decision.
 //!
 //! The zone data is compiled in (`chrono-tz`), so nothing here reads a file.
 
+use super::config::WindowLength;
+use super::hooks::{read_window_days, Facts, RequestView, WINDOW_DAYS};
+use super::pipeline::{ItemWork, Run};
+use super::types::{Order, OrderLine, ReturnRequest, ReturnWindow, WindowBasis};
+use super::ReturnsEngine;
+use crate::policy::session::{Answer, Fallback, HookSession};
 use crate::Error;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc, Weekday};
 
@@ -136,6 +142,125 @@ pub(crate) fn last_day(basis: NaiveDate, days: u32, extend: bool) -> Option<(Nai
         return Some((day, false));
     }
     Some((day.checked_add_days(chrono::Days::new(shift))?, true))
+}
+
+/// The window stage of one item: its length (configuration, then the `window_days`
+/// hook, never below the statutory minimum) and the window itself.
+impl ReturnsEngine {
+    /// The window length of the item at `index` (the items before it are in `works`).
+    pub(crate) fn window_length(
+        &self,
+        run: &mut Run,
+        hooks: &mut HookSession<'_>,
+        facts: &Facts<'_>,
+        works: &[ItemWork<'_>],
+        index: usize,
+    ) -> Result<WindowLength, Error> {
+        let Some(line) = facts.lines.get(index).copied() else {
+            return Err(Error::invalid(
+                format!("items[{index}].line_id"),
+                "unknown line",
+            ));
+        };
+        let mut length = self
+            .config
+            .window
+            .category_days
+            .get(&line.category)
+            .copied()
+            .unwrap_or(self.config.window.default_days);
+        let request = RequestView::new(facts, works, None);
+        let item = request.item(index);
+        let fallback = Fallback::new("the configured window applies; the request goes to review")
+            .about(&line.line_id);
+        match hooks.call(
+            WINDOW_DAYS,
+            [item.arg(), request.arg()],
+            fallback,
+            read_window_days,
+        )? {
+            Answer::Value(days) => {
+                run.step("window_days", || {
+                    format!(
+                        "policy sets the window of line {} to {:?}",
+                        line.line_id,
+                        days.days()
+                    )
+                });
+                length = days;
+            }
+            Answer::Default => {}
+            Answer::Failed(reason) => run.hook_failed(reason),
+        }
+        if let (Some(minimum), WindowLength::Days(days)) =
+            (self.config.window.statutory_minimum_days, length)
+        {
+            if days < minimum {
+                length = WindowLength::Days(minimum);
+            }
+        }
+        Ok(length)
+    }
+
+    /// The window of one item and whether the request is inside the statutory minimum.
+    pub(crate) fn window(
+        &self,
+        request: &ReturnRequest,
+        line: &OrderLine,
+        length: WindowLength,
+        request_date: chrono::NaiveDate,
+    ) -> Result<(ReturnWindow, bool), Error> {
+        let (basis, at) = basis_of(&request.order, line);
+        let basis_date = self.zone.local_date(at);
+        let days_elapsed = request_date.signed_duration_since(basis_date).num_days();
+        let extend = self.config.window.business_day_extension;
+        let overflow = || Error::overflow("return window");
+        let window = match length.days() {
+            None => ReturnWindow {
+                basis,
+                basis_date,
+                days: None,
+                last_day: None,
+                deadline: None,
+                extended: false,
+                days_elapsed,
+                inside: true,
+            },
+            Some(days) => {
+                let (last, extended) = last_day(basis_date, days, extend).ok_or_else(overflow)?;
+                ReturnWindow {
+                    basis,
+                    basis_date,
+                    days: Some(days),
+                    last_day: Some(last),
+                    deadline: self.zone.end_of_day(last),
+                    extended,
+                    days_elapsed,
+                    inside: request_date <= last,
+                }
+            }
+        };
+        let inside_statutory = match self.config.window.statutory_minimum_days {
+            Some(minimum) => {
+                let (last, _) = last_day(basis_date, minimum, extend).ok_or_else(overflow)?;
+                request_date <= last
+            }
+            None => false,
+        };
+        Ok((window, inside_statutory))
+    }
+}
+
+/// The date a line's window counts from: its delivery, else the order's; then shipment;
+/// then placement.
+pub(crate) fn basis_of(order: &Order, line: &OrderLine) -> (WindowBasis, DateTime<Utc>) {
+    if let Some(at) = line.delivered_at.or(order.delivered_at) {
+        (WindowBasis::Delivered, at)
+    } else if let Some(at) = line.shipped_at.or(order.shipped_at) {
+        (WindowBasis::Shipped, at)
+    } else {
+        (WindowBasis::Placed, order.placed_at)
+    }
 }
 
 #[cfg(test)]

@@ -233,12 +233,10 @@ impl Record {
     pub fn reachable(&'static self) -> Vec<&'static Record> {
         fn walk(ty: FieldType, out: &mut Vec<&'static Record>) {
             match ty {
-                FieldType::Record(r) => {
-                    if !out.iter().any(|seen| std::ptr::eq(*seen, r)) {
-                        out.push(r);
-                        for f in r.fields {
-                            walk(f.ty, out);
-                        }
+                FieldType::Record(r) if !out.iter().any(|seen| std::ptr::eq(*seen, r)) => {
+                    out.push(r);
+                    for f in r.fields {
+                        walk(f.ty, out);
                     }
                 }
                 FieldType::Array(inner) | FieldType::Dict(inner) | FieldType::Optional(inner) => {

@@ -52,6 +52,8 @@ pub struct HookId(u8);
 impl HookId {
     /// The hook called `name` in `hooks`. A name that is not there gives an id that no
     /// policy defines (each engine's tests check its ids).
+    // Indexes are checked by the loop conditions (`get` is not usable in a `const fn`).
+    #[allow(clippy::indexing_slicing)]
     pub const fn named(hooks: &[HookSpec], name: &str) -> HookId {
         let mut i = 0;
         while i < hooks.len() && i < 64 {
@@ -498,6 +500,8 @@ impl<'a> Fallback<'a> {
 }
 
 /// A hook's answer.
+// `Failed` is large, but rare: boxing it would cost an allocation per failure for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Answer<T> {
     /// The policy does not define the hook, or it returned `()`: the built-in behaviour.

@@ -1,5 +1,6 @@
 //! The typed hook schemas, the bind-time field checks and the hook session, on a small
 //! made-up engine (the real engines' schemas are tested with the engines).
+#![allow(clippy::result_large_err)]
 
 use backoffice::policy::schema::{Field, FieldType, Record};
 use backoffice::policy::session::{

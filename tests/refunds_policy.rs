@@ -216,17 +216,31 @@ fn a_bad_hook_result_fails_or_falls_back_to_the_configuration() {
         .message
         .ends_with("used the configured refund currency"));
 
-    // A script error (here a missing property) is handled the same way.
+    // A field the `order` argument does not have is refused when the policy is attached.
+    let error = RefundsEngine::new(RefundsConfig::default())
+        .unwrap()
+        .with_policy(policy(
+            "refunds.rhai",
+            r#"fn remainder_absorbed_by(order, refund) { order.nope }"#,
+        ))
+        .unwrap_err();
+    let diagnostic = &error.diagnostics()[0];
+    assert_eq!(diagnostic.code, "policy.unknown_field");
+    assert_eq!(diagnostic.message, "no field `nope` on `order`");
+    assert_eq!((diagnostic.line, diagnostic.column), (Some(1), Some(49)));
+
+    // A script error at run time (here a missing property read through a dynamic key) is
+    // handled like a bad result.
     let engine = self::engine(
         json!({}),
-        r#"fn remainder_absorbed_by(order, refund) { order.nope }"#,
+        r#"fn remainder_absorbed_by(order, refund) { let k = "nope"; order[k] }"#,
     );
     let error = engine.decide(&request).unwrap_err();
     assert_eq!(error.code(), "policy_error");
-    assert_eq!(
-        error.diagnostics()[0].hook.as_deref(),
-        Some("remainder_absorbed_by")
-    );
+    let diagnostic = &error.diagnostics()[0];
+    assert_eq!(diagnostic.hook.as_deref(), Some("remainder_absorbed_by"));
+    assert_eq!(diagnostic.code, "policy.runtime");
+    assert_eq!(diagnostic.message, "property `nope` not found");
     let decision = engine.decide_with(&request, &fallback).unwrap();
     assert!(decision.has_reason("policy_error"));
 }
@@ -390,4 +404,61 @@ fn hooks_cannot_change_their_arguments() {
         .decide_with(&request, &DecideOptions::default())
         .unwrap_err();
     assert_eq!(err.diagnostics()[0].code, "policy.runtime", "{err:?}");
+}
+
+/// A hook sees what the engine worked out before it ran: the refund's lines, shipping and
+/// total as prorated against what earlier refunds left (the second of three units takes
+/// half of what remains, rounded by largest remainder), not the request's raw input.
+#[test]
+fn hooks_see_the_prorated_refund() {
+    let order = json!({
+        "order_id": "o-3", "presentment_currency": "USD", "settlement_currency": "USD",
+        "placed_at": "2026-03-01T10:00:00Z",
+        "captures": [{"amount": money("16.00", "USD"), "settled": money("16.00", "USD"),
+                      "rate": "1", "captured_at": "2026-03-01T10:00:00Z"}],
+        "lines": [{"line_id": "L1", "quantity": 3, "amount": money("10.00", "USD"),
+                   "tax": money("1.00", "USD")}],
+        "shipping": money("5.00", "USD")
+    });
+    let request = |key: &str, shipping: &str, earlier: Value| -> RefundRequest {
+        serde_json::from_value(json!({
+            "order": order,
+            "earlier_refunds": earlier,
+            "refund": {"idempotency_key": key, "lines": [{"line_id": "L1", "quantity": 1}],
+                       "shipping": shipping, "reason": "damaged", "method": "store_credit"},
+            "now": "2026-03-09T12:00:00Z"
+        }))
+        .unwrap()
+    };
+    let first = RefundsEngine::new(RefundsConfig::default())
+        .unwrap()
+        .decide(&request("rf-1", "none", json!([])))
+        .unwrap()
+        .outcome
+        .plan;
+    assert_eq!(first.lines[0].amount.to_string(), "3.33 USD");
+    let earlier = json!([{"idempotency_key": "rf-1", "fingerprint": first.fingerprint,
+                          "plan": first}]);
+    let engine = engine(
+        json!({}),
+        r#"fn minimum_refund(order, refund) {
+            let line = refund.lines[0];
+            print(`${line.quantity} ${line.amount.amount} ${line.tax.amount}`);
+            print(`${refund.shipping.amount} ${refund.shipping_requested} ${refund.amount.amount}`);
+            print(`${refund.method} ${order.lines[0].quantity} ${order.captured.amount}`);
+            ()
+        }"#,
+    );
+    let traced = DecideOptions {
+        trace: true,
+        on_hook_error: OnHookError::Fail,
+    };
+    let decision = engine
+        .decide_with(&request("rf-2", "all", earlier), &traced)
+        .unwrap();
+    assert_eq!(decision.outcome.plan.amount.to_string(), "8.68 USD");
+    assert_eq!(
+        decision.trace.unwrap().policy_output,
+        ["1 3.34 0.34", "5.00 all 8.68", "store_credit 3 16.00"]
+    );
 }

@@ -540,8 +540,9 @@ impl<'a> Fallback<'a> {
 }
 
 /// A hook's answer.
+// `Failed` is large, but rare: boxing it would cost an allocation per failure for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
-#[allow(clippy::large_enum_variant)] // made once per hook call and matched at once
 pub enum Answer<T> {
     /// The policy does not define the hook, or it returned `()`: the built-in behaviour.
     Default,

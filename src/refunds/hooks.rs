@@ -1,16 +1,172 @@
 //! Policy hooks of the refunds engine: each configuration choice can be decided per
-//! request by a hook of the same name.
+//! request by a hook of the same name. The hook list, the schemas of its two arguments,
+//! the typed views the [session](crate::policy::session) builds them from, and one
+//! result reader per hook.
 
-use super::plan::{self, Proration, Settings};
+use super::proration::Proration;
 use super::types::{
-    RateSource, RefundCurrency, RefundRequest, RefundsConfig, RemainderAbsorbedBy, ShippingRefund,
+    OrderLine, PlannedLine, RateSource, RefundCurrency, RefundRequest, RemainderAbsorbedBy,
+    ShippingRefund,
 };
-use super::usage::{ArgNeeds, Needs};
-use crate::policy::{bridge, DecideOptions, HookSpec, OnHookError, Policy};
-use crate::{Diagnostic, Error, Money, Reason, Trace};
-use rhai::{Array, Dynamic, Map};
+use crate::policy::schema::{Field, FieldType, Record};
+use crate::policy::session::{Fill, HookArg, HookId};
+use crate::policy::{bridge, HookSpec};
+use crate::{Currency, Diagnostic, Money};
+use rhai::Dynamic;
+use rust_decimal::Decimal;
 
 const ORDER_AND_REFUND: &[&str] = &["order", "refund"];
+
+/// The types of the two parameters every hook takes.
+const ARGS: &[FieldType] = &[FieldType::Record(&ORDER), FieldType::Record(&REFUND)];
+
+/// The words of `refund.method` ([`RefundMethod::as_str`](super::RefundMethod::as_str)).
+const METHODS: &[&str] = &["original_payment", "store_credit", "cash"];
+
+/// The words of `refund.shipping_requested`.
+const SHIPPING_REQUESTS: &[&str] = &["none", "all", "amount"];
+
+/// The `order` argument of every hook. Nothing in it changes during a decision.
+static ORDER: Record = Record {
+    name: "order",
+    doc: "The order being refunded, with its age and what was captured.",
+    fields: &[
+        Field::new(
+            "age_days",
+            FieldType::Int,
+            "Whole days from `placed_at` to `now`.",
+        ),
+        Field::new(
+            "captured",
+            FieldType::Money,
+            "The sum of the captures, in presentment currency.",
+        ),
+        Field::new(
+            "customer_country",
+            FieldType::Optional(&FieldType::String),
+            "The customer's country (ISO 3166-1 alpha-2), or `()`.",
+        ),
+        Field::new(
+            "lines",
+            FieldType::Array(&FieldType::Record(&ORDER_LINE)),
+            "The lines as paid.",
+        ),
+        Field::new("now", FieldType::Timestamp, "The time of the decision."),
+        Field::new("order_id", FieldType::String, "The order's identifier."),
+        Field::new(
+            "placed_at",
+            FieldType::Timestamp,
+            "When the order was placed.",
+        ),
+        Field::new(
+            "presentment_currency",
+            FieldType::String,
+            "The currency the customer paid in.",
+        ),
+        Field::new(
+            "settlement_currency",
+            FieldType::String,
+            "The currency the merchant was paid out in.",
+        ),
+    ],
+};
+
+/// One line of `order.lines`.
+static ORDER_LINE: Record = Record {
+    name: "order_line",
+    doc: "One line of the order as paid.",
+    fields: &[
+        Field::new(
+            "amount",
+            FieldType::Money,
+            "What the line paid, tax excluded, in presentment currency.",
+        ),
+        Field::new(
+            "line_id",
+            FieldType::String,
+            "The line's identifier, unique within the order.",
+        ),
+        Field::new("quantity", FieldType::Int, "Units bought (at least 1)."),
+        Field::new(
+            "tax",
+            FieldType::Money,
+            "The tax the line paid, in presentment currency.",
+        ),
+    ],
+};
+
+/// The `refund` argument of every hook: the request as prorated before any hook runs,
+/// so nothing in it changes during a decision either.
+static REFUND: Record = Record {
+    name: "refund",
+    doc: "The refund asked for, with its lines and shipping as prorated.",
+    fields: &[
+        Field::new(
+            "amount",
+            FieldType::Money,
+            "Lines + tax + shipping, in presentment currency.",
+        ),
+        Field::new(
+            "currency",
+            FieldType::Optional(&FieldType::String),
+            "The customer's chosen currency, or `()`.",
+        ),
+        Field::new(
+            "idempotency_key",
+            FieldType::String,
+            "The request's idempotency key.",
+        ),
+        Field::new(
+            "lines",
+            FieldType::Array(&FieldType::Record(&REFUND_LINE)),
+            "The prorated lines, in request order.",
+        ),
+        Field::new(
+            "method",
+            FieldType::Word(METHODS),
+            "How the money goes back.",
+        ),
+        Field::new(
+            "reason",
+            FieldType::String,
+            "Why (free text, kept in the plan).",
+        ),
+        Field::new(
+            "shipping",
+            FieldType::Money,
+            "The shipping refunded, in presentment currency.",
+        ),
+        Field::new(
+            "shipping_requested",
+            FieldType::Word(SHIPPING_REQUESTS),
+            "Which part of the shipping was asked for: none, all that remains, or an amount.",
+        ),
+    ],
+};
+
+/// One line of `refund.lines`.
+static REFUND_LINE: Record = Record {
+    name: "refund_line",
+    doc: "One refunded line, as prorated.",
+    fields: &[
+        Field::new(
+            "amount",
+            FieldType::Money,
+            "The line amount refunded (tax excluded), in presentment currency.",
+        ),
+        Field::new("line_id", FieldType::String, "The order line."),
+        Field::new(
+            "quantity",
+            FieldType::Optional(&FieldType::Int),
+            "Units refunded, or `()` for a refund by amount.",
+        ),
+        Field::new(
+            "tax",
+            FieldType::Money,
+            "The tax refunded, in presentment currency.",
+        ),
+    ],
+};
 
 /// The hooks a refunds policy may define. Each receives the same two maps and returns
 /// `()` to keep the configured choice.
@@ -23,7 +179,8 @@ const ORDER_AND_REFUND: &[&str] = &["order", "refund"];
 /// `refund`: `idempotency_key`, `reason`, `method` (`"original_payment"`,
 /// `"store_credit"` or `"cash"`), `currency` (the customer's choice or `()`), `lines`
 /// (array of the prorated `#{line_id, quantity, amount, tax}`), `shipping` (money),
-/// `amount` (money: lines + tax + shipping, presentment currency).
+/// `shipping_requested` (`"none"`, `"all"` or `"amount"`), `amount` (money: lines + tax +
+/// shipping, presentment currency). Each hook's `args` holds the full schema.
 ///
 /// Both maps are read-only and shared by every hook of a decision: a hook that tries to
 /// change one gets a "constant" error; `let lines = order.lines;` makes a copy it may
@@ -33,239 +190,136 @@ pub static HOOKS: &[HookSpec] = &[
     HookSpec {
         name: "refund_currency",
         params: ORDER_AND_REFUND,
-        args: &[],
+        args: ARGS,
         returns: r#""presentment", "settlement", "store" or "customer", or () for the configured choice"#,
         doc: "Which currency the customer is refunded in.",
     },
     HookSpec {
         name: "rate_source",
         params: ORDER_AND_REFUND,
-        args: &[],
+        args: ARGS,
         returns: r#""capture" or "current", or () for the configured choice"#,
         doc: "Which exchange rate values the refund in settlement currency.",
     },
     HookSpec {
         name: "remainder_absorbed_by",
         params: ORDER_AND_REFUND,
-        args: &[],
+        args: ARGS,
         returns: r#""merchant" or "customer", or () for the configured choice"#,
         doc: "Who bears the difference between the capture-time and the refund-time rate.",
     },
     HookSpec {
         name: "minimum_refund",
         params: ORDER_AND_REFUND,
-        args: &[],
+        args: ARGS,
         returns:
             "a decimal or a money map in the refund currency, or () for the configured minimum",
         doc: "The smallest refund paid out; a smaller refund is rejected.",
     },
 ];
 
-/// Builds money maps (`#{amount, currency}`, as [`bridge::money`] does) sharing one
-/// string per currency code instead of allocating one per map.
-struct MoneyMaps {
-    codes: Vec<(crate::Currency, Dynamic)>,
+/// The `refund_currency` hook.
+pub(super) const REFUND_CURRENCY: HookId = HookId::named(HOOKS, "refund_currency");
+/// The `rate_source` hook.
+pub(super) const RATE_SOURCE: HookId = HookId::named(HOOKS, "rate_source");
+/// The `remainder_absorbed_by` hook.
+pub(super) const REMAINDER_ABSORBED_BY: HookId = HookId::named(HOOKS, "remainder_absorbed_by");
+/// The `minimum_refund` hook.
+pub(super) const MINIMUM_REFUND: HookId = HookId::named(HOOKS, "minimum_refund");
+
+/// The `order` argument: the request's order, its age at `now` and what was captured.
+pub(super) struct OrderArg<'a> {
+    /// The request.
+    pub request: &'a RefundRequest,
+    /// The sum of the captures (presentment currency), as validated.
+    pub captured: Money,
 }
 
-impl MoneyMaps {
-    fn new() -> Self {
-        MoneyMaps {
-            codes: Vec::with_capacity(2),
-        }
+impl HookArg for OrderArg<'_> {
+    fn record(&self) -> &'static Record {
+        &ORDER
     }
 
-    fn map(&mut self, money: &Money) -> Dynamic {
-        let currency = money.currency();
-        let code = match self.codes.iter().find(|(c, _)| *c == currency) {
-            Some((_, code)) => code.clone(),
-            None => {
-                let code = Dynamic::from(currency.code());
-                self.codes.push((currency, code.clone()));
-                code
-            }
-        };
-        let mut map = Map::new();
-        map.insert("amount".into(), bridge::decimal(money.amount()));
-        map.insert("currency".into(), code);
-        Dynamic::from_map(map)
-    }
-}
-
-/// A line's map: `#{line_id, quantity, amount, tax}`.
-fn line_map(
-    line_id: &str,
-    quantity: Dynamic,
-    amount: &Money,
-    tax: &Money,
-    money: &mut MoneyMaps,
-) -> Dynamic {
-    let mut l = Map::new();
-    l.insert("line_id".into(), text(line_id));
-    l.insert("quantity".into(), quantity);
-    l.insert("amount".into(), money.map(amount));
-    l.insert("tax".into(), money.map(tax));
-    Dynamic::from_map(l)
-}
-
-/// A string value (copied once into the script's string type, not cloned first).
-fn text(value: &str) -> Dynamic {
-    value.into()
-}
-
-/// Inserts `key` into `map` when the hooks can read it (the value is built only then).
-fn put(map: &mut Map, needs: &Needs, key: &str, value: impl FnOnce() -> Dynamic) {
-    if needs.has(key) {
-        map.insert(key.into(), value());
+    fn fill(&self, fill: &mut Fill<'_>) {
+        let (order, now) = (&self.request.order, self.request.now);
+        fill.int(
+            "age_days",
+            now.signed_duration_since(order.placed_at).num_days(),
+        );
+        fill.money("captured", &self.captured);
+        fill.opt_text("customer_country", order.customer_country.as_deref());
+        fill.records("lines", order.lines.iter().map(|l| l as &dyn HookArg));
+        fill.timestamp("now", now);
+        fill.text("order_id", &order.order_id);
+        fill.timestamp("placed_at", order.placed_at);
+        fill.text("presentment_currency", order.presentment_currency.code());
+        fill.text("settlement_currency", order.settlement_currency.code());
     }
 }
 
-fn order_map(
-    request: &RefundRequest,
-    captured: Money,
-    money: &mut MoneyMaps,
-    needs: &Needs,
-) -> Dynamic {
-    let order = &request.order;
-    let mut map = Map::new();
-    put(&mut map, needs, "order_id", || text(&order.order_id));
-    put(&mut map, needs, "presentment_currency", || {
-        order.presentment_currency.code().into()
-    });
-    put(&mut map, needs, "settlement_currency", || {
-        order.settlement_currency.code().into()
-    });
-    put(&mut map, needs, "customer_country", || {
-        order
-            .customer_country
-            .as_deref()
-            .map_or(Dynamic::UNIT, text)
-    });
-    put(&mut map, needs, "placed_at", || {
-        bridge::timestamp(order.placed_at)
-    });
-    put(&mut map, needs, "now", || bridge::timestamp(request.now));
-    put(&mut map, needs, "age_days", || {
-        Dynamic::from(
-            request
-                .now
-                .signed_duration_since(order.placed_at)
-                .num_days(),
-        )
-    });
-    put(&mut map, needs, "captured", || money.map(&captured));
-    put(&mut map, needs, "lines", || {
-        let lines: Array = order
-            .lines
-            .iter()
-            .map(|line| {
-                let quantity = Dynamic::from(line.quantity);
-                line_map(&line.line_id, quantity, &line.amount, &line.tax, money)
-            })
-            .collect();
-        Dynamic::from_array(lines)
-    });
-    Dynamic::from_map(map)
-}
+impl HookArg for OrderLine {
+    fn record(&self) -> &'static Record {
+        &ORDER_LINE
+    }
 
-fn refund_map(
-    request: &RefundRequest,
-    proration: &Proration,
-    money: &mut MoneyMaps,
-    needs: &Needs,
-) -> Dynamic {
-    let refund = &request.refund;
-    let mut map = Map::new();
-    put(&mut map, needs, "idempotency_key", || {
-        text(&refund.idempotency_key)
-    });
-    put(&mut map, needs, "reason", || text(&refund.reason));
-    put(&mut map, needs, "method", || refund.method.as_str().into());
-    put(&mut map, needs, "currency", || {
-        refund
-            .currency
-            .map_or(Dynamic::UNIT, |c| Dynamic::from(c.code()))
-    });
-    put(&mut map, needs, "lines", || {
-        let lines: Array = proration
-            .lines
-            .iter()
-            .map(|line| {
-                let quantity = line.quantity.map_or(Dynamic::UNIT, Dynamic::from);
-                line_map(&line.line_id, quantity, &line.amount, &line.tax, money)
-            })
-            .collect();
-        Dynamic::from_array(lines)
-    });
-    put(&mut map, needs, "shipping", || {
-        money.map(&proration.shipping)
-    });
-    put(&mut map, needs, "shipping_requested", || {
-        match refund.shipping {
-            ShippingRefund::None => "none".into(),
-            ShippingRefund::All => "all".into(),
-            ShippingRefund::Amount(_) => "amount".into(),
-        }
-    });
-    put(&mut map, needs, "amount", || money.map(&proration.total));
-    Dynamic::from_map(map)
-}
-
-/// Calls one hook; `Ok(None)` when the hook is not defined, returned `()`, or failed under
-/// [`OnHookError::Fallback`] (then a `policy_error` reason is recorded).
-struct HookCall<'a> {
-    policy: &'a Policy,
-    options: &'a DecideOptions,
-    order: Dynamic,
-    refund: Dynamic,
-}
-
-impl HookCall<'_> {
-    fn call<T>(
-        &self,
-        hook: &str,
-        reasons: &mut Vec<Reason>,
-        trace: &mut Option<Trace>,
-        read: impl FnOnce(&Dynamic) -> Result<T, Diagnostic>,
-        fallback: &str,
-    ) -> Result<Option<T>, Error> {
-        if !self.policy.has_hook(hook) {
-            return Ok(None);
-        }
-        let result = self
-            .policy
-            .call(hook, (self.order.clone(), self.refund.clone()))
-            .and_then(|out| {
-                if let Some(trace) = trace.as_mut() {
-                    trace.policy_output.extend(out.output);
-                }
-                if bridge::is_unit(&out.value) {
-                    Ok(None)
-                } else {
-                    read(&out.value).map(Some)
-                }
-            });
-        match result {
-            Ok(value) => Ok(value),
-            Err(diagnostic) => {
-                let diagnostic = self.policy.annotate(diagnostic);
-                match self.options.on_hook_error {
-                    OnHookError::Fail => Err(Error::Policy {
-                        diagnostics: vec![diagnostic],
-                    }),
-                    OnHookError::Fallback => {
-                        reasons.push(Reason::policy_error(
-                            diagnostic,
-                            self.policy.source_ref(hook),
-                            fallback,
-                        ));
-                        Ok(None)
-                    }
-                }
-            }
-        }
+    fn fill(&self, fill: &mut Fill<'_>) {
+        fill.money("amount", &self.amount);
+        fill.text("line_id", &self.line_id);
+        fill.int("quantity", self.quantity);
+        fill.money("tax", &self.tax);
     }
 }
 
+/// The `refund` argument: the request's refund with its prorated lines and shipping.
+pub(super) struct RefundArg<'a> {
+    /// The request.
+    pub request: &'a RefundRequest,
+    /// The prorated lines, shipping and total.
+    pub proration: &'a Proration,
+}
+
+impl HookArg for RefundArg<'_> {
+    fn record(&self) -> &'static Record {
+        &REFUND
+    }
+
+    fn fill(&self, fill: &mut Fill<'_>) {
+        let refund = &self.request.refund;
+        fill.money("amount", &self.proration.total);
+        fill.opt_text("currency", refund.currency.map(Currency::code));
+        fill.text("idempotency_key", &refund.idempotency_key);
+        fill.records(
+            "lines",
+            self.proration.lines.iter().map(|l| l as &dyn HookArg),
+        );
+        fill.word("method", refund.method.as_str());
+        fill.text("reason", &refund.reason);
+        fill.money("shipping", &self.proration.shipping);
+        fill.word(
+            "shipping_requested",
+            match refund.shipping {
+                ShippingRefund::None => "none",
+                ShippingRefund::All => "all",
+                ShippingRefund::Amount(_) => "amount",
+            },
+        );
+    }
+}
+
+impl HookArg for PlannedLine {
+    fn record(&self) -> &'static Record {
+        &REFUND_LINE
+    }
+
+    fn fill(&self, fill: &mut Fill<'_>) {
+        fill.money("amount", &self.amount);
+        fill.text("line_id", &self.line_id);
+        fill.opt_int("quantity", self.quantity);
+        fill.money("tax", &self.tax);
+    }
+}
+
+/// A string result that must be one of the words `parse` accepts.
 fn read_choice<T>(
     value: &Dynamic,
     hook: &str,
@@ -276,176 +330,140 @@ fn read_choice<T>(
     parse(&text).ok_or_else(|| bridge::bad_return(hook, expected, value))
 }
 
-/// The settings for one request: the configuration, overridden by the policy's hooks.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn settings(
-    policy: &Policy,
-    needs: &ArgNeeds,
-    request: &RefundRequest,
-    config: &RefundsConfig,
-    captured: Money,
-    proration: &Proration,
-    options: &DecideOptions,
-    reasons: &mut Vec<Reason>,
-    trace: &mut Option<Trace>,
-) -> Result<Settings, Error> {
-    // The maps are built once per decision, only when the policy defines a hook and with
-    // only what its hooks can read (see `usage`); they are shared and read-only, so
-    // passing them to a hook costs a reference count, not a deep copy of every line, and
-    // no hook can change what the next one sees (assignments that would add a key are
-    // refused when the policy is attached).
-    let (order, refund) = if HOOKS.iter().any(|spec| policy.has_hook(spec.name)) {
-        let mut money = MoneyMaps::new();
-        let shared = |map: Dynamic| map.into_read_only().into_shared();
-        let order = if needs.order.any() {
-            shared(order_map(request, captured, &mut money, &needs.order))
-        } else {
-            Dynamic::UNIT
-        };
-        let refund = if needs.refund.any() {
-            shared(refund_map(request, proration, &mut money, &needs.refund))
-        } else {
-            Dynamic::UNIT
-        };
-        (order, refund)
-    } else {
-        (Dynamic::UNIT, Dynamic::UNIT)
-    };
-    let calls = HookCall {
-        policy,
-        options,
-        order,
-        refund,
-    };
-
-    let hook = "refund_currency";
+/// Reads what `refund_currency` returned.
+pub(super) fn read_refund_currency(value: &Dynamic) -> Result<RefundCurrency, Diagnostic> {
     let expected = r#""presentment", "settlement", "store", "customer" or ()"#;
-    let refund_currency = match calls.call(
-        hook,
-        reasons,
-        trace,
-        |v| {
-            read_choice(v, hook, expected, |s| match s {
-                "presentment" => Some(RefundCurrency::Presentment),
-                "settlement" => Some(RefundCurrency::Settlement),
-                "store" => Some(RefundCurrency::Store),
-                "customer" => Some(RefundCurrency::Customer),
-                _ => None,
-            })
-        },
-        "used the configured refund currency",
-    )? {
-        Some(choice) => {
-            reasons.push(Reason::from_policy(
-                "refund_currency_from_policy",
-                format!("the policy chose the {} currency", choice.as_str()),
-                policy.source_ref(hook),
-            ));
-            choice
-        }
-        None => config.refund_currency,
-    };
-    let currency = plan::resolve_currency(refund_currency, request, config)?;
+    read_choice(value, "refund_currency", expected, |s| match s {
+        "presentment" => Some(RefundCurrency::Presentment),
+        "settlement" => Some(RefundCurrency::Settlement),
+        "store" => Some(RefundCurrency::Store),
+        "customer" => Some(RefundCurrency::Customer),
+        _ => None,
+    })
+}
 
-    let hook = "rate_source";
+/// Reads what `rate_source` returned.
+pub(super) fn read_rate_source(value: &Dynamic) -> Result<RateSource, Diagnostic> {
     let expected = r#""capture", "current" or ()"#;
-    let rate_source = match calls.call(
-        hook,
-        reasons,
-        trace,
-        |v| {
-            read_choice(v, hook, expected, |s| match s {
-                "capture" => Some(RateSource::Capture),
-                "current" => Some(RateSource::Current),
-                _ => None,
-            })
-        },
-        "used the configured rate source",
-    )? {
-        Some(source) => {
-            reasons.push(Reason::from_policy(
-                "rate_source_from_policy",
-                format!("the policy chose the {} rate", source.as_str()),
-                policy.source_ref(hook),
-            ));
-            source
-        }
-        None => config.rate_source,
-    };
+    read_choice(value, "rate_source", expected, |s| match s {
+        "capture" => Some(RateSource::Capture),
+        "current" => Some(RateSource::Current),
+        _ => None,
+    })
+}
 
-    let hook = "remainder_absorbed_by";
+/// Reads what `remainder_absorbed_by` returned.
+pub(super) fn read_remainder_absorbed_by(
+    value: &Dynamic,
+) -> Result<RemainderAbsorbedBy, Diagnostic> {
     let expected = r#""merchant", "customer" or ()"#;
-    let absorbed_by = match calls.call(
-        hook,
-        reasons,
-        trace,
-        |v| {
-            read_choice(v, hook, expected, |s| match s {
-                "merchant" => Some(RemainderAbsorbedBy::Merchant),
-                "customer" => Some(RemainderAbsorbedBy::Customer),
-                _ => None,
-            })
-        },
-        "used the configured choice",
-    )? {
-        Some(who) => {
-            reasons.push(Reason::from_policy(
-                "remainder_absorbed_by_from_policy",
-                format!(
-                    "the policy has the {} absorb the FX difference",
-                    who.as_str()
-                ),
-                policy.source_ref(hook),
-            ));
-            who
-        }
-        None => config.remainder_absorbed_by,
-    };
+    read_choice(value, "remainder_absorbed_by", expected, |s| match s {
+        "merchant" => Some(RemainderAbsorbedBy::Merchant),
+        "customer" => Some(RemainderAbsorbedBy::Customer),
+        _ => None,
+    })
+}
 
+/// Reads what `minimum_refund` returned: a decimal, or a money map in `currency` (the
+/// refund currency), not negative; the minimum's amount.
+pub(super) fn read_minimum_refund(
+    value: &Dynamic,
+    currency: Currency,
+) -> Result<Decimal, Diagnostic> {
     let hook = "minimum_refund";
     let expected = format!("a decimal or a money map in {currency} (the refund currency), or ()");
-    let minimum = match calls.call(
-        hook,
-        reasons,
-        trace,
-        |v| {
-            if v.is_map() {
-                let money = bridge::expect_money(v, hook, &expected)?;
-                if money.currency() == currency && !money.is_negative() {
-                    Ok(money.amount())
-                } else {
-                    Err(bridge::bad_return(hook, &expected, v))
-                }
-            } else {
-                let amount = bridge::expect_decimal(v, hook, &expected)?;
-                if amount.is_sign_negative() && !amount.is_zero() {
-                    Err(bridge::bad_return(hook, &expected, v))
-                } else {
-                    Ok(amount)
+    if value.is_map() {
+        let money = bridge::expect_money(value, hook, &expected)?;
+        if money.currency() == currency && !money.is_negative() {
+            Ok(money.amount())
+        } else {
+            Err(bridge::bad_return(hook, &expected, value))
+        }
+    } else {
+        let amount = bridge::expect_decimal(value, hook, &expected)?;
+        if amount.is_sign_negative() && !amount.is_zero() {
+            Err(bridge::bad_return(hook, &expected, value))
+        } else {
+            Ok(amount)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::refunds::RefundMethod;
+
+    #[test]
+    fn every_record_of_every_hook_is_sorted_by_field_name() {
+        let mut seen = Vec::new();
+        for spec in HOOKS {
+            assert_eq!(spec.args.len(), spec.params.len(), "{}", spec.name);
+            for record in spec.args.iter().filter_map(|ty| ty.record()) {
+                for r in record.reachable() {
+                    let names: Vec<&str> = r.fields.iter().map(|f| f.name).collect();
+                    let mut sorted = names.clone();
+                    sorted.sort_unstable();
+                    sorted.dedup();
+                    assert_eq!(names, sorted, "fields of `{}`", r.name);
+                    seen.push(r.name);
                 }
             }
-        },
-        "used the configured minimum",
-    )? {
-        Some(amount) => {
-            reasons.push(Reason::from_policy(
-                "minimum_refund_from_policy",
-                format!(
-                    "the policy set the minimum refund to {}",
-                    Money::new(amount, currency)
-                ),
-                policy.source_ref(hook),
-            ));
-            Some(amount)
         }
-        None => plan::configured_minimum(config, currency),
-    };
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, ["order", "order_line", "refund", "refund_line"]);
+    }
 
-    Ok(Settings {
-        refund_currency,
-        currency,
-        rate_source,
-        absorbed_by,
-        minimum,
-    })
+    #[test]
+    fn every_hook_id_resolves() {
+        use crate::policy::session::BoundHooks;
+        use crate::policy::{Policy, PolicyRuntime};
+        let ids = [
+            (REFUND_CURRENCY, "refund_currency"),
+            (RATE_SOURCE, "rate_source"),
+            (REMAINDER_ABSORBED_BY, "remainder_absorbed_by"),
+            (MINIMUM_REFUND, "minimum_refund"),
+        ];
+        assert_eq!(ids.len(), HOOKS.len());
+        for (id, name) in ids {
+            // A policy defining only this hook defines this id and no other.
+            let source = format!("fn {name}(order, refund) {{ () }}");
+            let policy = Policy::compile("p.rhai", &source, &PolicyRuntime::new()).unwrap();
+            let bound = BoundHooks::bind(policy, "refunds", HOOKS).unwrap();
+            assert!(bound.defines(id), "{name}");
+            for (other, other_name) in ids {
+                assert_eq!(
+                    bound.defines(other),
+                    other_name == name,
+                    "{name}: {other_name}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn words_are_the_json_names() {
+        let methods: Vec<&str> = [
+            RefundMethod::OriginalPayment,
+            RefundMethod::StoreCredit,
+            RefundMethod::Cash,
+        ]
+        .map(RefundMethod::as_str)
+        .to_vec();
+        assert_eq!(METHODS, methods.as_slice());
+        for (shipping, word) in [
+            (ShippingRefund::None, "none"),
+            (ShippingRefund::All, "all"),
+            (ShippingRefund::Amount(Money::zero(Currency::USD)), "amount"),
+        ] {
+            let json = serde_json::to_value(shipping).unwrap();
+            let name = json
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| json.as_object().and_then(|o| o.keys().next().cloned()));
+            assert_eq!(name.as_deref(), Some(word));
+            assert!(SHIPPING_REQUESTS.contains(&word));
+        }
+    }
 }

@@ -32,6 +32,10 @@
 //!    account `fx_conversion`, which is then debited in the refund currency against the
 //!    payout. Cash rounding and a configured processor fee add their own balanced pairs.
 //!
+//! The stages are in files of their own, listed by `pipeline.rs`: `validate`,
+//! `idempotency`, `proration`, `settings` (the policy's choices), `fx`, `payout` (cash
+//! rounding, the minimum, the processor fee), `ledger` and `reasons`.
+//!
 //! # Policies
 //!
 //! Each of `refund_currency`, `rate_source`, `remainder_absorbed_by` and `minimum_refund`
@@ -73,28 +77,36 @@
 //! assert_eq!(plan.fx.settlement_amount.to_string(), "56.00 CAD"); // the merchant pays
 //! assert_eq!(plan.fx.basis.to_string(), "54.00 CAD");             // the book value
 //! assert_eq!(plan.fx.gain_loss.amount(), dec!(-2.00));            // an FX loss
-//! ```
 
+mod config;
 mod fingerprint;
+mod fx;
 mod hooks;
-mod plan;
+mod idempotency;
+mod ledger;
+mod payout;
+mod pipeline;
+mod proration;
+mod reasons;
+mod settings;
 mod text;
 mod types;
-mod usage;
+mod validate;
 
+pub use config::{LedgerAccounts, RefundsConfig};
 pub use fingerprint::{canonical_json, fingerprint, FINGERPRINT_VERSION};
 pub use hooks::HOOKS;
-pub use plan::{is_balanced, MAX_KEY_LEN};
+pub use ledger::is_balanced;
 pub use types::{
-    Capture, Conversion, EarlierRefund, FxDetails, LedgerAccounts, LedgerEntry, Order, OrderLine,
-    PlannedLine, RateSource, RefundCurrency, RefundLineRequest, RefundMethod, RefundOutcome,
-    RefundPlan, RefundRequest, RefundsConfig, RemainderAbsorbedBy, RequestedRefund, ShippingRefund,
-    Side,
+    Capture, Conversion, EarlierRefund, FxDetails, LedgerEntry, Order, OrderLine, PlannedLine,
+    RateSource, RefundCurrency, RefundLineRequest, RefundMethod, RefundOutcome, RefundPlan,
+    RefundRequest, RemainderAbsorbedBy, RequestedRefund, ShippingRefund, Side,
 };
+pub use validate::MAX_KEY_LEN;
 
+use crate::policy::session::BoundHooks;
 use crate::policy::{DecideOptions, Policy};
-use crate::{Decision, Error, Money, Reason, Trace};
-use plan::Settings;
+use crate::{Decision, Error};
 
 /// The refunds engine: built once from a [`RefundsConfig`] (and optionally a policy
 /// defining some of [`HOOKS`]), then asked for many plans. `Send + Sync` and cheap to
@@ -102,38 +114,8 @@ use plan::Settings;
 #[derive(Debug, Clone)]
 pub struct RefundsEngine {
     config: RefundsConfig,
-    policy: Option<Policy>,
-    /// What the policy's hooks can read of their arguments (see `usage`).
-    hook_args: usage::ArgNeeds,
-}
-
-fn check_money_list(field: &str, list: &[Money], allow_zero: bool) -> Result<(), Error> {
-    for (i, money) in list.iter().enumerate() {
-        if money.is_negative() || (!allow_zero && money.is_zero()) {
-            return Err(Error::invalid(
-                format!("config.{field}[{i}]"),
-                format!(
-                    "must be {}, got {money}",
-                    if allow_zero {
-                        "zero or more"
-                    } else {
-                        "positive"
-                    }
-                ),
-            ));
-        }
-        if list
-            .iter()
-            .take(i)
-            .any(|m| m.currency() == money.currency())
-        {
-            return Err(Error::invalid(
-                format!("config.{field}[{i}]"),
-                format!("{} is listed twice", money.currency()),
-            ));
-        }
-    }
-    Ok(())
+    /// The policy, bound to [`HOOKS`].
+    hooks: Option<BoundHooks>,
 }
 
 impl RefundsEngine {
@@ -141,24 +123,16 @@ impl RefundsEngine {
     /// `store_currency`; cash rounding increments must be positive; minimums and fees
     /// must not be negative; no currency may be listed twice.
     pub fn new(config: RefundsConfig) -> Result<Self, Error> {
-        if config.refund_currency == RefundCurrency::Store && config.store_currency.is_none() {
-            return Err(Error::invalid(
-                "config.store_currency",
-                "refund_currency is `store`, so a store_currency (e.g. \"EUR\") is required",
-            ));
-        }
-        check_money_list("minimum_refund", &config.minimum_refund, true)?;
-        check_money_list("cash_rounding", &config.cash_rounding, false)?;
-        check_money_list("refund_fees", &config.refund_fees, true)?;
+        config::check(&config)?;
         Ok(RefundsEngine {
             config,
-            policy: None,
-            hook_args: usage::ArgNeeds::everything(),
+            hooks: None,
         })
     }
 
     /// Attaches a policy after checking that every function it defines is one of
-    /// [`HOOKS`] (or a `_helper`) with the right number of parameters.
+    /// [`HOOKS`] (or a `_helper`) with the right number of parameters, and that it reads
+    /// only fields the hooks' arguments have.
     ///
     /// Each hook overrides the configuration option of the same name for one request;
     /// a hook that returns `()` keeps the configured choice. When a hook fails and the
@@ -181,15 +155,13 @@ impl RefundsEngine {
     /// # Ok::<(), backoffice::Error>(())
     /// ```
     pub fn with_policy(mut self, policy: Policy) -> Result<Self, Error> {
-        policy.bind("refunds", HOOKS)?;
-        self.hook_args = usage::analyse(&policy);
-        self.policy = Some(policy);
+        self.hooks = Some(BoundHooks::bind(policy, "refunds", HOOKS)?);
         Ok(self)
     }
 
     /// The attached policy, if any.
     pub fn policy(&self) -> Option<&Policy> {
-        self.policy.as_ref()
+        self.hooks.as_ref().map(BoundHooks::policy)
     }
 
     /// The configuration.
@@ -214,224 +186,8 @@ impl RefundsEngine {
         request: &RefundRequest,
         options: &DecideOptions,
     ) -> Result<Decision<RefundOutcome>, Error> {
-        let config = &self.config;
-        let refund = &request.refund;
-        let mut trace = options.trace.then(Trace::default);
-
-        plan::validate_key(&refund.idempotency_key)?;
-        let fingerprint = fingerprint(&request.order.order_id, refund);
-        if let Some(earlier) = request
-            .earlier_refunds
-            .iter()
-            .find(|e| e.idempotency_key == refund.idempotency_key)
-        {
-            if earlier.fingerprint != fingerprint {
-                return Err(Error::Rejected {
-                    code: "idempotency_conflict".to_string(),
-                    field: "refund.idempotency_key".to_string(),
-                    message: format!(
-                        "idempotency key `{}` was already used for a different refund (fingerprint {} here, {} before); use a new key for a new refund",
-                        refund.idempotency_key, fingerprint, earlier.fingerprint
-                    ),
-                });
-            }
-            let reason = Reason::builtin(
-                "idempotent_replay",
-                "idempotency",
-                format!(
-                    "idempotency key `{}` with the same fingerprint was already planned; returning that plan unchanged",
-                    refund.idempotency_key
-                ),
-            )
-            .about(refund.idempotency_key.clone());
-            if let Some(trace) = trace.as_mut() {
-                trace.step(
-                    "idempotency",
-                    format!("replay of `{}` ({fingerprint})", refund.idempotency_key),
-                );
-            }
-            let mut decision = Decision::new(RefundOutcome {
-                replay: true,
-                plan: earlier.plan.clone(),
-            })
-            .with_reason(reason);
-            decision.trace = trace;
-            return Ok(decision);
-        }
-
-        let state = plan::order_state(request, config)?;
-        let proration = plan::prorate(request, &state, config)?;
-        if let Some(trace) = trace.as_mut() {
-            trace.step(
-                "proration",
-                format!(
-                    "lines {}, tax {}, shipping {}: {} of {} captured ({} refunded before)",
-                    proration.lines_total,
-                    proration.tax_total,
-                    proration.shipping,
-                    proration.total,
-                    state.captured,
-                    state.refunded_total
-                ),
-            );
-        }
-        let mut policy_reasons = Vec::new();
-        let settings = match &self.policy {
-            Some(policy) => hooks::settings(
-                policy,
-                &self.hook_args,
-                request,
-                config,
-                state.captured,
-                &proration,
-                options,
-                &mut policy_reasons,
-                &mut trace,
-            )?,
-            None => self.settings(request)?,
-        };
-        let fx = plan::fx(request, &state, &proration, &settings, config)?;
-        let owed = fx.refund_amount;
-        let (paid, cash_rounding) = plan::cash_round(owed, refund.method, config)?;
-        check_minimum(paid, settings.minimum)?;
-        let fee = plan::refund_fee(config, refund.method, request.order.settlement_currency);
-        let ledger = plan::ledger(
-            &proration,
-            &fx.details,
-            owed,
-            paid,
-            fee,
-            refund.method,
-            config,
-        )?;
-        if let Some(trace) = trace.as_mut() {
-            trace.step(
-                "fx",
-                format!(
-                    "rate {} ({}), basis {}, settlement {}, gain/loss {}",
-                    fx.details.rate_used,
-                    fx.details.rate_source.as_str(),
-                    fx.details.basis,
-                    fx.details.settlement_amount,
-                    fx.details.gain_loss
-                ),
-            );
-        }
-
-        // The two reasons every plan has are written without `format!` (hot path); the
-        // text is the same as `Money`'s `Display`.
-        let mut reasons = Vec::with_capacity(3);
-        let mut message = String::with_capacity(96);
-        message.push_str("refund ");
-        text::money(&mut message, paid);
-        message.push_str(" by ");
-        message.push_str(refund.method.as_str());
-        message.push_str(" for ");
-        text::money(&mut message, proration.total);
-        message.push_str(" of the order's ");
-        text::money(&mut message, state.captured);
-        message.push_str(" captured");
-        reasons.push(Reason::builtin("refund_planned", "proration", message));
-        let gain_loss = fx.details.gain_loss;
-        if !gain_loss.is_zero() {
-            let loss = gain_loss.is_negative();
-            let mut message = String::with_capacity(96);
-            message.push_str("the refund costs ");
-            text::money(&mut message, fx.details.settlement_amount);
-            message.push_str(" against a ");
-            text::money(&mut message, fx.details.basis);
-            if loss {
-                message.push_str(" basis: FX loss of ");
-                text::money(&mut message, gain_loss.neg());
-            } else {
-                message.push_str(" basis: FX gain of ");
-                text::money(&mut message, gain_loss);
-            }
-            reasons.push(Reason::builtin(
-                if loss { "fx_loss" } else { "fx_gain" },
-                "fx",
-                message,
-            ));
-        }
-        if let Some(adjustment) = cash_rounding.filter(|a| !a.is_zero()) {
-            reasons.push(Reason::builtin(
-                "cash_rounded",
-                "cash_rounding",
-                format!("{owed} rounded to {paid} for cash ({adjustment} difference)"),
-            ));
-        }
-
-        reasons.append(&mut policy_reasons);
-
-        let plan = RefundPlan {
-            idempotency_key: refund.idempotency_key.clone(),
-            fingerprint,
-            order_id: request.order.order_id.clone(),
-            reason: refund.reason.clone(),
-            method: refund.method,
-            decided_at: request.now,
-            refund_currency: settings.refund_currency,
-            lines: proration.lines,
-            shipping: proration.shipping,
-            presentment_amount: proration.total,
-            amount: paid,
-            cash_rounding,
-            fee,
-            fx: fx.details,
-            ledger,
-        };
-        Ok(Decision {
-            outcome: RefundOutcome {
-                replay: false,
-                plan,
-            },
-            reasons,
-            trace,
-        })
+        pipeline::decide_with(&self.config, self.hooks.as_ref(), request, options)
     }
-
-    /// The settings from configuration alone.
-    fn settings(&self, request: &RefundRequest) -> Result<Settings, Error> {
-        let config = &self.config;
-        let currency = plan::resolve_currency(config.refund_currency, request, config)?;
-        Ok(Settings {
-            refund_currency: config.refund_currency,
-            currency,
-            rate_source: config.rate_source,
-            absorbed_by: config.remainder_absorbed_by,
-            minimum: plan::configured_minimum(config, currency),
-        })
-    }
-}
-
-fn check_minimum(paid: Money, minimum: Option<rust_decimal::Decimal>) -> Result<(), Error> {
-    if paid.is_zero() || paid.is_negative() {
-        return Err(Error::Rejected {
-            code: "refund_rounds_to_zero".to_string(),
-            field: "refund".to_string(),
-            message: format!("the refund comes to {paid}; a refund must pay out more than zero"),
-        });
-    }
-    if let Some(minimum) = minimum {
-        if paid.amount() < minimum {
-            // Show the minimum with the currency's decimals (`50` as `50.00`).
-            let mut shown = minimum;
-            if let Some(units) = paid.currency().minor_units().map(u32::from) {
-                if shown.scale() < units {
-                    shown.rescale(units);
-                }
-            }
-            return Err(Error::Rejected {
-                code: "below_minimum_refund".to_string(),
-                field: "refund".to_string(),
-                message: format!(
-                    "the refund comes to {paid}, below the minimum refund of {}",
-                    Money::new(shown, paid.currency())
-                ),
-            });
-        }
-    }
-    Ok(())
 }
 
 impl crate::engine::Engine for RefundsEngine {

@@ -625,7 +625,7 @@ fn every_error_code_has_the_status_of_the_rule() {
                 status: BoStatus::PolicyError,
                 code: "policy_error",
                 field: None,
-                message: "error[policy.unknown_hook]: `fn refund_amount` is not a hook of the returns engine\n --> p.rhai:1:1\n  |\n1 | fn refund_amount(item) { 0 }\n  | ^\n  = help: known hooks: eligibility/2, window_days/2, restocking_fee_percent/2, disposition/2, settlement/1, fraud_signals/1; prefix private helpers with `_`",
+                message: "error[policy.unknown_hook]: `fn refund_amount` is not a hook of the returns engine\n --> p.rhai:1:1\n  |\n1 | fn refund_amount(item) { 0 }\n  | ^^^^^^^^^^^^^^^^^^^^^^\n  = help: known hooks: eligibility/2, window_days/2, restocking_fee_percent/2, disposition/2, settlement/1, fraud_signals/1; prefix private helpers with `_`",
             },
         },
         Walk {
@@ -651,7 +651,7 @@ fn every_error_code_has_the_status_of_the_rule() {
                 status: BoStatus::PolicyError,
                 code: "policy_error",
                 field: None,
-                message: "error[policy.runtime]: boom\n --> p.rhai:1:33\n  |\n1 | fn eligibility(item, request) { throw \"boom\" }\n  |                                 ^\n  = in hook `eligibility`",
+                message: "error[policy.runtime]: boom\n --> p.rhai:1:33\n  |\n1 | fn eligibility(item, request) { throw \"boom\" }\n  |                                 ^^^^^\n  = in hook `eligibility`",
             },
         },
         // The request's shape.

@@ -143,7 +143,7 @@ error[policy.unknown_field]: no field `prise` on `item`; did you mean `price`?
  --> shop.rhai:2:13
   |
 2 |     if item.prise > 10 { 1 }
-  |             ^
+  |             ^^^^^
   = help: `item` has the fields `category`, `condition`, `price`, `quantity`, `status`, `unit_price`; test an optional field with `\"name\" in item`"
     );
 }

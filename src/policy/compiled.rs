@@ -273,6 +273,7 @@ impl Policy {
             ),
         }
         if !diagnostics.is_empty() {
+            diagnostics.sort_by_key(|d| (d.line, d.column));
             return Err(Error::Policy { diagnostics });
         }
 

@@ -29,7 +29,8 @@
 //!     ],
 //! };
 //! assert_eq!(LINE.field("sku").map(|f| f.ty.to_string()), Some("string".to_string()));
-//! assert_eq!(FieldType::Array(&FieldType::Record(&LINE)).to_string(), "array<line>");
+//! static LINES: FieldType = FieldType::Array(&FieldType::Record(&LINE));
+//! assert_eq!(LINES.to_string(), "array<line>");
 //! assert_eq!(LINE.suggest("skus"), Some("sku"));
 //! ```
 

@@ -162,7 +162,26 @@ fn bad_returns_fail_or_fall_back() {
 
 #[test]
 fn script_errors_and_limits_are_diagnostics() {
-    let engine = engine_with("fn validate(address) { address.nope }");
+    // A field the schema does not have is refused when the policy is attached ...
+    let policy = Policy::compile(
+        "test.rhai",
+        "fn validate(address) { address.postal_cod }",
+        &PolicyRuntime::new(),
+    )
+    .unwrap();
+    let err = AddressEngine::new(AddressConfig::default())
+        .unwrap()
+        .with_policy(policy)
+        .unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!(d.code, "policy.unknown_field");
+    assert_eq!(
+        d.message,
+        "no field `postal_cod` on `address`; did you mean `postal_code`?"
+    );
+    assert_eq!((d.line, d.column), (Some(1), Some(32)));
+    // ... and one read through a computed key fails when the hook runs.
+    let engine = engine_with(r#"fn validate(address) { let k = "nope"; address[k] }"#);
     let err = engine
         .decide(&AddressRequest::new(us("1 Main St", "CA", "94043")))
         .unwrap_err();
@@ -224,4 +243,33 @@ fn any_engine_speaks_json() {
         )
         .unwrap_err();
     assert_eq!(err.code(), "invalid_json");
+}
+
+#[test]
+fn the_hook_sees_every_field_of_its_schema() {
+    let engine = engine_with(
+        r#"fn validate(address) {
+    let s = address.street[0];
+    let box = address.street[1].po_box;
+    #{code: "seen", message: `${address.country}|${address.locality}|${address.postal_code}|${address.address_lines.len()}|${s.house_number}|${s.street_name}|${s.street_type}|${s.po_box == ()}|${box.designator} ${box.number}|${address.has_po_box}|${address.problems.len()}|${address.valid}|${address.tags}`}
+}"#,
+    );
+    let mut address = us("1600 Amphitheatre Pkwy", "CA", "94043");
+    address.address_lines.push("PO Box 12".to_string());
+    let request = AddressRequest {
+        address,
+        tags: vec!["oversized".to_string()],
+    };
+    let d = engine.decide(&request).unwrap();
+    let seen = d
+        .outcome
+        .problems
+        .iter()
+        .find(|p| p.code == "seen")
+        .unwrap();
+    assert_eq!(
+        seen.message,
+        r#"US|SOMEWHERE|94043|2|1600|Amphitheatre|Pkwy|true|PO Box 12|true|0|true|["oversized"]"#
+    );
+    assert!(!d.outcome.valid);
 }

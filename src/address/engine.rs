@@ -1,9 +1,15 @@
 //! [`AddressEngine`]: the address checks as an engine with reasons, traces and an
 //! optional policy.
 
+use super::street::{PoBox, SecondaryUnit};
 use super::{analyze, Address, AddressConfig, AddressOutcome, Problem, StreetLine};
-use crate::policy::{bridge, DecideOptions, HookSpec, OnHookError, Policy};
+use crate::policy::schema::{Field, FieldType, Record};
+use crate::policy::session::{
+    Answer, Arg, BoundHooks, Fallback, Fill, HookArg, HookId, HookSession,
+};
+use crate::policy::{bridge, DecideOptions, HookSpec, Policy};
 use crate::{Decision, Diagnostic, Error, Reason, Trace};
+use rhai::Dynamic;
 use serde::{Deserialize, Serialize};
 
 /// The hooks an address policy may define.
@@ -17,23 +23,275 @@ use serde::{Deserialize, Serialize};
 pub static HOOKS: &[HookSpec] = &[HookSpec {
     name: "validate",
     params: &["address"],
-    args: &[],
+    args: &[FieldType::Record(&ADDRESS)],
     returns: "() or #{field: string, code: string, message: string} or an array of them",
     doc: "adds problems to the built-in ones (e.g. no PO boxes for oversized goods, no deliveries to some regions)",
 }];
 
+/// `validate(address)`.
+const VALIDATE: HookId = HookId::named(HOOKS, "validate");
+
 const HOOK_EXPECTED: &str = "(), #{field, code, message} or an array of such maps";
 
+/// The `address` argument of `validate`: the canonical address with its parsed street
+/// lines and the built-in verdict. Fields in the order of their names.
+pub(crate) static ADDRESS: Record = Record {
+    name: "address",
+    doc: "The canonical address, its parsed street lines and the built-in verdict.",
+    fields: &[
+        Field::new(
+            "address_lines",
+            FieldType::Array(&FieldType::String),
+            "The street lines in canonical form, in order.",
+        ),
+        Field::new(
+            "administrative_area",
+            FieldType::String,
+            "State, province or prefecture (the country's code for it when it has one); empty when absent.",
+        ),
+        Field::new(
+            "country",
+            FieldType::String,
+            "The country: its alpha-2 code when recognised, else as entered.",
+        ),
+        Field::new(
+            "dependent_locality",
+            FieldType::String,
+            "District or neighbourhood within the locality; empty when absent.",
+        ),
+        Field::new(
+            "has_po_box",
+            FieldType::Bool,
+            "Whether a street line is a post-office box.",
+        ),
+        Field::new("locality", FieldType::String, "City or town; empty when absent."),
+        Field::new(
+            "organization",
+            FieldType::String,
+            "Company or organisation; empty when absent.",
+        ),
+        Field::new(
+            "postal_code",
+            FieldType::String,
+            "The postal code in canonical form; empty when absent.",
+        ),
+        Field::new(
+            "problems",
+            FieldType::Array(&FieldType::Record(&PROBLEM)),
+            "The problems the built-in checks found.",
+        ),
+        Field::new(
+            "recipient",
+            FieldType::String,
+            "The person the item is for; empty when absent.",
+        ),
+        Field::new(
+            "sorting_code",
+            FieldType::String,
+            "CEDEX-style sorting code; empty when absent.",
+        ),
+        Field::new(
+            "street",
+            FieldType::Array(&FieldType::Record(&STREET_LINE)),
+            "The components of each street line, in order.",
+        ),
+        Field::new(
+            "tags",
+            FieldType::Array(&FieldType::String),
+            "The request's shipment labels (`oversized`, `hazmat`, ...).",
+        ),
+        Field::new(
+            "valid",
+            FieldType::Bool,
+            "Whether the built-in checks found no problem.",
+        ),
+    ],
+};
+
+/// One problem, as `validate` sees the built-in ones (and returns its own).
+pub(crate) static PROBLEM: Record = Record {
+    name: "problem",
+    doc: "One thing wrong with the address.",
+    fields: &[
+        Field::new(
+            "code",
+            FieldType::String,
+            "Stable code such as `missing_field`, `invalid_format`, `unknown_value`.",
+        ),
+        Field::new(
+            "field",
+            FieldType::String,
+            "The field at fault: `country`, `address_lines[0]`, `postal_code`, ...",
+        ),
+        Field::new(
+            "message",
+            FieldType::String,
+            "Explanation with the value that was wrong.",
+        ),
+    ],
+};
+
+/// The components of one street line.
+pub(crate) static STREET_LINE: Record = Record {
+    name: "street_line",
+    doc: "The components recognised in one street line (each as written).",
+    fields: &[
+        Field::new(
+            "house_number",
+            FieldType::Optional(&FieldType::String),
+            "House (building) number, e.g. `1600`, `12a`.",
+        ),
+        Field::new(
+            "po_box",
+            FieldType::Optional(&FieldType::Record(&PO_BOX)),
+            "The post-office box, when the line is one.",
+        ),
+        Field::new(
+            "post_directional",
+            FieldType::Optional(&FieldType::String),
+            "Directional after the street (`NW` in `Main St NW`).",
+        ),
+        Field::new(
+            "pre_directional",
+            FieldType::Optional(&FieldType::String),
+            "Directional before the street name (`N` in `123 N Main St`).",
+        ),
+        Field::new(
+            "street_name",
+            FieldType::Optional(&FieldType::String),
+            "The street's name without its type.",
+        ),
+        Field::new(
+            "street_type",
+            FieldType::Optional(&FieldType::String),
+            "Street type (`St`, `Parkway`, `Rue`).",
+        ),
+        Field::new("text", FieldType::String, "The line as written (cleaned)."),
+        Field::new(
+            "units",
+            FieldType::Array(&FieldType::Record(&UNIT)),
+            "Secondary units in order (`Ste 5 Unit 2` gives two).",
+        ),
+    ],
+};
+
+/// A secondary unit of a street line.
+pub(crate) static UNIT: Record = Record {
+    name: "unit",
+    doc: "A secondary unit (`Apt 2F`).",
+    fields: &[
+        Field::new(
+            "designator",
+            FieldType::String,
+            "The designator as written (`Ste`, `Apartment`, `#`).",
+        ),
+        Field::new(
+            "identifier",
+            FieldType::String,
+            "The identifier (`5`, `2F`).",
+        ),
+    ],
+};
+
+/// A post-office box of a street line.
+pub(crate) static PO_BOX: Record = Record {
+    name: "po_box",
+    doc: "A post-office box (`PO Box 12`, `Postfach 1234`).",
+    fields: &[
+        Field::new(
+            "designator",
+            FieldType::String,
+            "The designator as written (`P.O. Box`, `Postfach`).",
+        ),
+        Field::new("number", FieldType::String, "The box number."),
+    ],
+};
+
 /// What a `validate` hook sees.
-#[derive(Serialize)]
-struct HookView<'a> {
-    #[serde(flatten)]
-    address: &'a Address,
-    street: &'a [StreetLine],
-    has_po_box: bool,
-    problems: &'a [Problem],
-    valid: bool,
+struct AddressArg<'a> {
+    outcome: &'a AddressOutcome,
     tags: &'a [String],
+}
+
+impl HookArg for AddressArg<'_> {
+    fn record(&self) -> &'static Record {
+        &ADDRESS
+    }
+
+    fn fill(&self, fill: &mut Fill<'_>) {
+        let (address, outcome) = (&self.outcome.canonical, self.outcome);
+        fill.strings("address_lines", &address.address_lines);
+        fill.text("administrative_area", &address.administrative_area);
+        fill.text("country", &address.country);
+        fill.text("dependent_locality", &address.dependent_locality);
+        fill.bool(
+            "has_po_box",
+            outcome.street.iter().any(StreetLine::is_po_box),
+        );
+        fill.text("locality", &address.locality);
+        fill.text("organization", &address.organization);
+        fill.text("postal_code", &address.postal_code);
+        fill.records(
+            "problems",
+            outcome.problems.iter().map(|p| p as &dyn HookArg),
+        );
+        fill.text("recipient", &address.recipient);
+        fill.text("sorting_code", &address.sorting_code);
+        fill.records("street", outcome.street.iter().map(|l| l as &dyn HookArg));
+        fill.strings("tags", self.tags);
+        fill.bool("valid", outcome.valid);
+    }
+}
+
+impl HookArg for Problem {
+    fn record(&self) -> &'static Record {
+        &PROBLEM
+    }
+
+    fn fill(&self, fill: &mut Fill<'_>) {
+        fill.text("code", &self.code);
+        fill.text("field", &self.field);
+        fill.text("message", &self.message);
+    }
+}
+
+impl HookArg for StreetLine {
+    fn record(&self) -> &'static Record {
+        &STREET_LINE
+    }
+
+    fn fill(&self, fill: &mut Fill<'_>) {
+        fill.opt_text("house_number", self.house_number.as_deref());
+        fill.opt_record("po_box", self.po_box.as_ref().map(|b| b as &dyn HookArg));
+        fill.opt_text("post_directional", self.post_directional.as_deref());
+        fill.opt_text("pre_directional", self.pre_directional.as_deref());
+        fill.opt_text("street_name", self.street_name.as_deref());
+        fill.opt_text("street_type", self.street_type.as_deref());
+        fill.text("text", &self.text);
+        fill.records("units", self.units.iter().map(|u| u as &dyn HookArg));
+    }
+}
+
+impl HookArg for SecondaryUnit {
+    fn record(&self) -> &'static Record {
+        &UNIT
+    }
+
+    fn fill(&self, fill: &mut Fill<'_>) {
+        fill.text("designator", &self.designator);
+        fill.text("identifier", &self.identifier);
+    }
+}
+
+impl HookArg for PoBox {
+    fn record(&self) -> &'static Record {
+        &PO_BOX
+    }
+
+    fn fill(&self, fill: &mut Fill<'_>) {
+        fill.text("designator", &self.designator);
+        fill.text("number", &self.number);
+    }
 }
 
 /// One address to check.
@@ -79,7 +337,7 @@ impl AddressRequest {
 #[derive(Debug, Clone)]
 pub struct AddressEngine {
     config: AddressConfig,
-    policy: Option<Policy>,
+    hooks: Option<BoundHooks>,
 }
 
 impl AddressEngine {
@@ -109,7 +367,7 @@ impl AddressEngine {
         }
         Ok(AddressEngine {
             config,
-            policy: None,
+            hooks: None,
         })
     }
 
@@ -145,14 +403,13 @@ impl AddressEngine {
     /// # Ok::<(), backoffice::Error>(())
     /// ```
     pub fn with_policy(mut self, policy: Policy) -> Result<Self, Error> {
-        policy.bind("address", HOOKS)?;
-        self.policy = Some(policy);
+        self.hooks = Some(BoundHooks::bind(policy, "address", HOOKS)?);
         Ok(self)
     }
 
     /// The attached policy, if any.
     pub fn policy(&self) -> Option<&Policy> {
-        self.policy.as_ref()
+        self.hooks.as_ref().map(BoundHooks::policy)
     }
 
     /// The configuration.
@@ -180,13 +437,27 @@ impl AddressEngine {
             trace_outcome(trace, &request.address, &outcome);
         }
         let mut reasons = builtin_reasons(&outcome);
-        if let Some(policy) = self.policy.as_ref().filter(|p| p.has_hook("validate")) {
-            match call_validate(policy, &outcome, &request.tags) {
-                Ok((added, output)) => {
+        let mut session = HookSession::new(self.hooks.as_ref(), options);
+        if session.defines(VALIDATE) {
+            let arg = AddressArg {
+                outcome: &outcome,
+                tags: &request.tags,
+            };
+            let fallback = Fallback::new("the address is treated as not valid");
+            let answer = session.call(VALIDATE, [Arg::fresh(&arg)], fallback, read_validate)?;
+            let output = session.take_output();
+            let source = session.source(VALIDATE);
+            let added = match answer {
+                Answer::Value(added) => Ok(added),
+                Answer::Default => Ok(Vec::new()),
+                Answer::Failed(reason) => Err(reason),
+            };
+            match (added, source) {
+                (Ok(added), Some(source)) => {
                     if let Some(trace) = trace.as_mut() {
                         trace.step(
                             "policy:validate",
-                            format!("{} added {} problem(s)", policy.name(), added.len()),
+                            format!("{} added {} problem(s)", source.policy, added.len()),
                         );
                         trace.policy_output.extend(output);
                     }
@@ -195,44 +466,33 @@ impl AddressEngine {
                             Reason::from_policy(
                                 problem.code.clone(),
                                 problem.message.clone(),
-                                policy.source_ref("validate"),
+                                source.clone(),
                             )
                             .about(problem.field.clone()),
                         );
                         outcome.problems.push(problem);
                     }
                 }
-                Err(diagnostic) => {
-                    let diagnostic = policy.annotate(diagnostic);
-                    match options.on_hook_error {
-                        OnHookError::Fail => {
-                            return Err(Error::Policy {
-                                diagnostics: vec![diagnostic],
-                            })
-                        }
-                        OnHookError::Fallback => {
-                            if let Some(trace) = trace.as_mut() {
-                                trace.step(
-                                    "policy:validate",
-                                    format!("failed: {}", diagnostic.message),
-                                );
-                            }
-                            outcome.problems.push(Problem {
-                                field: "address".to_string(),
-                                code: "policy_error".to_string(),
-                                message: format!(
-                                    "the policy's `validate` hook failed ({}); the address is treated as not valid",
-                                    diagnostic.code
-                                ),
-                            });
-                            reasons.push(Reason::policy_error(
-                                diagnostic,
-                                policy.source_ref("validate"),
-                                "the address is treated as not valid",
-                            ));
-                        }
+                (Err(reason), _) => {
+                    let code = reason
+                        .as_ref()
+                        .and_then(|r| r.diagnostic.as_ref())
+                        .map_or("policy.runtime", |d| d.code.as_str());
+                    if let Some(trace) = trace.as_mut() {
+                        let message = reason.as_ref().map_or("", |r| r.message.as_str());
+                        trace.step("policy:validate", format!("failed: {message}"));
                     }
+                    outcome.problems.push(Problem {
+                        field: "address".to_string(),
+                        code: "policy_error".to_string(),
+                        message: format!(
+                            "the policy's `validate` hook failed ({code}); the address is treated as not valid"
+                        ),
+                    });
+                    reasons.extend(reason);
                 }
+                // No source means no policy, and then the hook was not called.
+                (Ok(_), None) => {}
             }
             outcome.valid = outcome.problems.is_empty();
         }
@@ -254,36 +514,12 @@ impl AddressEngine {
     }
 }
 
-/// Calls the `validate` hook and reads the problems it adds.
-fn call_validate(
-    policy: &Policy,
-    outcome: &AddressOutcome,
-    tags: &[String],
-) -> Result<(Vec<Problem>, Vec<String>), Diagnostic> {
-    let view = HookView {
-        address: &outcome.canonical,
-        street: &outcome.street,
-        has_po_box: outcome.street.iter().any(StreetLine::is_po_box),
-        problems: &outcome.problems,
-        valid: outcome.valid,
-        tags,
-    };
-    let argument = bridge::to_dynamic(&view).map_err(|e| {
-        Diagnostic::error(
-            "policy.internal",
-            format!("could not pass the address to `validate`: {e}"),
-        )
-        .with_hook("validate")
-    })?;
-    let result = policy.call("validate", (argument,))?;
-    let value = result.value;
-    if bridge::is_unit(&value) {
-        return Ok((Vec::new(), result.output));
-    }
+/// Reads the problems a `validate` hook adds (not called for `()`).
+fn read_validate(value: &Dynamic) -> Result<Vec<Problem>, Diagnostic> {
     let items = if value.is_array() {
         bridge::expect_array(&value, "validate", HOOK_EXPECTED)?
     } else {
-        vec![value]
+        vec![value.clone()]
     };
     let mut problems = Vec::with_capacity(items.len());
     for item in &items {
@@ -322,7 +558,7 @@ fn call_validate(
             message,
         });
     }
-    Ok((problems, result.output))
+    Ok(problems)
 }
 
 fn builtin_reasons(outcome: &AddressOutcome) -> Vec<Reason> {

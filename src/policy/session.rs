@@ -410,6 +410,14 @@ impl Fill<'_> {
         }
     }
 
+    /// An optional nested record (`()` when absent), built in full.
+    pub fn opt_record(&mut self, name: &'static str, value: Option<&dyn HookArg>) {
+        if self.next(name).is_some() {
+            let built = value.map_or(Dynamic::UNIT, |v| build(self.hooks, v, Mask::ALL, None));
+            self.write(built);
+        }
+    }
+
     /// An array of nested records, each built in full.
     pub fn records<'v>(
         &mut self,

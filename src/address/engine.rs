@@ -517,7 +517,7 @@ impl AddressEngine {
 /// Reads the problems a `validate` hook adds (not called for `()`).
 fn read_validate(value: &Dynamic) -> Result<Vec<Problem>, Diagnostic> {
     let items = if value.is_array() {
-        bridge::expect_array(&value, "validate", HOOK_EXPECTED)?
+        bridge::expect_array(value, "validate", HOOK_EXPECTED)?
     } else {
         vec![value.clone()]
     };

@@ -207,10 +207,19 @@ const char *bo_result_json(const struct BoResult *result,
 // `result` is null or a result from this library not yet freed; it is not used after.
 void bo_result_free(struct BoResult *result);
 
-// Frees an engine. Null is a no-op. Every call using the engine must have returned.
+// Frees an engine. Null is a no-op.
+//
+// Decide calls already running on the engine in other threads are waited for: the
+// engine is freed when the last of them has returned. A decide call that reaches the
+// engine while it is being freed is refused with `BO_STATUS_INVALID_ARGUMENT`
+// (`engine`: "the engine is being freed"). Once `bo_engine_free` has returned the
+// handle is gone: the caller must not start calls after that (as with any freed
+// pointer), which in practice means a program stops handing the handle to new work
+// before it frees it, and may free it while earlier work is still deciding.
 //
 // # Safety
-// `engine` is null or a handle from [`bo_engine_new`] not yet freed and no longer in use.
+// `engine` is null or a handle from [`bo_engine_new`] not yet freed; no call with it
+// starts after this function returns.
 void bo_engine_free(struct BoEngine *engine);
 
 #ifdef __cplusplus

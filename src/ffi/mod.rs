@@ -29,6 +29,9 @@
 //!   engines are freed with [`bo_engine_free`]. Nothing else is allocated for the caller,
 //!   and the caller never uses its own `free` on anything the library returns.
 //!   Freeing a null pointer is a no-op.
+//! - One engine may be used by many threads at once. [`bo_engine_free`] waits for the
+//!   decide calls in flight and refuses calls that reach the engine while it is being
+//!   freed; no call may start after it has returned.
 //! - Strings going in are NUL-terminated UTF-8 (`kind`, configuration, policy, options);
 //!   requests go in as a pointer and a length, so they need no terminator. A
 //!   NUL-terminated string ends at its first NUL byte, as in C; a caller whose text may
@@ -70,6 +73,7 @@ use crate::policy::{DecideOptions, Policy, PolicyRuntime};
 use crate::Error;
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 /// The version of this C ABI. It changes whenever a function's signature or meaning
@@ -129,6 +133,39 @@ pub struct BoEngine {
     engine: AnyEngine,
     /// The kind name, NUL-terminated, for [`bo_engine_kind`].
     kind: Box<[u8]>,
+    /// Decide calls running on this engine now.
+    in_flight: AtomicUsize,
+    /// Set by [`bo_engine_free`]: calls that start now are refused.
+    closing: AtomicBool,
+}
+
+/// One decide call counted in [`BoEngine::in_flight`] while it runs.
+struct InFlight<'a>(&'a BoEngine);
+
+impl<'a> InFlight<'a> {
+    /// Counts a call on `engine`, or refuses it when the engine is being freed.
+    fn enter(engine: &'a BoEngine) -> Result<Self, Box<BoResult>> {
+        // Sequentially consistent on both sides: either this call sees `closing`, or
+        // `bo_engine_free` sees the count and waits for the call to end.
+        engine.in_flight.fetch_add(1, Ordering::SeqCst);
+        let call = InFlight(engine);
+        if engine.closing.load(Ordering::SeqCst) {
+            return Err(BoResult::error(
+                BoStatus::InvalidArgument,
+                &Error::invalid(
+                    "engine",
+                    "the engine is being freed (bo_engine_free was called); no new call may start",
+                ),
+            ));
+        }
+        Ok(call)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The outcome of a call: a status and a JSON document. Opaque; free it with
@@ -540,6 +577,8 @@ unsafe fn build_engine(
     let handle = Box::new(BoEngine {
         engine,
         kind: kind_bytes.into_boxed_slice(),
+        in_flight: AtomicUsize::new(0),
+        closing: AtomicBool::new(false),
     });
     // SAFETY: `out_engine` is non-null and writable (contract); ownership of the box
     // passes to the caller, who returns it to `bo_engine_free`.
@@ -619,10 +658,12 @@ pub unsafe extern "C" fn bo_engine_decide_with(
         // SAFETY: forwarded contract.
         let args = unsafe { decide_args(engine, input, len, options_json) };
         match args {
-            Ok((engine, input, options)) => match engine.engine.decide_json_string(input, &options)
-            {
-                Ok(json) => BoResult::ok(json),
-                Err(err) => BoResult::from_decision_error(&err),
+            Ok((engine, input, options)) => match InFlight::enter(engine) {
+                Ok(_call) => match engine.engine.decide_json_string(input, &options) {
+                    Ok(json) => BoResult::ok(json),
+                    Err(err) => BoResult::from_decision_error(&err),
+                },
+                Err(refused) => refused,
             },
             Err(result) => result,
         }
@@ -661,12 +702,13 @@ pub unsafe extern "C" fn bo_engine_decide_batch_with(
         // SAFETY: forwarded contract.
         let args = unsafe { decide_args(engine, input, len, options_json) };
         match args {
-            Ok((engine, input, options)) => {
-                match engine.engine.decide_batch_json_string(input, &options) {
+            Ok((engine, input, options)) => match InFlight::enter(engine) {
+                Ok(_call) => match engine.engine.decide_batch_json_string(input, &options) {
                     Ok(json) => BoResult::ok(json),
                     Err(err) => BoResult::from_decision_error(&err),
-                }
-            }
+                },
+                Err(refused) => refused,
+            },
             Err(result) => result,
         }
     })
@@ -745,14 +787,31 @@ pub unsafe extern "C" fn bo_result_free(result: *mut BoResult) {
     let _ = catch_unwind(AssertUnwindSafe(|| drop(unsafe { Box::from_raw(result) })));
 }
 
-/// Frees an engine. Null is a no-op. Every call using the engine must have returned.
+/// Frees an engine. Null is a no-op.
+///
+/// Decide calls already running on the engine in other threads are waited for: the
+/// engine is freed when the last of them has returned. A decide call that reaches the
+/// engine while it is being freed is refused with `BO_STATUS_INVALID_ARGUMENT`
+/// (`engine`: "the engine is being freed"). Once `bo_engine_free` has returned the
+/// handle is gone: the caller must not start calls after that (as with any freed
+/// pointer), which in practice means a program stops handing the handle to new work
+/// before it frees it, and may free it while earlier work is still deciding.
 ///
 /// # Safety
-/// `engine` is null or a handle from [`bo_engine_new`] not yet freed and no longer in use.
+/// `engine` is null or a handle from [`bo_engine_new`] not yet freed; no call with it
+/// starts after this function returns.
 #[no_mangle]
 pub unsafe extern "C" fn bo_engine_free(engine: *mut BoEngine) {
     if engine.is_null() {
         return;
+    }
+    // SAFETY: `engine` is a live handle (contract); only shared reads until the calls in
+    // flight have ended.
+    if let Some(live) = unsafe { engine.as_ref() } {
+        live.closing.store(true, Ordering::SeqCst);
+        while live.in_flight.load(Ordering::SeqCst) != 0 {
+            std::thread::yield_now();
+        }
     }
     // SAFETY: `engine` came from `Box::into_raw` in `bo_engine_new_named`, is freed only
     // once and is no longer in use (contract); a panic in a destructor stays on this side.
@@ -776,6 +835,95 @@ mod tests {
             assert_eq!(value["diagnostics"], serde_json::json!([]));
             bo_result_free(result);
         }
+    }
+
+    /// A new address engine with the defaults.
+    fn address_engine() -> *mut BoEngine {
+        let mut engine = std::ptr::null_mut();
+        // SAFETY: NUL-terminated literals and a valid out pointer.
+        unsafe {
+            let made = bo_engine_new(
+                c"address".as_ptr(),
+                c"{}".as_ptr(),
+                std::ptr::null(),
+                &mut engine,
+            );
+            assert_eq!(bo_result_status(made), BoStatus::Ok);
+            bo_result_free(made);
+        }
+        assert!(!engine.is_null());
+        engine
+    }
+
+    /// A live engine pointer handed to other threads (the engine is `Sync`).
+    #[derive(Clone, Copy)]
+    struct Shared(*const BoEngine);
+    // SAFETY: `BoEngine` is `Sync`; the tests free it only as the C ABI allows.
+    unsafe impl Send for Shared {}
+
+    const REQUEST: &[u8] = br#"{"address": {"country": "DE", "address_lines": ["Hauptstr. 5"], "locality": "Berlin", "postal_code": "10115"}}"#;
+
+    #[test]
+    fn freeing_an_engine_waits_for_the_calls_in_flight() {
+        for _ in 0..1000 {
+            let engine = address_engine();
+            let shared = Shared(engine);
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    std::thread::spawn(move || {
+                        let shared = shared;
+                        // SAFETY: the engine is live: it is freed only once both calls
+                        // have entered it (the loop below), and then waits for them.
+                        unsafe {
+                            let r = bo_engine_decide(shared.0, REQUEST.as_ptr(), REQUEST.len());
+                            let status = bo_result_status(r);
+                            bo_result_free(r);
+                            status
+                        }
+                    })
+                })
+                .collect();
+            // Free as soon as both calls are inside (or done): from here no call starts.
+            // SAFETY: live until the free below.
+            let live = unsafe { &*engine };
+            let mut entered = 0;
+            while entered < 2 {
+                entered = live.in_flight.load(Ordering::SeqCst).max(entered);
+                if threads.iter().all(|t| t.is_finished()) {
+                    break;
+                }
+                std::thread::yield_now();
+            }
+            // SAFETY: a live handle; the calls in flight are waited for.
+            unsafe { bo_engine_free(engine) };
+            for t in threads {
+                assert_eq!(t.join().unwrap(), BoStatus::Ok);
+            }
+        }
+    }
+
+    #[test]
+    fn a_call_that_reaches_an_engine_being_freed_is_refused() {
+        let engine = address_engine();
+        // SAFETY: live until freed below.
+        let live = unsafe { &*engine };
+        live.closing.store(true, Ordering::SeqCst);
+        // SAFETY: a live handle and a readable request.
+        unsafe {
+            let r = bo_engine_decide(engine, REQUEST.as_ptr(), REQUEST.len());
+            assert_eq!(bo_result_status(r), BoStatus::InvalidArgument);
+            let json = CStr::from_ptr(bo_result_json(r, std::ptr::null_mut()));
+            let value: serde_json::Value = serde_json::from_slice(json.to_bytes()).unwrap();
+            assert_eq!(value["field"], "engine");
+            assert_eq!(
+                value["message"],
+                "invalid `engine`: the engine is being freed (bo_engine_free was called); no new call may start"
+            );
+            bo_result_free(r);
+        }
+        assert_eq!(live.in_flight.load(Ordering::SeqCst), 0);
+        // SAFETY: a live handle, no call in flight.
+        unsafe { bo_engine_free(engine) };
     }
 
     #[test]

@@ -256,7 +256,7 @@ impl Policy {
         // never freed: every call of the hook would leak it.
         let is_native = |f: &str| runtime.is_known_function(f);
         match std::panic::catch_unwind(AssertUnwindSafe(|| {
-            super::closures::find_cycles(&ast, &is_native)
+            super::checks::closures::find_cycles(&ast, &is_native)
         })) {
             Ok(cycles) => diagnostics.extend(
                 cycles
@@ -483,7 +483,7 @@ impl Policy {
         // Hook arguments are read-only; a write into one is refused here (see
         // `arguments`), where it can be shown at its position.
         let hook_names: Vec<&str> = hooks.iter().map(|h| h.name).collect();
-        for write in super::arguments::argument_writes(&self.inner.ast, &hook_names) {
+        for write in super::checks::arguments::argument_writes(&self.inner.ast, &hook_names) {
             let param = &write.param;
             let what = match write.method.as_deref() {
                 Some("call") => format!(
@@ -724,7 +724,7 @@ fn located(diagnostic: Diagnostic, pos: Position, source: &str) -> Diagnostic {
 /// `policy.closure_cycle`: a write that may store a closure into a variable a closure
 /// captures.
 fn closure_cycle_diagnostic(
-    cycle: &super::closures::Cycle,
+    cycle: &super::checks::closures::Cycle,
     policy: &str,
     source: &str,
 ) -> Diagnostic {
@@ -998,7 +998,7 @@ fn runtime_diagnostic(
 ///
 /// [`bridge::type_name`]: super::bridge::type_name
 fn returning_point(ast: &AST, hook: &str, returned: Option<&str>) -> Result<Position, Vec<u32>> {
-    use super::closures::place;
+    use super::checks::place;
     let Some(body) = ast
         .iter_fn_def()
         .find(|f| f.name.as_str() == hook)

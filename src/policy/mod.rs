@@ -328,10 +328,8 @@
 
 use serde::{Deserialize, Serialize};
 
-mod arguments;
 pub mod bridge;
 pub(crate) mod checks;
-mod closures;
 mod compiled;
 mod runtime;
 pub mod schema;

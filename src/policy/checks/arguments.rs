@@ -16,13 +16,13 @@
 //! declares a variable with its parameter's name (`let order = ...`) is not checked for
 //! that name.
 
-use super::closures::{place, root_variable};
+use super::{root_variable, Bodies};
 use rhai::{ASTNode, Expr, Position, Stmt, AST};
 use std::collections::HashSet;
 
 /// One write into a hook argument.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct ArgumentWrite {
+pub(crate) struct ArgumentWrite {
     /// The hook whose body writes.
     pub hook: String,
     /// The parameter written into.
@@ -71,7 +71,7 @@ enum Found {
 ///
 /// Nodes are attributed to a function by position (the function whose body's braces
 /// enclose them): rhai does not expose a function body's statements on their own.
-pub(super) fn argument_writes(ast: &AST, hooks: &[&str]) -> Vec<ArgumentWrite> {
+pub(crate) fn argument_writes(ast: &AST, hooks: &[&str]) -> Vec<ArgumentWrite> {
     let mut found: Vec<Found> = Vec::new();
     ast.walk(&mut |path: &[ASTNode]| {
         match path.last() {
@@ -107,23 +107,8 @@ pub(super) fn argument_writes(ast: &AST, hooks: &[&str]) -> Vec<ArgumentWrite> {
         return Vec::new();
     }
 
-    // The named functions' bodies, as ranges of positions.
-    let functions: Vec<_> = ast
-        .iter_fn_def()
-        .filter(|f| !f.name.starts_with("anon$"))
-        .filter_map(|f| {
-            let start = place(f.body.start_position())?;
-            let end = place(f.body.end_position())?;
-            Some((f, start, end))
-        })
-        .collect();
-    let owner = |pos: Position| {
-        let at = place(pos)?;
-        functions
-            .iter()
-            .find(|(_, start, end)| *start <= at && at <= *end)
-            .map(|(f, ..)| f.name.as_str())
-    };
+    let bodies = Bodies::of(ast);
+    let owner = |pos: Position| bodies.owner_name(pos);
 
     let writes_this: HashSet<&str> = found
         .iter()
@@ -136,7 +121,7 @@ pub(super) fn argument_writes(ast: &AST, hooks: &[&str]) -> Vec<ArgumentWrite> {
     // function's here).
     let any_writes_this = found.iter().any(|f| matches!(f, Found::WritesThis(..)));
     let mut out = Vec::new();
-    for (function, ..) in &functions {
+    for function in bodies.iter() {
         let hook = function.name.as_str();
         if !hooks.contains(&hook) {
             continue;

@@ -34,6 +34,7 @@
 //! it. Values are only ever shared through captures: rhai copies a shared value when it
 //! is read into a `let`, an argument, an array or a map.
 
+use super::{root_variable, Bodies};
 use rhai::{ASTNode, Dynamic, Expr, FnPtr, Position, Stmt, AST};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -66,7 +67,7 @@ const READ_ONLY_METHODS: &[&str] = &[
 
 /// A write that stores a closure into a variable a closure captures.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Cycle {
+pub(crate) struct Cycle {
     /// The captured variable.
     pub variable: String,
     /// Where the offending write is (the variable's occurrence in it).
@@ -90,16 +91,8 @@ struct Unit<'a> {
     captures: BTreeMap<String, Position>,
 }
 
-/// A unit with the positions of its function's braces.
-type Located<'a> = (Option<(usize, usize)>, Option<(usize, usize)>, Unit<'a>);
-
-/// Where a position is, comparable: `(line, column)`; `None` when unknown.
-pub(super) fn place(pos: Position) -> Option<(usize, usize)> {
-    Some((pos.line()?, pos.position().unwrap_or(0)))
-}
-
 /// Finds every write that may store a closure into a variable a closure captures.
-pub(super) fn find_cycles(ast: &AST, is_native: &dyn Fn(&str) -> bool) -> Vec<Cycle> {
+pub(crate) fn find_cycles(ast: &AST, is_native: &dyn Fn(&str) -> bool) -> Vec<Cycle> {
     // Most policies capture nothing: then there is nothing to check.
     let mut captures_anything = false;
     ast.walk(&mut |path: &[ASTNode]| {
@@ -135,34 +128,20 @@ pub(super) fn find_cycles(ast: &AST, is_native: &dyn Fn(&str) -> bool) -> Vec<Cy
     // bodies lie between its braces). A node belongs to the unit whose braces enclose
     // the function statement it is part of; one without a position belongs to all.
     let defs: Vec<_> = ast.iter_fn_def().collect();
-    let mut units: Vec<Located<'_>> = defs
+    let bodies = Bodies::of(ast);
+    let mut units: Vec<Unit<'_>> = bodies
         .iter()
-        .filter(|f| !f.name.starts_with("anon$"))
-        .map(|f| {
-            (
-                place(f.body.start_position()),
-                place(f.body.end_position()),
-                Unit {
-                    is_native,
-                    script_functions: &script_functions,
-                    kinds: HashMap::new(),
-                    not_fn_only: HashSet::new(),
-                    captures: BTreeMap::new(),
-                },
-            )
+        .map(|_| Unit {
+            is_native,
+            script_functions: &script_functions,
+            kinds: HashMap::new(),
+            not_fn_only: HashSet::new(),
+            captures: BTreeMap::new(),
         })
         .collect();
-    let owners = |pos: Position, units: &[Located<'_>]| {
-        let at = place(pos);
-        let owner = at.and_then(|at| {
-            units.iter().position(|(start, end, _)| {
-                start.is_some_and(|s| s <= at) && end.is_some_and(|e| at <= e)
-            })
-        });
-        match owner {
-            Some(i) => i..i.saturating_add(1),
-            None => 0..units.len(),
-        }
+    let owners = |pos: Position| match bodies.owner(pos) {
+        Some(i) => i..i.saturating_add(1),
+        None => 0..bodies.len(),
     };
 
     // Parameters: a hook's arguments come from the engine (data) unless the script
@@ -180,19 +159,15 @@ pub(super) fn find_cycles(ast: &AST, is_native: &dyn Fn(&str) -> bool) -> Vec<Cy
             (0, Kind::Data)
         };
         let range = if f.name.starts_with("anon$") {
-            owners(f.body.start_position(), &units)
+            owners(f.body.start_position())
         } else {
             // A named function is its own unit.
-            let start = place(f.body.start_position());
-            match units
-                .iter()
-                .position(|(s, ..)| *s == start && start.is_some())
-            {
+            match bodies.index_of(f) {
                 Some(i) => i..i.saturating_add(1),
                 None => 0..units.len(),
             }
         };
-        for (.., unit) in units.get_mut(range).into_iter().flatten() {
+        for unit in units.get_mut(range).into_iter().flatten() {
             for param in f.params.iter().skip(skip) {
                 unit.raise(param, kind);
                 unit.not_fn_only.insert(param.to_string());
@@ -203,15 +178,15 @@ pub(super) fn find_cycles(ast: &AST, is_native: &dyn Fn(&str) -> bool) -> Vec<Cy
     // What each unit captures, binds and uses.
     let mut bound: Vec<HashSet<String>> = units
         .iter()
-        .map(|(.., u)| u.kinds.keys().cloned().collect())
+        .map(|u| u.kinds.keys().cloned().collect())
         .collect();
     let mut used: Vec<HashSet<String>> = vec![HashSet::new(); units.len()];
     ast.walk(&mut |path: &[ASTNode]| {
         let Some(first) = path.first() else {
             return true;
         };
-        for i in owners(first.position(), &units) {
-            let (Some(bound), Some(used), Some((.., unit))) =
+        for i in owners(first.position()) {
+            let (Some(bound), Some(used), Some(unit)) =
                 (bound.get_mut(i), used.get_mut(i), units.get_mut(i))
             else {
                 continue;
@@ -248,7 +223,7 @@ pub(super) fn find_cycles(ast: &AST, is_native: &dyn Fn(&str) -> bool) -> Vec<Cy
         true
     });
     // A variable bound in a way not modelled here may hold anything.
-    for (i, (.., unit)) in units.iter_mut().enumerate() {
+    for (i, unit) in units.iter_mut().enumerate() {
         let (Some(bound), Some(used)) = (bound.get(i), used.get(i)) else {
             continue;
         };
@@ -262,12 +237,12 @@ pub(super) fn find_cycles(ast: &AST, is_native: &dyn Fn(&str) -> bool) -> Vec<Cy
     loop {
         let previous: Vec<_> = units
             .iter()
-            .map(|(.., u)| (u.kinds.clone(), u.not_fn_only.len()))
+            .map(|u| (u.kinds.clone(), u.not_fn_only.len()))
             .collect();
         ast.walk(&mut |path: &[ASTNode]| {
             if let Some(first) = path.first() {
-                for i in owners(first.position(), &units) {
-                    if let Some((.., unit)) = units.get_mut(i) {
+                for i in owners(first.position()) {
+                    if let Some(unit) = units.get_mut(i) {
                         if !unit.captures.is_empty() {
                             unit.infer(path);
                         }
@@ -278,7 +253,7 @@ pub(super) fn find_cycles(ast: &AST, is_native: &dyn Fn(&str) -> bool) -> Vec<Cy
         });
         let now: Vec<_> = units
             .iter()
-            .map(|(.., u)| (u.kinds.clone(), u.not_fn_only.len()))
+            .map(|u| (u.kinds.clone(), u.not_fn_only.len()))
             .collect();
         if now == previous {
             break;
@@ -288,8 +263,8 @@ pub(super) fn find_cycles(ast: &AST, is_native: &dyn Fn(&str) -> bool) -> Vec<Cy
     let mut found: Vec<Cycle> = Vec::new();
     ast.walk(&mut |path: &[ASTNode]| {
         if let Some(first) = path.first() {
-            for i in owners(first.position(), &units) {
-                if let Some(cycle) = units.get(i).and_then(|(.., unit)| unit.check(path)) {
+            for i in owners(first.position()) {
+                if let Some(cycle) = units.get(i).and_then(|unit| unit.check(path)) {
                     if !found.contains(&cycle) {
                         found.push(cycle);
                     }
@@ -348,17 +323,6 @@ fn variable_name(expr: &Expr) -> Option<&str> {
     match expr {
         Expr::Variable(v, ..) => Some(v.1.as_str()),
         _ => None,
-    }
-}
-
-/// The variable at the start of an access chain (`a` in `a.b[0].c`), with its position.
-pub(super) fn root_variable(mut expr: &Expr) -> Option<(&str, Position)> {
-    loop {
-        match expr {
-            Expr::Variable(v, _, pos) => return Some((v.1.as_str(), *pos)),
-            Expr::Dot(bin, ..) | Expr::Index(bin, ..) => expr = &bin.lhs,
-            _ => return None,
-        }
     }
 }
 

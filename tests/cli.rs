@@ -1196,3 +1196,61 @@ fn the_reason_code_catalogue_matches_the_engines() {
         }
     }
 }
+
+#[test]
+fn hooks_lists_every_field_of_every_argument_with_its_type() {
+    let out = run(repo(), &["hooks", "--engine", "returns"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let hooks = backoffice::engine::hooks_of("returns").unwrap();
+    let mut records: Vec<&'static backoffice::policy::schema::Record> = Vec::new();
+    for ty in hooks.iter().flat_map(|h| h.args) {
+        for record in ty.record().unwrap().reachable() {
+            if !records.iter().any(|r| std::ptr::eq(*r, record)) {
+                records.push(record);
+            }
+        }
+    }
+    let names: Vec<&str> = records.iter().map(|r| r.name).collect();
+    for wanted in ["item", "request"] {
+        assert!(names.contains(&wanted), "{names:?}");
+    }
+    for record in records {
+        let header = format!("  {}: {}\n", record.name, record.doc);
+        assert!(text.contains(&header), "no {header:?} in\n{text}");
+        let width = record.fields.iter().map(|f| f.name.len()).max().unwrap();
+        for field in record.fields {
+            let live = if field.live {
+                " (set as the decision goes on)"
+            } else {
+                ""
+            };
+            let line = format!(
+                "    {:width$}  {}  {}{live}\n",
+                field.name, field.ty, field.doc
+            );
+            assert!(text.contains(&line), "no {line:?} in\n{text}");
+        }
+    }
+    // Typed parameters.
+    assert!(
+        text.contains("  fn eligibility(item: item, request: request)\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_docs_list_of_hook_arguments_is_what_the_schemas_say() {
+    let out = run(repo(), &["hooks", "--markdown"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let generated = stdout(&out);
+    let path = repo().join("docs/hook-arguments.md");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        committed == generated,
+        "docs/hook-arguments.md is stale: run `BLESS=1 cargo test --all-features --test cli the_docs_list` and commit it"
+    );
+}

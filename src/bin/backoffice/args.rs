@@ -149,6 +149,10 @@ pub struct HooksArgs {
     /// Text or JSON.
     #[arg(long, value_enum, default_value = "human", value_name = "FORMAT")]
     pub format: Format,
+    /// Print the hooks and their arguments' fields as the Markdown of
+    /// `docs/hook-arguments.md` (which a test keeps in step with this output).
+    #[arg(long, conflicts_with = "format")]
+    pub markdown: bool,
 }
 
 /// `backoffice definitions`.

@@ -1,4 +1,4 @@
-//! Fuzz target `policy_run`: structured values (`arbitrary`: nested maps, arrays, strings,
+//! Fuzz target `policy_values`: structured values (`arbitrary`: nested maps, arrays, strings,
 //! integers, decimals, money, booleans, unit) passed to a small fixed set of policies that
 //! do what real hooks do (arithmetic with exact division, string building, map and array
 //! walks, recursion, loops). Asserts: no panic; every failure is a `policy.` diagnostic;

@@ -2,7 +2,9 @@
 //! committed output is current.
 //!
 //! The generators read the reference data in `../shared/data`, or the directory named by
-//! `BACKOFFICE_SHARED_DATA` (see NOTICE for licences).
+//! `BACKOFFICE_SHARED_DATA` (see NOTICE for licences). A plain clone does not carry that
+//! data: there the checks are skipped with one printed line (`common::reference_data_available`);
+//! CI runs them for real.
 //! To regenerate after the data changes:
 //!
 //! ```text
@@ -130,5 +132,8 @@ fn generate_iso4217() -> String {
 
 #[test]
 fn iso4217_table_is_current() {
+    if !common::reference_data_available("tests/generated_tables.rs") {
+        return;
+    }
     check_or_write("src/money/iso4217.rs", &generate_iso4217());
 }

@@ -375,6 +375,10 @@ fn the_closure_check_copes_with_every_known_script() {
         "fuzz/corpus/policy_compile",
         "tests/fixtures/hostile",
     ] {
+        // The published crate does not carry `fuzz/` (a package of its own).
+        if dir.starts_with("fuzz/") && !root.join(dir).is_dir() {
+            continue;
+        }
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_none_or(|e| e != "rhai") {

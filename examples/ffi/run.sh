@@ -30,27 +30,68 @@ if [ "$missing" != 0 ]; then
   exit 1
 fi
 
-step "shared library (cdylib)"
-cargo rustc --release --features ffi --lib --crate-type cdylib
-step "static library (staticlib)"
-cargo rustc --release --features ffi --lib --crate-type staticlib
-step "Rust reference for the byte-for-byte comparison"
-cargo build --all-features --example ffi_reference
+# Where cargo puts its artefacts is cargo's business (CARGO_TARGET_DIR, a configured
+# build.target-dir, a workspace): each build reports the files it made
+# (`--message-format json`), and the C client is built under cargo's target directory.
+# artefact KIND CARGO-ARGS...: runs the build, prints the path of its artefact of KIND
+# (`cdylib`, `staticlib` or `bin`, the last for an example's executable).
+artefact() {
+  local kind="$1"
+  shift
+  cargo "$@" --message-format json-render-diagnostics | python3 -c '
+import json, sys
+kind = sys.argv[1]
+suffixes = {"cdylib": (".so", ".dylib", ".dll"), "staticlib": (".a", ".lib")}
+found = []
+for line in sys.stdin:
+    try:
+        message = json.loads(line)
+    except ValueError:
+        continue
+    if message.get("reason") != "compiler-artifact":
+        continue
+    if kind == "bin":
+        if message.get("executable"):
+            found.append(message["executable"])
+    else:
+        found += [f for f in message.get("filenames", []) if f.endswith(suffixes[kind])]
+if len(found) != 1:
+    sys.exit(f"examples/ffi/run.sh: expected one {kind} artefact from cargo, got {found}")
+print(found[0])
+' "$kind"
+}
 
-LIB_DIR="$PWD/target/release"
+step "shared library (cdylib)"
+SHARED_LIB="$(artefact cdylib rustc --release --features ffi --lib --crate-type cdylib)"
+echo "$SHARED_LIB"
+step "static library (staticlib)"
+STATIC_LIB="$(artefact staticlib rustc --release --features ffi --lib --crate-type staticlib)"
+echo "$STATIC_LIB"
+step "Rust reference for the byte-for-byte comparison"
+REFERENCE="$(artefact bin build --all-features --example ffi_reference)"
+echo "$REFERENCE"
+
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+LIB_DIR="$(dirname "$SHARED_LIB")"
+if [ "$(dirname "$STATIC_LIB")" != "$LIB_DIR" ]; then
+  echo "examples/ffi/run.sh: cargo put the shared and the static library in different directories" >&2
+  exit 1
+fi
+MAKE_VARS=(LIB_DIR="$LIB_DIR" OUT="$TARGET_DIR/ffi-c")
 step "C client"
-make -C examples/ffi/c LIB_DIR="$LIB_DIR" all
-make -C examples/ffi/c LIB_DIR="$LIB_DIR" run
+make -C examples/ffi/c "${MAKE_VARS[@]}" all
+make -C examples/ffi/c "${MAKE_VARS[@]}" run
 step "C client, statically linked"
-make -C examples/ffi/c LIB_DIR="$LIB_DIR" static
+make -C examples/ffi/c "${MAKE_VARS[@]}" static
 step "C client under valgrind"
-make -C examples/ffi/c LIB_DIR="$LIB_DIR" valgrind
+make -C examples/ffi/c "${MAKE_VARS[@]}" valgrind
 step "C client with AddressSanitizer"
-make -C examples/ffi/c LIB_DIR="$LIB_DIR" asan
+make -C examples/ffi/c "${MAKE_VARS[@]}" asan
 
 step "Python client tests"
-BACKOFFICE_LIB="$LIB_DIR/libbackoffice.so" \
-BACKOFFICE_REFERENCE="$PWD/target/debug/examples/ffi_reference" \
+BACKOFFICE_LIB="$SHARED_LIB" \
+BACKOFFICE_REFERENCE="$REFERENCE" \
   python3 -m pytest -q -p no:cacheprovider examples/ffi/python/tests
 
 echo

@@ -1,130 +1,183 @@
-//! Fuzz target `policy_run`: structured values (`arbitrary`: nested maps, arrays, strings,
-//! integers, decimals, money, booleans, unit) passed to a small fixed set of policies that
-//! do what real hooks do (arithmetic with exact division, string building, map and array
-//! walks, recursion, loops). Asserts: no panic; every failure is a `policy.` diagnostic;
-//! every call ends within a bounded time; reading results with the `bridge::expect_*`
-//! helpers never panics.
+//! Fuzz target `policy_run`: whole policies from the policy grammar
+//! (`backoffice_fuzz::Script`: hooks of one engine with their real parameter names,
+//! variables, branches, loops, comparisons, reads of the fields the engine passes,
+//! arithmetic, a helper, results of the hook's shape or not) compiled, attached to that
+//! engine and run on one of its golden requests, with either hook-error mode.
+//!
+//! Asserts: no panic; every policy failure is a `policy.` diagnostic other than
+//! `policy.internal`; a decision ends within a bounded time; deciding twice gives the same
+//! bytes (policies are pure). Every 2^k inputs it prints how many compiled, attached and
+//! decided, so a run shows that the hooks are reached.
 #![no_main]
 
 use arbitrary::Arbitrary;
-use backoffice::policy::{bridge, Policy, PolicyRuntime};
-use backoffice::{Currency, Money};
+use backoffice::engine::{hooks_of, AnyEngine};
+use backoffice::policy::{DecideOptions, OnHookError, Policy, PolicyRuntime};
+use backoffice::Error;
+use backoffice_fuzz::{Script, ENGINES};
 use libfuzzer_sys::fuzz_target;
-use rust_decimal::Decimal;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Arbitrary)]
-enum Value {
-    Unit,
-    Bool(bool),
-    Int(i64),
-    Decimal(i64, u8),
-    Money(i64, u8, u8),
-    Text(String),
-    Array(Vec<Value>),
-    Map(Vec<(String, Value)>),
-}
-
-const CURRENCIES: [Currency; 4] = [Currency::EUR, Currency::USD, Currency::JPY, Currency::BHD];
-
-fn to_json(value: &Value, depth: usize) -> serde_json::Value {
-    use serde_json::json;
-    if depth > 6 {
-        return serde_json::Value::Null;
-    }
-    match value {
-        Value::Unit => serde_json::Value::Null,
-        Value::Bool(b) => json!(b),
-        Value::Int(i) => json!(i),
-        Value::Decimal(m, s) => json!(Decimal::try_new(*m, u32::from(*s % 29))
-            .unwrap_or_default()
-            .to_string()),
-        Value::Money(m, s, c) => {
-            let money = Money::new(
-                Decimal::try_new(*m, u32::from(*s % 29)).unwrap_or_default(),
-                CURRENCIES[usize::from(*c) % CURRENCIES.len()],
-            );
-            serde_json::to_value(money).unwrap_or_default()
-        }
-        Value::Text(t) => json!(t),
-        Value::Array(items) => items
-            .iter()
-            .take(16)
-            .map(|v| to_json(v, depth + 1))
-            .collect(),
-        Value::Map(entries) => serde_json::Value::Object(
-            entries
-                .iter()
-                .take(16)
-                .map(|(k, v)| (k.clone(), to_json(v, depth + 1)))
-                .collect(),
-        ),
-    }
-}
-
-/// Each policy defines `h(a, b)`; they mirror what engine hooks do.
-const POLICIES: [&str; 6] = [
-    // arithmetic on fields, exact division
-    r#"fn h(a, b) { let x = if type_of(a) == "map" && "amount" in a { a.amount } else { 1 };
-        let y = if type_of(b) == "i64" { b } else { 3 };
-        if y == 0 { () } else { x * 15 / 100 + x / y } }"#,
-    // strings built from anything
-    r#"fn h(a, b) { let s = `${a}|${b}`; if s.len() > 100 { s.sub_string(0, 100) } else { s + s } }"#,
-    // walk maps and arrays recursively (bounded by the call depth limit)
-    r#"fn h(a, b) { _walk(a) + _walk(b) }
-       fn _walk(v) { switch type_of(v) { "map" => { let n = 1; for k in v.keys() { n += _walk(v[k]); } n },
-                                          "array" => { let n = 1; for x in v { n += _walk(x); } n },
-                                          _ => 1 } }"#,
-    // property access that may be missing, comparisons across types
-    r#"fn h(a, b) { if a.status == "new" && b > 10 { "accept" } else if a == b { true } else { #{score: a.score} } }"#,
-    // sort and dedup arrays, build maps
-    r#"fn h(a, b) { let out = #{}; let arr = if type_of(a) == "array" { a } else { [a, b] };
-        for (x, i) in arr { out[`k${i}`] = x; } let ks = out.keys(); ks.sort(); [ks, out.len()] }"#,
-    // loops driven by the input (stopped by the operation limit)
-    r#"fn h(a, b) { let n = 0; let limit = if type_of(b) == "i64" { b } else { 10 };
-        while n < limit { n += 1; } n }"#,
+/// Golden requests per engine (config, request), from `tests/fixtures/`.
+const FIXTURES: [&[&str]; 4] = [
+    &[
+        include_str!("../../tests/fixtures/routing/policy_vip_oversized.json"),
+        include_str!("../../tests/fixtures/routing/example4_kits_whole.json"),
+        include_str!("../../tests/fixtures/routing/backorder_with_expected_date.json"),
+    ],
+    &[
+        include_str!("../../tests/fixtures/returns/policy_dress_and_lipstick.json"),
+        include_str!("../../tests/fixtures/returns/exchange.json"),
+        include_str!("../../tests/fixtures/returns/fraud_review_at_threshold.json"),
+    ],
+    &[
+        include_str!("../../tests/fixtures/refunds/policy_eu_store_currency.json"),
+        include_str!("../../tests/fixtures/refunds/usd_cad_current_merchant_loss.json"),
+        include_str!("../../tests/fixtures/refunds/chf_cash_rounding.json"),
+    ],
+    &[
+        include_str!("../../tests/fixtures/address/ch_po_box_oversized.json"),
+        include_str!("../../tests/fixtures/address/us_valid.json"),
+        include_str!("../../tests/fixtures/address/ca_repair_and_missing.json"),
+    ],
 ];
 
-fn policies() -> &'static Vec<Policy> {
-    static POLICIES_COMPILED: OnceLock<Vec<Policy>> = OnceLock::new();
-    POLICIES_COMPILED.get_or_init(|| {
-        let runtime = PolicyRuntime::new();
-        POLICIES
+/// A fixture split into its configuration and request texts.
+struct Case {
+    config: String,
+    request: String,
+}
+
+fn cases() -> &'static Vec<Vec<Case>> {
+    static CASES: OnceLock<Vec<Vec<Case>>> = OnceLock::new();
+    CASES.get_or_init(|| {
+        FIXTURES
             .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                Policy::compile(&format!("p{i}.rhai"), s, &runtime).expect("fixed policy compiles")
+            .map(|fixtures| {
+                fixtures
+                    .iter()
+                    .map(|text| {
+                        let v: serde_json::Value =
+                            serde_json::from_str(text).expect("fixtures are JSON");
+                        Case {
+                            config: v["config"].to_string(),
+                            request: v["request"].to_string(),
+                        }
+                    })
+                    .collect()
             })
             .collect()
     })
 }
 
-fuzz_target!(|input: (Value, Value)| {
-    let (a, b) = (to_json(&input.0, 0), to_json(&input.1, 0));
-    let (Ok(a), Ok(b)) = (bridge::to_dynamic(&a), bridge::to_dynamic(&b)) else {
+fn runtime() -> &'static PolicyRuntime {
+    static RUNTIME: OnceLock<PolicyRuntime> = OnceLock::new();
+    RUNTIME.get_or_init(PolicyRuntime::new)
+}
+
+#[derive(Debug, Arbitrary)]
+struct Input {
+    engine: u8,
+    case: u8,
+    fallback: bool,
+    script: Script,
+}
+
+static INPUTS: AtomicU64 = AtomicU64::new(0);
+static COMPILED: AtomicU64 = AtomicU64::new(0);
+static ATTACHED: AtomicU64 = AtomicU64::new(0);
+static DECIDED: AtomicU64 = AtomicU64::new(0);
+static HOOK_FAILED: AtomicU64 = AtomicU64::new(0);
+
+fn check_policy_error(err: &Error) {
+    let _ = err.to_string();
+    let _ = err.to_json_value();
+    if let Error::Policy { diagnostics } = err {
+        for d in diagnostics {
+            assert!(
+                d.code.starts_with("policy.") && d.code != "policy.internal",
+                "{d:?}"
+            );
+            let _ = d.to_string();
+        }
+    }
+}
+
+fn report() {
+    let n = INPUTS.fetch_add(1, Ordering::Relaxed) + 1;
+    if n.is_power_of_two() && n >= 1024 {
+        eprintln!(
+            "policy_run: {n} inputs: {} compiled, {} attached, {} decided, {} failed in a hook",
+            COMPILED.load(Ordering::Relaxed),
+            ATTACHED.load(Ordering::Relaxed),
+            DECIDED.load(Ordering::Relaxed),
+            HOOK_FAILED.load(Ordering::Relaxed),
+        );
+    }
+}
+
+fuzz_target!(|input: Input| {
+    report();
+    let index = usize::from(input.engine) % ENGINES.len();
+    let Some(grammar) = ENGINES.get(index) else {
         return;
     };
-    for policy in policies() {
-        let start = Instant::now();
-        match policy.call("h", (a.clone(), b.clone())) {
-            Ok(out) => {
-                let v = &out.value;
-                let _ = bridge::expect_string(v, "h", "a string");
-                let _ = bridge::expect_decimal(v, "h", "a decimal");
-                let _ = bridge::expect_int(v, "h", "an integer");
-                let _ = bridge::expect_bool(v, "h", "a boolean");
-                let _ = bridge::expect_map(v, "h", "a map");
-                let _ = bridge::expect_money(v, "h", "money");
-                let _ = bridge::describe(v);
-            }
-            Err(d) => assert!(d.code.starts_with("policy."), "{d:?}"),
+    let hooks: Vec<(&'static str, &[&'static str])> = hooks_of(grammar.kind)
+        .expect("every grammar engine has hooks")
+        .iter()
+        .map(|h| (h.name, h.params))
+        .collect();
+    let source = input.script.render(grammar, &hooks);
+    let policy = match Policy::compile("fuzz.rhai", &source, runtime()) {
+        Ok(policy) => policy,
+        Err(err) => return check_policy_error(&err),
+    };
+    COMPILED.fetch_add(1, Ordering::Relaxed);
+    let Some(case) = cases()
+        .get(index)
+        .and_then(|c| c.get(usize::from(input.case) % c.len()))
+    else {
+        return;
+    };
+    let engine = match AnyEngine::new(grammar.kind, Some(&case.config), Some(policy)) {
+        Ok(engine) => engine,
+        Err(err) => return check_policy_error(&err),
+    };
+    ATTACHED.fetch_add(1, Ordering::Relaxed);
+    let options = DecideOptions {
+        trace: true,
+        on_hook_error: if input.fallback {
+            OnHookError::Fallback
+        } else {
+            OnHookError::Fail
+        },
+    };
+    let start = Instant::now();
+    let first = engine.decide_json_string(&case.request, &options);
+    let elapsed = start.elapsed();
+    // Generous: the operation limit ends a busy policy long before, even under ASan on a
+    // loaded machine.
+    assert!(
+        elapsed < Duration::from_secs(10),
+        "took {elapsed:?}:\n{source}"
+    );
+    match &first {
+        Ok(_) => {
+            DECIDED.fetch_add(1, Ordering::Relaxed);
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(2),
-            "{} took {:?}",
-            policy.name(),
-            start.elapsed()
-        );
+        Err(err) => {
+            if matches!(err, Error::Policy { .. }) {
+                HOOK_FAILED.fetch_add(1, Ordering::Relaxed);
+            }
+            check_policy_error(err);
+        }
+    }
+    let second = engine.decide_json_string(&case.request, &options);
+    match (&first, &second) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "deciding twice differed:\n{source}"),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{source}"),
+        _ => panic!("deciding twice differed: {first:?} / {second:?}\n{source}"),
     }
 });

@@ -256,14 +256,53 @@ pub fn policy_source(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The reference data the generators read (not part of the repository; see NOTICE):
-/// the directory named by `BACKOFFICE_SHARED_DATA`, else `../shared/data` beside the
-/// repository. Without it the check fails and says so.
-pub fn shared_data() -> std::path::PathBuf {
-    let dir = std::env::var_os("BACKOFFICE_SHARED_DATA").map_or_else(
-        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"),
-        std::path::PathBuf::from,
+/// Where the generator checks look for the reference data (not part of the repository;
+/// see NOTICE): the directory named by `BACKOFFICE_SHARED_DATA`, else `../shared/data`
+/// beside the repository.
+fn shared_data_dir() -> (std::path::PathBuf, bool) {
+    match std::env::var_os("BACKOFFICE_SHARED_DATA") {
+        Some(dir) => (std::path::PathBuf::from(dir), true),
+        None => (
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"),
+            false,
+        ),
+    }
+}
+
+/// Whether the generator checks of `suite` (e.g. `tests/generated_tables.rs`) can run.
+///
+/// A plain clone does not carry the reference data, so without it every check of the suite
+/// is skipped, and the suite prints one line (once, past the test harness's capture) saying
+/// what it needs. When `BACKOFFICE_SHARED_DATA` is set (CI sets it whenever `../shared/data`
+/// exists), the directory must exist: a wrong path fails instead of skipping.
+pub fn reference_data_available(suite: &str) -> bool {
+    static SKIP_NOTICE: std::sync::Once = std::sync::Once::new();
+    let (dir, named) = shared_data_dir();
+    if dir.is_dir() {
+        return true;
+    }
+    assert!(
+        !named,
+        "BACKOFFICE_SHARED_DATA names {}, which is not a directory",
+        dir.display()
     );
+    SKIP_NOTICE.call_once(|| {
+        use std::io::Write as _;
+        // Written to the process's stderr directly, so that `cargo test` shows it.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: the generator checks of {suite} need the reference data (not in the \
+             repository, see NOTICE) in ../shared/data or in the directory named by \
+             BACKOFFICE_SHARED_DATA"
+        );
+    });
+    false
+}
+
+/// The reference data the generators read (see [`reference_data_available`], which every
+/// generator check calls first).
+pub fn shared_data() -> std::path::PathBuf {
+    let (dir, _) = shared_data_dir();
     assert!(
         dir.is_dir(),
         "the generator checks need the reference data, which is not in the repository \

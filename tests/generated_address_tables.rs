@@ -486,8 +486,13 @@ fn generate_countries() -> String {
 }
 
 /// Reads one libpostal dictionary into folded alias → folded canonical pairs.
+///
+/// Folding removes full stops, so `c.rt` (county route) and `crt` (court) fold alike;
+/// when aliases collide, a canonical word wins over an alias, and an alias written
+/// without inner full stops over one that only folds to it. Within a rank the first
+/// line of the file wins.
 fn dictionary(lang: &str, kinds: &[&str]) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
+    let mut written: Vec<(u8, String, String)> = Vec::new();
     for kind in kinds {
         let path = common::shared_data().join(format!("libpostal-dictionaries/{lang}/{kind}.txt"));
         let Ok(text) = std::fs::read_to_string(path) else {
@@ -502,13 +507,19 @@ fn dictionary(lang: &str, kinds: &[&str]) -> BTreeMap<String, String> {
             if canonical.is_empty() {
                 continue;
             }
-            for alias in std::iter::once(canonical.as_str())
-                .map(str::to_string)
-                .chain(parts.map(fold))
-            {
-                if !alias.is_empty() {
-                    out.entry(alias).or_insert_with(|| canonical.clone());
-                }
+            written.push((0, canonical.clone(), canonical.clone()));
+            for raw in parts {
+                let inner_stop = raw.trim_end_matches('.').contains('.');
+                written.push((1 + u8::from(inner_stop), fold(raw), canonical.clone()));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for rank in 0..3 {
+        for (r, alias, canonical) in &written {
+            if *r == rank && !alias.is_empty() {
+                out.entry(alias.clone())
+                    .or_insert_with(|| canonical.clone());
             }
         }
     }
@@ -549,11 +560,13 @@ fn generate_dictionaries() -> String {
         units
             .entry("#".to_string())
             .or_insert_with(|| "#".to_string());
+        let standalone_units = dictionary(&lang, &["unit_types_standalone", "unit_directions"]);
         let po_boxes = dictionary(&lang, &["post_office"]);
         writeln!(out, "    DictionaryData {{\n        lang: {lang:?},").unwrap();
         write_pairs(&mut out, "street_types", &street_types);
         write_pairs(&mut out, "directionals", &directionals);
         write_pairs(&mut out, "units", &units);
+        write_pairs(&mut out, "standalone_units", &standalone_units);
         write_pairs(&mut out, "po_boxes", &po_boxes);
         writeln!(out, "    }},").unwrap();
     }

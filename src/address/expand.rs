@@ -5,12 +5,24 @@
 //! A string is folded ([`fold`]: lower case, accents and punctuation removed) and read
 //! word by word. Each phrase of up to four words that a dictionary of the selected
 //! languages knows becomes a choice between the phrase as written, its canonical words
-//! (`st` → `street`, `saint`) and their usual abbreviation (`street` → `st`); number words
-//! become digits (`quatre vingt douze` → `92`, `twenty first` → `21st`, `einundzwanzig`
-//! → `21`), English ordinals words (`26th` → `twenty sixth`), unambiguous Roman numerals
-//! digits (`XIV` → `14`), street types joined to the name are split off
-//! (`friedrichstrasse` → `friedrich strasse`), words joined by hyphens are also written
-//! as one word, and every form is also given in ASCII (`улица` → `ulitsa`).
+//! (`st` → `street`, `saint`) and their usual abbreviation (`street` → `st`), at most six
+//! readings a phrase. Besides:
+//! - number words become digits in English, French, German, Spanish, Italian,
+//!   Portuguese and Dutch (`quatre vingt douze` → `92`, `twenty first` → `21st` and
+//!   `21`, `einundzwanzig` → `21`, `milleottocento` → `1800`);
+//! - English digit ordinals also become words and bare digits (`26th` → `twenty sixth`,
+//!   `26`);
+//! - unambiguous Roman numerals become digits (`XX` → `20`; see
+//!   [`ExpandOptions::roman_numerals`]);
+//! - street types joined to the name are split off (`friedrichstrasse` →
+//!   `friedrich strasse`) in the languages whose dictionaries list such endings;
+//! - words joined by a hyphen are also written as one (`champselysees`);
+//! - every form is also given in ASCII (`улица` → `ulitsa`).
+//!
+//! The forms are, in order: the match-key form (below), every abbreviation expanded
+//! to its first reading and every number in digits, the string as written (folded), then every combination of readings when
+//! there are no more than twice [`ExpandOptions::max_forms`] of them, otherwise each
+//! single change from the first two.
 //!
 //! The forms are deterministic (same input and options, same list in the same order)
 //! and bounded: at most [`ExpandOptions::max_forms`] forms, never more than

@@ -490,8 +490,13 @@ fn generate_countries() -> String {
 }
 
 /// Reads one libpostal dictionary into folded alias → folded canonical pairs.
+///
+/// Folding removes full stops, so `c.rt` (county route) and `crt` (court) fold alike;
+/// when aliases collide, a canonical word wins over an alias, and an alias written
+/// without inner full stops over one that only folds to it. Within a rank the first
+/// line of the file wins.
 fn dictionary(lang: &str, kinds: &[&str]) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
+    let mut written: Vec<(u8, String, String)> = Vec::new();
     for kind in kinds {
         let path = common::shared_data().join(format!("libpostal-dictionaries/{lang}/{kind}.txt"));
         let Ok(text) = std::fs::read_to_string(path) else {
@@ -506,13 +511,19 @@ fn dictionary(lang: &str, kinds: &[&str]) -> BTreeMap<String, String> {
             if canonical.is_empty() {
                 continue;
             }
-            for alias in std::iter::once(canonical.as_str())
-                .map(str::to_string)
-                .chain(parts.map(fold))
-            {
-                if !alias.is_empty() {
-                    out.entry(alias).or_insert_with(|| canonical.clone());
-                }
+            written.push((0, canonical.clone(), canonical.clone()));
+            for raw in parts {
+                let inner_stop = raw.trim_end_matches('.').contains('.');
+                written.push((1 + u8::from(inner_stop), fold(raw), canonical.clone()));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for rank in 0..3 {
+        for (r, alias, canonical) in &written {
+            if *r == rank && !alias.is_empty() {
+                out.entry(alias.clone())
+                    .or_insert_with(|| canonical.clone());
             }
         }
     }
@@ -553,11 +564,13 @@ fn generate_dictionaries() -> String {
         units
             .entry("#".to_string())
             .or_insert_with(|| "#".to_string());
+        let standalone_units = dictionary(&lang, &["unit_types_standalone", "unit_directions"]);
         let po_boxes = dictionary(&lang, &["post_office"]);
         writeln!(out, "    DictionaryData {{\n        lang: {lang:?},").unwrap();
         write_pairs(&mut out, "street_types", &street_types);
         write_pairs(&mut out, "directionals", &directionals);
         write_pairs(&mut out, "units", &units);
+        write_pairs(&mut out, "standalone_units", &standalone_units);
         write_pairs(&mut out, "po_boxes", &po_boxes);
         writeln!(out, "    }},").unwrap();
     }
@@ -621,4 +634,190 @@ fn postal_examples_fixture_is_current() {
         "tests/fixtures/address/google/postal_examples.json",
         &generate_postal_examples(),
     );
+}
+
+/// Dictionary files read for expansion (`backoffice::address::expand`) and the kind of
+/// word each holds: `t` street type, `d` directional, `u` unit, level, entrance,
+/// staircase, building or post-office designator, `s` stopword, `w` any other word with
+/// a normalised form (titles such as `st` → `saint`, place and street names, qualifiers,
+/// synonyms, toponyms).
+///
+/// Units come first: an alias's first canonical word is its usual reading (`fl` is a
+/// floor before it is a fall, `ste` a suite before a sainte).
+const EXPANSION_FILES: &[(&str, char)] = &[
+    ("unit_types_numbered", 'u'),
+    ("unit_types_standalone", 'u'),
+    ("unit_directions", 'u'),
+    ("level_types_numbered", 'u'),
+    ("level_types_standalone", 'u'),
+    ("level_types_basement", 'u'),
+    ("level_types_sub_basement", 'u'),
+    ("level_types_mezzanine", 'u'),
+    ("entrances", 'u'),
+    ("staircases", 'u'),
+    ("building_types", 'u'),
+    ("post_office", 'u'),
+    ("number", 'u'),
+    ("street_types", 't'),
+    ("directionals", 'd'),
+    ("stopwords", 's'),
+    ("personal_titles", 'w'),
+    ("street_names", 'w'),
+    ("place_names", 'w'),
+    ("qualifiers", 'w'),
+    ("synonyms", 'w'),
+    ("toponyms", 'w'),
+    ("cross_streets", 'w'),
+];
+
+/// Most alternatives kept per phrase (the phrase as written comes on top).
+const EXPANSION_ALTERNATIVES: usize = 4;
+
+#[derive(Default)]
+struct ExpansionEntry {
+    kinds: BTreeSet<char>,
+    expansions: Vec<String>,
+    abbreviations: Vec<String>,
+}
+
+fn push_unique(list: &mut Vec<String>, value: &str) {
+    if !list.iter().any(|v| v == value) {
+        list.push(value.to_string());
+    }
+}
+
+/// One language's expansion table: folded phrase → kinds and alternatives.
+///
+/// Every alias gains its canonical words (in file order); every canonical word (and
+/// every alias, through its canonical words) gains the canonical word's first alias, its
+/// usual abbreviation. Alternatives equal to the phrase itself are left out.
+fn expansion_entries(lang: &str) -> BTreeMap<String, ExpansionEntry> {
+    let mut entries: BTreeMap<String, ExpansionEntry> = BTreeMap::new();
+    let mut first_alias: BTreeMap<String, String> = BTreeMap::new();
+    let mut lines: Vec<(char, String, Vec<String>)> = Vec::new();
+    for (file, kind) in EXPANSION_FILES {
+        let path = common::shared_data().join(format!("libpostal-dictionaries/{lang}/{file}.txt"));
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        for line in text.lines() {
+            let mut parts = line.split('|').map(fold).filter(|p| !p.is_empty());
+            let Some(canonical) = parts.next() else {
+                continue;
+            };
+            let aliases: Vec<String> = parts.filter(|a| *a != canonical).collect();
+            if let Some(first) = aliases.first() {
+                first_alias
+                    .entry(canonical.clone())
+                    .or_insert_with(|| first.clone());
+            }
+            lines.push((*kind, canonical, aliases));
+        }
+    }
+    for (kind, canonical, aliases) in &lines {
+        let entry = entries.entry(canonical.clone()).or_default();
+        entry.kinds.insert(*kind);
+        for alias in aliases {
+            let entry = entries.entry(alias.clone()).or_default();
+            entry.kinds.insert(*kind);
+            push_unique(&mut entry.expansions, canonical);
+        }
+    }
+    for (phrase, entry) in &mut entries {
+        let mut abbreviations = Vec::new();
+        let own = std::iter::once(phrase.clone()).chain(entry.expansions.iter().cloned());
+        for canonical in own {
+            if let Some(abbr) = first_alias.get(&canonical) {
+                if abbr != phrase {
+                    push_unique(&mut abbreviations, abbr);
+                }
+            }
+        }
+        entry.abbreviations = abbreviations;
+    }
+    entries
+}
+
+fn generate_expansions() -> String {
+    let mut out = String::new();
+    out.push_str(HEADER);
+    out.push_str("// Source: libpostal abbreviation dictionaries (MIT), folded with\n// `backoffice::address::fold`. See NOTICE.\n\n");
+    out.push_str("use super::super::data::PairTable;\n\n");
+    out.push_str("/// Per language (sorted by code): folded phrase → `kinds|alternative|...`, sorted by\n/// phrase. Kinds: `t` street type, `d` directional, `u` designator, `s` stopword,\n/// `w` other word.\npub(crate) static EXPANSIONS: &[(&str, PairTable)] = &[\n");
+    for lang in libpostal_languages() {
+        let entries = expansion_entries(&lang);
+        let mut pairs = BTreeMap::new();
+        for (phrase, entry) in entries {
+            let mut value: String = entry.kinds.iter().collect();
+            let alternatives = entry
+                .expansions
+                .iter()
+                .chain(entry.abbreviations.iter())
+                .filter(|a| **a != phrase)
+                .take(EXPANSION_ALTERNATIVES);
+            for alternative in alternatives {
+                value.push('|');
+                value.push_str(alternative);
+            }
+            pairs.insert(phrase, value);
+        }
+        let mut text = String::new();
+        let mut ends = Vec::new();
+        for (phrase, value) in &pairs {
+            text.push_str(phrase);
+            ends.push(text.len().to_string());
+            text.push_str(value);
+            ends.push(text.len().to_string());
+        }
+        writeln!(
+            out,
+            "    ({lang:?}, PairTable {{ text: {text:?}, ends: &[{}] }}),",
+            ends.join(", ")
+        )
+        .unwrap();
+    }
+    out.push_str("];\n\n");
+    out.push_str("/// Per language (sorted by code): street-type word endings written joined to the\n/// name (`strasse` in `hauptstrasse`), folded, → `canonical`, sorted.\npub(crate) static SUFFIXES: &[(&str, PairTable)] = &[\n");
+    for lang in libpostal_languages() {
+        let mut pairs: BTreeMap<String, String> = BTreeMap::new();
+        let path = common::shared_data().join(format!(
+            "libpostal-dictionaries/{lang}/concatenated_suffixes_separable.txt"
+        ));
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        for line in text.lines() {
+            let mut parts = line.split('|').map(fold).filter(|p| !p.is_empty());
+            let Some(canonical) = parts.next() else {
+                continue;
+            };
+            pairs
+                .entry(canonical.clone())
+                .or_insert_with(|| canonical.clone());
+            for alias in parts {
+                pairs.entry(alias).or_insert_with(|| canonical.clone());
+            }
+        }
+        let mut text = String::new();
+        let mut ends = Vec::new();
+        for (alias, canonical) in &pairs {
+            text.push_str(alias);
+            ends.push(text.len().to_string());
+            text.push_str(canonical);
+            ends.push(text.len().to_string());
+        }
+        writeln!(
+            out,
+            "    ({lang:?}, PairTable {{ text: {text:?}, ends: &[{}] }}),",
+            ends.join(", ")
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
+    out
+}
+
+#[test]
+fn address_expansion_tables_are_current() {
+    check_or_write("src/address/data/expansions.rs", &generate_expansions());
 }

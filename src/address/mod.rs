@@ -43,6 +43,7 @@
 mod country;
 mod data;
 mod engine;
+mod expand;
 mod label;
 mod postal;
 mod street;
@@ -51,6 +52,9 @@ mod usps;
 
 pub use country::{country_codes, resolve_country, subdivisions, CountryInfo, SubdivisionInfo};
 pub use engine::{AddressEngine, AddressRequest, HOOKS};
+pub use expand::{
+    expand, expand_root, expansion_languages, ExpandOptions, DEFAULT_MAX_FORMS, MAX_FORMS,
+};
 pub use street::{PoBox, SecondaryUnit, StreetLine};
 pub use text::fold;
 

@@ -97,7 +97,30 @@ pub(crate) struct Postal {
     pub zeros_restored: bool,
 }
 
-/// ASCII upper case, full-width forms folded (NFKC), whitespace collapsed.
+/// Whether `c` is a dash of any kind (Unicode's dash punctuation and the minus sign):
+/// in a postal code every one of them is a hyphen (`60642—2534`).
+fn is_dash(c: char) -> bool {
+    matches!(
+        c,
+        '\u{2010}'
+            ..='\u{2015}'
+                | '\u{2212}'
+                | '\u{2E3A}'
+                | '\u{2E3B}'
+                | '\u{FE58}'
+                | '\u{FE63}'
+                | '\u{FF0D}'
+                | '\u{058A}'
+                | '\u{05BE}'
+                | '\u{1806}'
+                | '\u{301C}'
+                | '\u{30A0}'
+                | '\u{30FC}'
+    )
+}
+
+/// ASCII upper case, full-width forms folded (NFKC), dashes as hyphens, whitespace
+/// collapsed.
 fn clean(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut pending_space = false;
@@ -116,6 +139,7 @@ fn clean(raw: &str) -> String {
         return out;
     }
     for c in raw.nfkc() {
+        let c = if is_dash(c) { '-' } else { c };
         if c.is_whitespace() {
             pending_space = true;
         } else if c.is_control() {
@@ -200,6 +224,54 @@ fn strip_prefix<'a>(country: &CountryData, cleaned: &'a str) -> Option<(&'a str,
     None
 }
 
+/// Restores lost leading zeros group by group: each group of digits written between
+/// separators is padded to the length of the matching group of one of the country's
+/// examples (by at most two zeros), so `2134` becomes `02134` and `97219-00` becomes
+/// `97219-0000`, never `00972-1900`. Digits only; `None` when no example fits.
+fn restore_zeros(country: &CountryData, regex: &Regex, body: &str) -> Option<String> {
+    let groups: Vec<&str> = body.split(['-', ' ']).filter(|g| !g.is_empty()).collect();
+    if groups.is_empty() || !groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    for example in country.postal_examples.split(',') {
+        let wanted: Vec<usize> = example
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|g| !g.is_empty())
+            .map(str::len)
+            .collect();
+        // A code written without separators is one group, as long as the example's.
+        let wanted = if groups.len() == 1 && wanted.len() > 1 {
+            vec![wanted.iter().sum()]
+        } else {
+            wanted
+        };
+        if wanted.len() != groups.len() {
+            continue;
+        }
+        let mut padded = String::with_capacity(example.len());
+        let mut fits = true;
+        let mut grew = false;
+        for (group, want) in groups.iter().zip(&wanted) {
+            if group.len() > *want || group.len() + 2 < *want {
+                fits = false;
+                break;
+            }
+            grew |= group.len() < *want;
+            if !padded.is_empty() {
+                padded.push('-');
+            }
+            padded.extend(std::iter::repeat_n('0', want - group.len()));
+            padded.push_str(group);
+        }
+        if fits && grew {
+            if let Some(canonical) = shape(country, regex, &padded) {
+                return Some(canonical);
+            }
+        }
+    }
+    None
+}
+
 /// Canonicalises `raw` for `country`: case, spacing and hyphens follow the country's
 /// examples; a postal prefix is removed; with `repair`, lost leading zeros are restored.
 pub(crate) fn canonicalize(country: &CountryData, raw: &str, repair: bool) -> Postal {
@@ -235,22 +307,13 @@ pub(crate) fn canonicalize(country: &CountryData, raw: &str, repair: bool) -> Po
         None => (cleaned.clone(), None),
     };
     if repair {
-        let bare = core(&body);
-        if !bare.is_empty() && bare.chars().all(|c| c.is_ascii_digit()) {
-            for example in country.postal_examples.split(',') {
-                let wanted = core(example).len();
-                if wanted > bare.len() && wanted <= bare.len() + 2 {
-                    let padded = format!("{}{bare}", "0".repeat(wanted - bare.len()));
-                    if let Some(canonical) = shape(country, regex, &padded) {
-                        return Postal {
-                            canonical,
-                            valid: true,
-                            prefix_removed,
-                            zeros_restored: true,
-                        };
-                    }
-                }
-            }
+        if let Some(canonical) = restore_zeros(country, regex, &body) {
+            return Postal {
+                canonical,
+                valid: true,
+                prefix_removed,
+                zeros_restored: true,
+            };
         }
     }
     Postal {

@@ -32,6 +32,11 @@ pub struct StreetLine {
     pub units: Vec<SecondaryUnit>,
     /// The post-office box, when the line is one.
     pub po_box: Option<PoBox>,
+    /// A building or complex name written after the street in a part of its own
+    /// (`Uptown Square` in `100 Main St, Uptown Square`); kept as written. Omitted from
+    /// JSON when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub building: Option<String>,
 }
 
 impl StreetLine {
@@ -68,6 +73,9 @@ pub struct PoBox {
 struct Token<'a> {
     text: &'a str,
     folded: Cow<'a, str>,
+    /// Which part of the line the word is in: parts are separated by commas,
+    /// semicolons and brackets.
+    segment: u16,
 }
 
 /// Compares a dictionary key (folded, lower case) with a token's folded form, ignoring
@@ -94,6 +102,8 @@ pub(crate) struct Parsed<'a> {
     post_directional: Option<Word<'static>>,
     units: Vec<(Word<'static>, String)>,
     po_box: Option<(String, String)>,
+    /// Words of later parts of the line that are not units (a building name).
+    trailer: Vec<Token<'a>>,
 }
 
 /// The dictionaries that apply to a country, in order of preference.
@@ -191,36 +201,62 @@ fn find(table: &'static PairTable, key: &str) -> Option<&'static str> {
         .then(|| table.canonical(i))
 }
 
+/// Characters that end a part of the line as well as a word.
+fn is_part_break(c: char) -> bool {
+    matches!(c, ',' | ';' | '(' | ')' | '[' | ']' | '{' | '}')
+}
+
 fn tokenize(line: &str) -> Vec<Token<'_>> {
     let mut tokens = Vec::new();
-    for raw in line.split(|c: char| c.is_whitespace() || c == ',' || c == ';') {
-        let mut piece = raw;
-        // A leading `#` is a designator of its own (`#2f`).
-        while let Some(rest) = piece.strip_prefix('#') {
-            tokens.push(Token {
-                text: "#",
-                folded: Cow::Borrowed("#"),
-            });
-            piece = rest;
+    let mut segment: u16 = 0;
+    let mut start = None;
+    for (i, c) in line
+        .char_indices()
+        .chain(std::iter::once((line.len(), ' ')))
+    {
+        let part_break = is_part_break(c);
+        if c.is_whitespace() || part_break {
+            if let Some(s) = start.take() {
+                push_piece(&mut tokens, line.get(s..i).unwrap_or(""), segment);
+            }
+            if part_break {
+                segment = segment.saturating_add(1);
+            }
+        } else if start.is_none() {
+            start = Some(i);
         }
-        let piece = piece.trim_end_matches(['.', ':']);
-        if piece.is_empty() {
-            continue;
-        }
-        let folded = if piece.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            Cow::Borrowed(piece)
-        } else {
-            Cow::Owned(fold(piece))
-        };
-        if folded.is_empty() && piece.chars().all(|c| !c.is_alphanumeric()) {
-            continue;
-        }
-        tokens.push(Token {
-            text: piece,
-            folded,
-        });
     }
     tokens
+}
+
+fn push_piece<'a>(tokens: &mut Vec<Token<'a>>, raw: &'a str, segment: u16) {
+    let mut piece = raw;
+    // A leading `#` is a designator of its own (`#2f`).
+    while let Some(rest) = piece.strip_prefix('#') {
+        tokens.push(Token {
+            text: "#",
+            folded: Cow::Borrowed("#"),
+            segment,
+        });
+        piece = rest;
+    }
+    let piece = piece.trim_end_matches(['.', ':']);
+    if piece.is_empty() {
+        return;
+    }
+    let folded = if piece.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Cow::Borrowed(piece)
+    } else {
+        Cow::Owned(fold(piece))
+    };
+    if folded.is_empty() && piece.chars().all(|c| !c.is_alphanumeric()) {
+        return;
+    }
+    tokens.push(Token {
+        text: piece,
+        folded,
+        segment,
+    });
 }
 
 fn phrase(tokens: &[Token<'_>]) -> String {
@@ -246,11 +282,92 @@ fn join_text(tokens: &[Token<'_>]) -> String {
 }
 
 fn is_house_number(text: &str) -> bool {
-    text.starts_with(|c: char| c.is_ascii_digit())
+    (text.starts_with(|c: char| c.is_ascii_digit())
         && text.chars().count() <= 12
         && text
             .chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '/')
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '/'))
+        || is_grid_number(text)
+}
+
+/// One half of a Wisconsin or Utah grid number: a compass letter and digits (`N165`).
+fn grid_half(text: &str) -> Option<u8> {
+    let bytes = text.as_bytes();
+    let (first, digits) = bytes.split_first()?;
+    let axis = first.to_ascii_uppercase();
+    (matches!(axis, b'N' | b'S' | b'E' | b'W')
+        && !digits.is_empty()
+        && digits.len() <= 6
+        && digits.iter().all(u8::is_ascii_digit))
+    .then_some(axis)
+}
+
+/// Whether two compass letters lie on different axes (`N` with `W`, not `N` with `S`).
+fn crosses(a: u8, b: u8) -> bool {
+    matches!(a, b'N' | b'S') != matches!(b, b'N' | b'S')
+}
+
+/// A grid number written as one word (`N165W2123`).
+fn is_grid_number(text: &str) -> bool {
+    let Some(split) = text
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| c.is_ascii_alphabetic())
+        .map(|(i, _)| i)
+    else {
+        return false;
+    };
+    match (
+        text.get(..split).and_then(grid_half),
+        text.get(split..).and_then(grid_half),
+    ) {
+        (Some(a), Some(b)) => crosses(a, b),
+        _ => false,
+    }
+}
+
+/// `2nd` → `2`, `21st` → `21`; English ordinal words up to twentieth.
+fn ordinal_number(text: &str) -> Option<Cow<'_, str>> {
+    let lower = text.to_ascii_lowercase();
+    for suffix in ["st", "nd", "rd", "th"] {
+        if let Some(digits) = lower.strip_suffix(suffix) {
+            if !digits.is_empty() && digits.len() <= 4 && digits.bytes().all(|b| b.is_ascii_digit())
+            {
+                return text.get(..digits.len()).map(Cow::Borrowed);
+            }
+        }
+    }
+    const WORDS: [&str; 20] = [
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "eleventh",
+        "twelfth",
+        "thirteenth",
+        "fourteenth",
+        "fifteenth",
+        "sixteenth",
+        "seventeenth",
+        "eighteenth",
+        "nineteenth",
+        "twentieth",
+    ];
+    WORDS
+        .iter()
+        .position(|w| *w == lower)
+        .map(|i| Cow::Owned((i + 1).to_string()))
+}
+
+/// Unit designators that take an ordinal (`2nd Fl`).
+fn is_level(canonical: &str) -> bool {
+    matches!(canonical, "floor" | "level" | "storey")
 }
 
 fn is_identifier(text: &str) -> bool {
@@ -290,6 +407,41 @@ fn phrase_ending_at(
     None
 }
 
+/// Longest dictionary phrase (up to 4 tokens) that starts at `start`; returns its end
+/// (exclusive) and canonical word.
+fn phrase_starting_at(
+    dicts: &Dictionaries,
+    pick: Pick,
+    tokens: &[Token<'_>],
+    start: usize,
+) -> Option<(usize, &'static str)> {
+    let first = tokens.get(start)?;
+    let multiword = dicts.starts_phrase(pick, &first.folded);
+    for len in (1..=4usize).rev() {
+        if len > 1 && !multiword {
+            continue;
+        }
+        let Some(slice) = tokens.get(start..start + len) else {
+            continue;
+        };
+        let found = match slice {
+            [one] => dicts.lookup(pick, &one.folded),
+            _ => dicts.lookup(pick, &phrase(slice)),
+        };
+        if let Some(canonical) = found {
+            return Some((start + len, canonical));
+        }
+    }
+    None
+}
+
+fn word_of(tokens: &[Token<'_>], canonical: &'static str) -> Word<'static> {
+    Word {
+        text: join_text(tokens),
+        canonical: Some(canonical),
+    }
+}
+
 /// Parses one cleaned address line.
 pub(crate) fn parse<'a>(line: &'a str, dicts: &Dictionaries) -> Parsed<'a> {
     let tokens = tokenize(line);
@@ -297,68 +449,76 @@ pub(crate) fn parse<'a>(line: &'a str, dicts: &Dictionaries) -> Parsed<'a> {
     if tokens.is_empty() {
         return parsed;
     }
-    // Post-office box: a designator at the start followed by a number.
-    let multiword_box = tokens
-        .first()
-        .is_some_and(|t| dicts.starts_phrase(|d| &d.po_boxes, &t.folded));
-    for len in (1..=4usize).rev() {
-        if len > 1 && !multiword_box {
-            continue;
+    if let Some(po_box) = po_box(&tokens, dicts) {
+        parsed.po_box = Some(po_box);
+        return parsed;
+    }
+    let number_first = !dicts.number_last;
+    // Units written before the house number (`Apt 1B 626 E Kilbourn Ave`) belong after
+    // the street.
+    let mut begin = 0;
+    let mut leading = Vec::new();
+    while number_first && begin < tokens.len() {
+        let Some((id_at, canonical)) = phrase_starting_at(dicts, |d| &d.units, &tokens, begin)
+        else {
+            break;
+        };
+        let (Some(identifier), Some(number)) = (tokens.get(id_at), tokens.get(id_at + 1)) else {
+            break;
+        };
+        if !is_identifier(identifier.text)
+            || !is_house_number(number.text)
+            || tokens.len() < id_at + 3
+        {
+            break;
         }
-        let Some(head) = tokens.get(..len) else {
-            continue;
-        };
-        let key = match head {
-            [one] => Cow::Borrowed(&*one.folded),
-            _ => Cow::Owned(phrase(head)),
-        };
-        let found = dicts
-            .lookup(|d| &d.po_boxes, &key)
-            .or_else(|| dicts.english.and_then(|d| find(&d.po_boxes, &key)));
-        if found.is_some() {
-            let rest = tokens.get(len..).unwrap_or(&[]);
-            let rest: Vec<Token<'_>> = rest.iter().filter(|t| t.folded != "#").cloned().collect();
-            if rest
-                .iter()
-                .any(|t| t.text.chars().any(|c| c.is_ascii_digit()))
+        leading.push((
+            word_of(tokens.get(begin..id_at).unwrap_or(&[]), canonical),
+            identifier.text.to_string(),
+        ));
+        begin = id_at + 1;
+    }
+    let tokens = tokens.get(begin..).unwrap_or(&[]);
+    let (end, mut units) = trailing_units(tokens, dicts, number_first);
+    units.reverse();
+    leading.extend(units);
+    parsed.units = leading;
+    let mut street: &[Token<'a>] = tokens.get(..end).unwrap_or(&[]);
+    // A line of one word and a number and nothing else (`Ave 345` on a second line) is
+    // a unit where the number comes first in street lines.
+    if number_first && parsed.units.is_empty() {
+        if let [word, number] = street {
+            if is_house_number(number.text)
+                && !is_house_number(word.text)
+                && word.text.chars().all(char::is_alphabetic)
             {
-                parsed.po_box = Some((join_text(head), join_text(&rest)));
+                parsed.units.push((
+                    Word {
+                        text: word.text.to_string(),
+                        canonical: Some("unit"),
+                    },
+                    number.text.to_string(),
+                ));
                 return parsed;
             }
         }
     }
-    // Secondary units, from the end: designator + identifier pairs.
-    let mut end = tokens.len();
-    let mut units = Vec::new();
-    while end >= 2 {
-        let Some(identifier) = tokens.get(end - 1) else {
-            break;
-        };
-        if !is_identifier(identifier.text) {
-            break;
-        }
-        let Some((start, canonical)) = phrase_ending_at(dicts, |d| &d.units, &tokens, end - 1)
-        else {
-            break;
-        };
-        units.push((
-            Word {
-                text: join_text(tokens.get(start..end - 1).unwrap_or(&[])),
-                canonical: Some(canonical),
-            },
-            identifier.text.to_string(),
-        ));
-        end = start;
-    }
-    units.reverse();
-    parsed.units = units;
-    let mut street: &[Token<'a>] = tokens.get(..end).unwrap_or(&[]);
-    let mut street_tokens: Vec<Token<'a>>;
-    // House number first (`123 Main St`) or last (`Hauptstraße 5`).
+    // House number first (`123 Main St`), as a grid number (`N165 W2123 Bluemound Rd`),
+    // or last (`Hauptstraße 5`).
     if street.len() >= 2 {
+        let grid = match street {
+            [a, b, _, ..] => match (grid_half(a.text), grid_half(b.text)) {
+                (Some(x), Some(y)) if crosses(x, y) => Some(format!("{}{}", a.text, b.text)),
+                _ => None,
+            },
+            _ => None,
+        };
         let first_is_number = street.first().is_some_and(|t| is_house_number(t.text));
         let last_is_number = street.last().is_some_and(|t| is_house_number(t.text));
-        if first_is_number && (!dicts.number_last || !last_is_number) {
+        if let Some(grid) = grid {
+            parsed.house_number = Some(grid);
+            street = street.get(2..).unwrap_or(&[]);
+        } else if first_is_number && (!dicts.number_last || !last_is_number) {
             parsed.house_number = street.first().map(|t| t.text.to_string());
             street = street.get(1..).unwrap_or(&[]);
         } else if last_is_number {
@@ -366,33 +526,19 @@ pub(crate) fn parse<'a>(line: &'a str, dicts: &Dictionaries) -> Parsed<'a> {
             street = street.get(..street.len() - 1).unwrap_or(&[]);
         }
     }
-    street_tokens = street.to_vec();
+    // Later parts of the line that are not units name a building or complex
+    // (`100 Main St, Uptown Square`).
+    let mut street_tokens: Vec<Token<'a>> = street.to_vec();
+    if number_first {
+        if let Some(first) = street_tokens.first().map(|t| t.segment) {
+            if let Some(split) = street_tokens.iter().position(|t| t.segment != first) {
+                parsed.trailer = street_tokens.split_off(split);
+            }
+        }
+    }
     let street_type_of = |t: &Token<'_>| dicts.lookup(|d| &d.street_types, &t.folded);
     if dicts.directionals {
-        let direction_of = |t: &Token<'_>| dicts.lookup(|d| &d.directionals, &t.folded);
-        if street_tokens.len() >= 2 {
-            let lone_type =
-                street_tokens.len() == 2 && street_tokens.get(1).and_then(street_type_of).is_some();
-            if !lone_type {
-                if let Some(word) = street_tokens.first().and_then(direction_of) {
-                    let token = street_tokens.remove(0);
-                    parsed.pre_directional = Some(Word {
-                        text: token.text.to_string(),
-                        canonical: Some(word),
-                    });
-                }
-            }
-        }
-        if street_tokens.len() >= 2 {
-            if let Some(word) = street_tokens.last().and_then(direction_of) {
-                if let Some(token) = street_tokens.pop() {
-                    parsed.post_directional = Some(Word {
-                        text: token.text.to_string(),
-                        canonical: Some(word),
-                    });
-                }
-            }
-        }
+        take_directionals(&mut parsed, &mut street_tokens, dicts);
     }
     if street_tokens.len() >= 2 {
         let suffix = street_tokens.last().and_then(street_type_of);
@@ -432,6 +578,166 @@ pub(crate) fn parse<'a>(line: &'a str, dicts: &Dictionaries) -> Parsed<'a> {
     parsed
 }
 
+/// Post-office box: a designator at the start followed by a number.
+fn po_box(tokens: &[Token<'_>], dicts: &Dictionaries) -> Option<(String, String)> {
+    let multiword_box = tokens
+        .first()
+        .is_some_and(|t| dicts.starts_phrase(|d| &d.po_boxes, &t.folded));
+    for len in (1..=4usize).rev() {
+        if len > 1 && !multiword_box {
+            continue;
+        }
+        let Some(head) = tokens.get(..len) else {
+            continue;
+        };
+        let key = match head {
+            [one] => Cow::Borrowed(&*one.folded),
+            _ => Cow::Owned(phrase(head)),
+        };
+        let found = dicts
+            .lookup(|d| &d.po_boxes, &key)
+            .or_else(|| dicts.english.and_then(|d| find(&d.po_boxes, &key)));
+        if found.is_some() {
+            let rest = tokens.get(len..).unwrap_or(&[]);
+            let rest: Vec<Token<'_>> = rest.iter().filter(|t| t.folded != "#").cloned().collect();
+            if rest
+                .iter()
+                .any(|t| t.text.chars().any(|c| c.is_ascii_digit()))
+            {
+                return Some((join_text(head), join_text(&rest)));
+            }
+        }
+    }
+    None
+}
+
+/// Secondary units from the end of the line, last first: designator + identifier
+/// pairs (`Ste 5`), a level after its ordinal (`2nd Fl`) and a word such as `Right` or
+/// `Rear` after a numbered unit (`Bldg A1 Right`). Returns where the units begin.
+fn trailing_units(
+    tokens: &[Token<'_>],
+    dicts: &Dictionaries,
+    english_ordinals: bool,
+) -> (usize, Vec<(Word<'static>, String)>) {
+    let mut end = tokens.len();
+    let mut units = Vec::new();
+    while end >= 2 {
+        let (Some(last), Some(before)) = (tokens.get(end - 1), tokens.get(end - 2)) else {
+            break;
+        };
+        if end >= 3 && is_identifier(before.text) {
+            let standalone = dicts.lookup(|d| &d.standalone_units, &last.folded);
+            if let Some(canonical) = standalone {
+                if phrase_ending_at(dicts, |d| &d.units, tokens, end - 2).is_some() {
+                    units.push((
+                        word_of(std::slice::from_ref(last), canonical),
+                        String::new(),
+                    ));
+                    end -= 1;
+                    continue;
+                }
+            }
+        }
+        if english_ordinals {
+            let level = dicts
+                .lookup(|d| &d.units, &last.folded)
+                .filter(|c| is_level(c));
+            if let (Some(canonical), Some(number)) = (level, ordinal_number(before.text)) {
+                units.push((
+                    word_of(std::slice::from_ref(last), canonical),
+                    number.into_owned(),
+                ));
+                end -= 2;
+                continue;
+            }
+        }
+        if !is_identifier(last.text) {
+            break;
+        }
+        let Some((start, canonical)) = phrase_ending_at(dicts, |d| &d.units, tokens, end - 1)
+        else {
+            break;
+        };
+        units.push((
+            word_of(tokens.get(start..end - 1).unwrap_or(&[]), canonical),
+            last.text.to_string(),
+        ));
+        end = start;
+    }
+    (end, units)
+}
+
+/// Whether the only word left would be a Publication 28 suffix (`South St`: `South` is
+/// the name, not a directional).
+fn lone_suffix(dicts: &Dictionaries, rest: &[Token<'_>]) -> bool {
+    match rest {
+        [one] => dicts
+            .lookup(|d| &d.street_types, &one.folded)
+            .is_some_and(|c| usps::suffix(c).is_some()),
+        _ => false,
+    }
+}
+
+/// Directionals before and after the street name, one or two words each (`South
+/// West`), keeping at least one word that is not a bare suffix as the name.
+fn take_directionals<'a>(
+    parsed: &mut Parsed<'a>,
+    tokens: &mut Vec<Token<'a>>,
+    dicts: &Dictionaries,
+) {
+    let pick: Pick = |d| &d.directionals;
+    if tokens.len() >= 2 {
+        for len in [2usize, 1] {
+            let Some(start) = tokens.len().checked_sub(len) else {
+                continue;
+            };
+            if start == 0 {
+                continue;
+            }
+            let Some(slice) = tokens.get(start..) else {
+                continue;
+            };
+            let found = match slice {
+                [one] => dicts.lookup(pick, &one.folded),
+                _ => slice
+                    .first()
+                    .filter(|t| dicts.starts_phrase(pick, &t.folded))
+                    .and_then(|_| dicts.lookup(pick, &phrase(slice))),
+            };
+            if let Some(word) = found {
+                parsed.post_directional = Some(word_of(slice, word));
+                tokens.truncate(start);
+                break;
+            }
+        }
+    }
+    if tokens.len() >= 2 {
+        for len in [2usize, 1] {
+            if tokens.len() <= len {
+                continue;
+            }
+            let (Some(slice), Some(rest)) = (tokens.get(..len), tokens.get(len..)) else {
+                continue;
+            };
+            if lone_suffix(dicts, rest) {
+                continue;
+            }
+            let found = match slice {
+                [one] => dicts.lookup(pick, &one.folded),
+                _ => slice
+                    .first()
+                    .filter(|t| dicts.starts_phrase(pick, &t.folded))
+                    .and_then(|_| dicts.lookup(pick, &phrase(slice))),
+            };
+            if let Some(word) = found {
+                parsed.pre_directional = Some(word_of(slice, word));
+                tokens.drain(..len);
+                break;
+            }
+        }
+    }
+}
+
 impl Parsed<'_> {
     /// The public components of the line.
     pub(crate) fn components(&self, text: &str) -> StreetLine {
@@ -455,6 +761,7 @@ impl Parsed<'_> {
                 designator: d.clone(),
                 number: n.clone(),
             }),
+            building: (!self.trailer.is_empty()).then(|| join_text(&self.trailer)),
         }
     }
 
@@ -478,7 +785,23 @@ impl Parsed<'_> {
         if let Some(n) = &self.house_number {
             push(&mut out, n);
         }
-        let abbreviate = |w, table, pick| abbreviate(dicts, w, table, pick);
+        // Without a house number the line is not a delivery line but a building or
+        // complex name (`Overlook Park Flats`): its words stay as written.
+        let delivery = self.house_number.is_some();
+        fn written_or<'w>(
+            delivery: bool,
+            dicts: &Dictionaries,
+            word: &'w Word<'static>,
+            table: fn(&str) -> Option<&'static str>,
+            pick: Pick,
+        ) -> &'w str {
+            if delivery {
+                abbreviate(dicts, word, table, pick)
+            } else {
+                word.text.as_str()
+            }
+        }
+        let abbreviate = |w, table, pick| written_or(delivery, dicts, w, table, pick);
         if let Some(d) = &self.pre_directional {
             push(
                 &mut out,
@@ -508,9 +831,25 @@ impl Parsed<'_> {
                 abbreviate(d, usps::directional, |d| &d.directionals),
             );
         }
+        // The comma keeps the building name a part of its own when the line is read
+        // again (`UPTOWN SQUARE` is not a suffix).
+        for (i, token) in self.trailer.iter().enumerate() {
+            if i == 0 && !out.is_empty() {
+                out.push(',');
+            }
+            push(&mut out, token.text);
+        }
         for (designator, identifier) in &self.units {
-            push(&mut out, abbreviate(designator, usps::unit, |d| &d.units));
-            push(&mut out, identifier);
+            let standalone = identifier.is_empty();
+            let word = if standalone {
+                unit_abbreviation(dicts, designator, |d| &d.standalone_units)
+            } else {
+                unit_abbreviation(dicts, designator, |d| &d.units)
+            };
+            push(&mut out, word);
+            if !standalone {
+                push(&mut out, identifier);
+            }
         }
         out
     }
@@ -559,8 +898,16 @@ impl Parsed<'_> {
         if let Some(d) = &self.post_directional {
             push(word(d));
         }
-        for (_, identifier) in &self.units {
-            push(ascii_words(&fold(identifier)));
+        for token in &self.trailer {
+            push(ascii_words(&token.folded));
+        }
+        for (designator, identifier) in &self.units {
+            if identifier.is_empty() {
+                // A standalone unit word (`Rear`, `Right`) is all there is to key.
+                push(word(designator));
+            } else {
+                push(ascii_words(&fold(identifier)));
+            }
         }
     }
 }
@@ -584,6 +931,11 @@ fn abbreviate<'w>(
         _ if reads_back(canonical) => canonical,
         _ => &word.text,
     }
+}
+
+/// A unit designator in Publication 28 form (units are abbreviated on every line).
+fn unit_abbreviation<'w>(dicts: &Dictionaries, word: &'w Word<'static>, pick: Pick) -> &'w str {
+    abbreviate(dicts, word, usps::unit, pick)
 }
 
 /// `hauptstr` → `hauptstrasse`: expands a street type written as a word ending.

@@ -122,6 +122,8 @@ pub(crate) struct DictionaryData {
     pub directionals: PairTable,
     /// Unit and level designators, and words for "number" (`apt` → `apartment`, `#`).
     pub units: PairTable,
+    /// Unit words that stand without a number (`rear`, `front`, `right`).
+    pub standalone_units: PairTable,
     /// Post-office box designators (`po box` → `post office box`).
     pub po_boxes: PairTable,
 }

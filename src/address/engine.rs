@@ -137,6 +137,11 @@ pub(crate) static STREET_LINE: Record = Record {
     doc: "The components recognised in one street line (each as written).",
     fields: &[
         Field::new(
+            "building",
+            FieldType::Optional(&FieldType::String),
+            "A building or complex name written after the street (`Overlook Park Flats`).",
+        ),
+        Field::new(
             "house_number",
             FieldType::Optional(&FieldType::String),
             "House (building) number, e.g. `1600`, `12a`.",
@@ -261,6 +266,7 @@ impl HookArg for StreetLine {
     }
 
     fn fill(&self, fill: &mut Fill<'_>) {
+        fill.opt_text("building", self.building.as_deref());
         fill.opt_text("house_number", self.house_number.as_deref());
         fill.opt_record("po_box", self.po_box.as_ref().map(|b| b as &dyn HookArg));
         fill.opt_text("post_directional", self.post_directional.as_deref());

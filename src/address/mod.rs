@@ -44,6 +44,7 @@ mod country;
 mod data;
 mod engine;
 mod label;
+mod locality;
 mod postal;
 mod street;
 mod text;
@@ -75,6 +76,9 @@ pub mod codes {
     pub const POSTAL_PREFIX_REMOVED: &str = "postal_prefix_removed";
     /// Change: lost leading zeros of the postal code were restored (repairs on).
     pub const LEADING_ZEROS_RESTORED: &str = "leading_zeros_restored";
+    /// Note: a locality the country's format leaves out (a Japanese city) was kept and
+    /// placed on the label where the country's practice writes it.
+    pub const LOCALITY_KEPT: &str = "locality_kept";
 }
 
 /// A postal address as entered: every field free text, empty when absent.
@@ -567,10 +571,23 @@ pub(crate) fn analyze_for(
         }
     }
 
+    // Cities and districts, where the data lists them; what the subdivision replaces.
+    let sub_data = subdivision.and_then(|s| country.subdivisions.get(s));
+    let places = match sub_data {
+        Some(data) => locality::resolve(country, data, &mut canonical, &mut problems),
+        None => locality::Places::default(),
+    };
+    let replaced = sub_data.and_then(locality::override_of);
+    let replaced_pattern = sub_data.and_then(locality::override_regex);
+
     // Postal code.
     if !canonical.postal_code.is_empty() {
-        let postal =
-            postal::canonicalize(country, &canonical.postal_code, config.repair_postal_codes);
+        let postal = postal::canonicalize_with(
+            country,
+            replaced_pattern,
+            &canonical.postal_code,
+            config.repair_postal_codes,
+        );
         if let Some(prefix) = &postal.prefix_removed {
             changes.push(Change {
                 field: "postal_code".to_string(),
@@ -592,17 +609,36 @@ pub(crate) fn analyze_for(
             });
         }
         if !postal.valid {
-            problems.push(problem(
-                "postal_code",
-                codes::INVALID_FORMAT,
-                format!(
+            let message = match (replaced, sub_data) {
+                (Some(over), Some(data)) if replaced_pattern.is_some() => format!(
+                    "{} `{}` does not have the format used in {} ({}): {}",
+                    describe_postal(country),
+                    canonical.postal_code,
+                    data.key,
+                    country.code,
+                    over.postal_pattern
+                ),
+                _ => format!(
                     "{} `{}` does not have the format used in {}; example: {}",
                     describe_postal(country),
                     canonical.postal_code,
                     country.code,
                     first_example(country.postal_examples)
                 ),
-            ));
+            };
+            problems.push(problem("postal_code", codes::INVALID_FORMAT, message));
+        } else if let Some(problem) = config
+            .check_postal_code_subdivision
+            .then(|| locality_postal_mismatch(country, &places, &postal.canonical))
+            .flatten()
+            .filter(|_| {
+                subdivision.is_none_or(|sub| {
+                    postal::subdivision_regex(country, sub)
+                        .is_none_or(|r| r.is_match(&postal.canonical))
+                })
+            })
+        {
+            problems.push(problem);
         } else if let Some(sub) = subdivision {
             if config.check_postal_code_subdivision {
                 if let Some(regex) = postal::subdivision_regex(country, sub) {
@@ -645,7 +681,11 @@ pub(crate) fn analyze_for(
     }
 
     // Required and unexpected fields.
-    for letter in country.require.chars() {
+    let require = replaced
+        .map(|o| o.require)
+        .filter(|r| !r.is_empty())
+        .unwrap_or(country.require);
+    for letter in require.chars() {
         let empty = match letter {
             'A' => canonical.address_lines.is_empty(),
             'C' => canonical.locality.is_empty(),
@@ -693,7 +733,20 @@ pub(crate) fn analyze_for(
             ));
         }
     }
-    if !canonical.locality.is_empty() && !uses(country, 'C') {
+    if !canonical.locality.is_empty() && !uses(country, 'C') && uses(country, 'S') {
+        // Ordinary forms have a city field; the country writes the city with the
+        // administrative area (Japan: `東京都千代田区`), so the label places it there.
+        changes.push(Change {
+            field: "locality".to_string(),
+            code: codes::LOCALITY_KEPT.to_string(),
+            message: format!(
+                "{} addresses have no separate locality line; `{}` is kept and written with the {} on the label",
+                country.code,
+                canonical.locality,
+                country.area_name.replace('_', " ")
+            ),
+        });
+    } else if !canonical.locality.is_empty() && !uses(country, 'C') {
         problems.push(problem(
             "locality",
             codes::UNEXPECTED_FIELD,
@@ -809,6 +862,38 @@ pub(crate) fn analyze_for(
         label,
         match_key: key,
     })
+}
+
+/// The first city or district whose postal prefix `code` does not start with, as a
+/// `mismatching_value` problem (the subdivision's own prefix is checked by the caller).
+fn locality_postal_mismatch(
+    country: &CountryData,
+    places: &locality::Places,
+    code: &str,
+) -> Option<Problem> {
+    for place in [places.locality, places.dependent].into_iter().flatten() {
+        let Some(regex) = locality::postal_regex(&place) else {
+            continue;
+        };
+        if !regex.is_match(code) {
+            return Some(problem(
+                "postal_code",
+                codes::MISMATCHING_VALUE,
+                format!(
+                    "{} `{code}` does not belong to {} ({}); its codes begin with {}",
+                    describe_postal(country),
+                    place.key,
+                    if place.latin_name.is_empty() {
+                        country.code
+                    } else {
+                        place.latin_name
+                    },
+                    place.postal_pattern.replace('|', " or ")
+                ),
+            ));
+        }
+    }
+    None
 }
 
 /// The match key of an address whose fields are already canonical.

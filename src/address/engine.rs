@@ -91,13 +91,21 @@ impl AddressEngine {
         }
     }
 
-    /// Builds the engine, checking the configuration: `default_country` must be a known
-    /// country and the limits must be positive.
+    /// Builds the engine, checking the configuration: `default_country` and
+    /// `origin_country` must be known countries and the limits must be positive.
     pub fn try_new(config: AddressConfig) -> Result<Self, Error> {
         if let Some(country) = &config.default_country {
             if super::resolve_country(country).is_none() {
                 return Err(Error::invalid(
                     "default_country",
+                    format!("unknown country `{country}`; use an ISO 3166-1 code such as `DE`"),
+                ));
+            }
+        }
+        if let Some(country) = &config.origin_country {
+            if super::resolve_country(country).is_none() {
+                return Err(Error::invalid(
+                    "origin_country",
                     format!("unknown country `{country}`; use an ISO 3166-1 code such as `DE`"),
                 ));
             }

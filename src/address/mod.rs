@@ -52,6 +52,7 @@ mod usps;
 
 pub use country::{country_codes, resolve_country, subdivisions, CountryInfo, SubdivisionInfo};
 pub use engine::{AddressEngine, AddressRequest, HOOKS};
+pub use label::{LabelScript, LabelStyle};
 pub use street::{PoBox, SecondaryUnit, StreetLine};
 pub use text::fold;
 
@@ -150,9 +151,19 @@ pub struct AddressConfig {
     /// Country used when the address names none (code or name). Default: none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_country: Option<String>,
-    /// End label lines with the country's name (for international shipments).
-    /// Default: on.
+    /// End label lines with the country's name (for international shipments; never
+    /// on a domestic label, see `origin_country`). Default: on.
     pub label_country_line: bool,
+    /// Postal (upper case where the country says so, USPS forms) or display (as a
+    /// person writes it) labels. Default: postal.
+    pub label_style: LabelStyle,
+    /// The script of labels: local, Latin, or chosen from the address. Default: auto.
+    pub label_script: LabelScript,
+    /// The sender's country (code or name). When it is the destination, labels are
+    /// domestic: no international postal prefix (`HR-10105 ZAGREB` is `10105 ZAGREB`)
+    /// and no country line. Default: none (international labels).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin_country: Option<String>,
 }
 
 impl Default for AddressConfig {
@@ -164,6 +175,9 @@ impl Default for AddressConfig {
             max_address_lines: 8,
             default_country: None,
             label_country_line: true,
+            label_style: LabelStyle::Postal,
+            label_script: LabelScript::Auto,
+            origin_country: None,
         }
     }
 }
@@ -291,6 +305,32 @@ pub fn match_key(address: &Address) -> Result<String, Error> {
 /// ```
 pub fn format_for_label(address: &Address) -> Result<Vec<String>, Error> {
     Ok(analyze_for(address, &AddressConfig::default(), Want::LABEL)?.label)
+}
+
+/// The label lines of `address` with a configuration: style, script, and a domestic
+/// label when `origin_country` is the destination.
+///
+/// ```
+/// use backoffice::address::{format_label, Address, AddressConfig, LabelStyle};
+/// let a = Address {
+///     country: "HR".into(),
+///     address_lines: vec!["Ilica 1".into()],
+///     locality: "Zagreb".into(),
+///     postal_code: "10105".into(),
+///     ..Address::default()
+/// };
+/// let home = AddressConfig { origin_country: Some("HR".into()), ..AddressConfig::default() };
+/// assert_eq!(format_label(&a, &home)?, ["Ilica 1", "10105 ZAGREB"]);
+/// assert_eq!(
+///     format_label(&a, &AddressConfig::default())?,
+///     ["Ilica 1", "HR-10105 ZAGREB", "CROATIA"]
+/// );
+/// let display = AddressConfig { label_style: LabelStyle::Display, ..AddressConfig::default() };
+/// assert_eq!(format_label(&a, &display)?, ["Ilica 1", "HR-10105 Zagreb", "Croatia"]);
+/// # Ok::<(), backoffice::Error>(())
+/// ```
+pub fn format_label(address: &Address, config: &AddressConfig) -> Result<Vec<String>, Error> {
+    Ok(analyze_for(address, config, Want::LABEL)?.label)
 }
 
 /// Compiles every postal-code pattern now instead of lazily on first use (once per
@@ -476,6 +516,15 @@ pub(crate) fn analyze_for(
     want: Want,
 ) -> Result<AddressOutcome, Error> {
     check_lengths(address, config)?;
+    let origin = match config.origin_country.as_deref() {
+        Some(text) if want.label => Some(country::find_country(text).ok_or_else(|| {
+            Error::invalid(
+                "origin_country",
+                format!("unknown country `{text}`; use an ISO 3166-1 code such as `DE`"),
+            )
+        })?),
+        _ => None,
+    };
     let mut problems = Vec::new();
     let mut changes = Vec::new();
     let clean = text::clean;
@@ -548,6 +597,16 @@ pub(crate) fn analyze_for(
         });
     };
     canonical.country = country.code.to_string();
+    // The fields as typed, for display labels.
+    let display = want.label && config.label_style == LabelStyle::Display;
+    let mut written = if display {
+        Address {
+            address_lines: Vec::with_capacity(canonical.address_lines.len()),
+            ..canonical.clone()
+        }
+    } else {
+        Address::default()
+    };
 
     // Subdivision.
     let mut subdivision = None;
@@ -771,6 +830,9 @@ pub(crate) fn analyze_for(
     };
     for line in street_lines {
         let parsed = street::parse(line, &dicts);
+        if display {
+            written.address_lines.push(parsed.display_line(line));
+        }
         if want.components {
             street.push(parsed.components(line));
         }
@@ -838,12 +900,21 @@ pub(crate) fn analyze_for(
     }
 
     let label = if want.label {
-        label::render(
+        if display {
+            written.postal_code.clone_from(&canonical.postal_code);
+            written.sorting_code.clone_from(&canonical.sorting_code);
+        }
+        label::render(&label::LabelInput {
             country,
-            subdivision.and_then(|s| country.subdivisions.get(s)),
-            &canonical,
-            config.label_country_line,
-        )
+            subdivision: sub_data,
+            places: &places,
+            canonical: &canonical,
+            written: &written,
+            style: config.label_style,
+            script: config.label_script,
+            domestic: origin.is_some_and(|o| std::ptr::eq(o, country)),
+            country_line: config.label_country_line,
+        })
     } else {
         Vec::new()
     };

@@ -686,18 +686,12 @@ pub(crate) fn analyze_for(
                 ),
             };
             problems.push(problem("postal_code", codes::INVALID_FORMAT, message));
-        } else if let Some(problem) = config
+        } else if let Some(mismatch) = config
             .check_postal_code_subdivision
-            .then(|| locality_postal_mismatch(country, &places, &postal.canonical))
+            .then(|| locality_postal_mismatch(country, subdivision, &places, &postal.canonical))
             .flatten()
-            .filter(|_| {
-                subdivision.is_none_or(|sub| {
-                    postal::subdivision_regex(country, sub)
-                        .is_none_or(|r| r.is_match(&postal.canonical))
-                })
-            })
         {
-            problems.push(problem);
+            problems.push(mismatch);
         } else if let Some(sub) = subdivision {
             if config.check_postal_code_subdivision {
                 if let Some(regex) = postal::subdivision_regex(country, sub) {
@@ -936,12 +930,18 @@ pub(crate) fn analyze_for(
 }
 
 /// The first city or district whose postal prefix `code` does not start with, as a
-/// `mismatching_value` problem (the subdivision's own prefix is checked by the caller).
+/// `mismatching_value` problem; `None` also when the code does not start with the
+/// subdivision's own prefix, which the caller reports instead.
 fn locality_postal_mismatch(
     country: &CountryData,
+    subdivision: Option<usize>,
     places: &locality::Places,
     code: &str,
 ) -> Option<Problem> {
+    let sub_regex = subdivision.and_then(|sub| postal::subdivision_regex(country, sub));
+    if sub_regex.is_some_and(|r| !r.is_match(code)) {
+        return None;
+    }
     for place in [places.locality, places.dependent].into_iter().flatten() {
         let Some(regex) = locality::postal_regex(&place) else {
             continue;

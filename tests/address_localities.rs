@@ -231,3 +231,72 @@ fn french_cedex_is_valid_and_kept() {
         ["10 rue de la Paix", "75002 PARIS CEDEX 02", "FRANCE"]
     );
 }
+
+#[test]
+fn taiwan_as_its_own_country_checks_district_prefixes() {
+    let a = Address {
+        country: "TW".into(),
+        address_lines: vec!["臺灣大道三段99號".into()],
+        administrative_area: "Taichung City".into(),
+        locality: "Xitun District".into(),
+        postal_code: "40756".into(),
+        ..Address::default()
+    };
+    let (canonical, problems) =
+        address::normalize_and_validate(&a, &AddressConfig::default()).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        (
+            canonical.administrative_area.as_str(),
+            canonical.locality.as_str()
+        ),
+        ("台中市", "西屯區")
+    );
+    let wrong = Address {
+        postal_code: "40856".into(),
+        ..a
+    };
+    assert_eq!(
+        codes_of(&wrong),
+        [(
+            "postal_code".to_string(),
+            codes::MISMATCHING_VALUE.to_string()
+        )]
+    );
+}
+
+#[test]
+fn chilean_commune_is_checked() {
+    let a = Address {
+        country: "CL".into(),
+        address_lines: vec!["Avenida Grecia 1190".into()],
+        administrative_area: "Antofagasta".into(),
+        locality: "Mejillones".into(),
+        ..Address::default()
+    };
+    assert_eq!(codes_of(&a), []);
+    let unknown = Address {
+        locality: "Valparaíso".into(),
+        ..a
+    };
+    assert_eq!(
+        codes_of(&unknown),
+        [("locality".to_string(), codes::UNKNOWN_VALUE.to_string())]
+    );
+}
+
+#[test]
+fn the_check_can_be_switched_off_for_prefixes_only() {
+    let config = AddressConfig {
+        check_postal_code_subdivision: false,
+        ..AddressConfig::default()
+    };
+    let other = cn("台湾", "台中市", "西屯區", "408");
+    let (_, problems) = address::normalize_and_validate(&other, &config).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    // An unknown city is still unknown.
+    let unknown = cn("上海市", "Nowhere", "", "201800");
+    let (_, problems) = address::normalize_and_validate(&unknown, &config).unwrap();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].code, codes::UNKNOWN_VALUE);
+}

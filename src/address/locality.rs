@@ -238,6 +238,41 @@ mod tests {
         assert_eq!(find(shanghai.localities, "Nowhere"), None);
     }
 
+    /// Every locality is found by its own key and Latin name below its parent, and
+    /// every postal prefix compiles.
+    #[test]
+    fn every_locality_finds_itself() {
+        fn walk(children: Children, seen: &mut usize) {
+            for index in usize::from(children.first)..usize::from(children.end) {
+                let place = get(index).unwrap();
+                assert_eq!(find(children, place.key), Some(place), "{}", place.key);
+                if !place.latin_name.is_empty() {
+                    // Itself, or a sibling whose Latin name folds alike (`Yun'an Xian`
+                    // and `Yunan Xian`: the first listed wins).
+                    let found = find(children, place.latin_name).unwrap();
+                    assert!(
+                        found == place || fold(found.latin_name) == fold(place.latin_name),
+                        "{} found {}",
+                        place.latin_name,
+                        found.key
+                    );
+                }
+                if !place.postal_pattern.is_empty() {
+                    assert!(postal_regex(&place).is_some(), "{}", place.postal_pattern);
+                }
+                *seen += 1;
+                walk(place.children, seen);
+            }
+        }
+        let mut seen = 0;
+        for country in crate::address::data::COUNTRIES {
+            for sub in country.subdivisions {
+                walk(sub.localities, &mut seen);
+            }
+        }
+        assert_eq!(seen, LOCALITIES.len());
+    }
+
     #[test]
     fn taiwan_replaces_the_country_pattern() {
         let cn = find_country("CN").unwrap();

@@ -151,7 +151,7 @@ fn building_names_are_not_abbreviated() {
         canonical(&["Overlook Park Flats", "100 Main Street"]),
         ["OVERLOOK PARK FLATS", "100 MAIN ST"]
     );
-    let engine = AddressEngine::new(AddressConfig::default());
+    let engine = AddressEngine::new(AddressConfig::default()).unwrap();
     let d = engine
         .decide(&AddressRequest::new(us_lines(&[
             "100 Main Street, Uptown Square",
@@ -172,7 +172,7 @@ fn grid_numbers_are_house_numbers() {
         // Utah: the street name is a grid line with its directions.
         ("842 East 1700 South", "842 E 1700 S"),
     ]);
-    let engine = AddressEngine::new(AddressConfig::default());
+    let engine = AddressEngine::new(AddressConfig::default()).unwrap();
     let d = engine
         .decide(&AddressRequest::new(us_lines(&["N165 W2123 Bluemound Rd"])))
         .unwrap();
@@ -192,7 +192,7 @@ fn postal(code: &str, repair: bool) -> (String, Vec<String>) {
         check_postal_code_subdivision: false,
         ..AddressConfig::default()
     };
-    let engine = AddressEngine::new(config);
+    let engine = AddressEngine::new(config).unwrap();
     let a = Address {
         postal_code: code.into(),
         ..us_lines(&["1 Main St"])

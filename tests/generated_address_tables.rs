@@ -224,6 +224,40 @@ struct Sub {
     latin_name: String,
     zip: String,
     zipex: String,
+    /// 1-based position in `SUBDIVISION_OVERRIDES` (`xzip`/`xrequire`), 0 for none.
+    special: usize,
+}
+
+/// The English short name for labels: OpenCage's name without a trailing parenthesised
+/// qualifier (`Georgia (country)`, `Eswatini (Swaziland)`) and without a leading
+/// `Republic of ` or `Collectivity of ` (`Republic of Ireland`), as Google and the UPU
+/// write them; `Republic of the Congo` keeps its words, which tell it from its neighbour.
+fn label_name(opencage: &str) -> String {
+    let mut name = opencage.trim().to_string();
+    if name.ends_with(')') {
+        if let Some(open) = name.rfind(" (") {
+            name.truncate(open);
+        }
+    }
+    for prefix in ["Republic of ", "Collectivity of "] {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            if !rest.starts_with("the ") {
+                name = rest.to_string();
+            }
+        }
+    }
+    name
+}
+
+/// Format letters a country names in `upper` (or `require`) but leaves out of its format
+/// are placed where the country writes them: the sorting code (`CEDEX 08`, France) after
+/// the locality on its line.
+fn complete_fmt(fmt: &str, upper: &str, require: &str) -> String {
+    let wants_x = upper.contains('X') || require.contains('X');
+    if wants_x && !fmt.contains("%X") && fmt.contains("%C") {
+        return fmt.replacen("%C", "%C %X", 1);
+    }
+    fmt.to_string()
 }
 
 fn insert_alias(index: &mut BTreeMap<String, u16>, alias: &str, target: u16) {
@@ -271,7 +305,7 @@ fn build_countries() -> (Vec<Country>, Map<String, Value>, BTreeMap<String, u16>
         let (alpha3, numeric) = iso.get(code).unwrap().clone();
         let name = opencage_names
             .get(code)
-            .cloned()
+            .map(|n| label_name(n))
             .unwrap_or_else(|| field(&entry, "name").to_string());
         // Dictionary languages: Google's, then OpenCage's, that libpostal has.
         let mut languages = Vec::new();
@@ -306,6 +340,7 @@ fn build_countries() -> (Vec<Country>, Map<String, Value>, BTreeMap<String, u16>
                 latin_name: lname,
                 zip: field(&sub, "zip").to_string(),
                 zipex: field(&sub, "zipex").to_string(),
+                special: 0,
             });
         }
         // Aliases in priority order: keys, ISO codes, names, Latin names, translated
@@ -331,6 +366,19 @@ fn build_countries() -> (Vec<Country>, Map<String, Value>, BTreeMap<String, u16>
             if let Some(i) = keys.iter().position(|k| *k == sub_key) {
                 insert_alias(&mut index, field(other, "name"), i as u16);
                 insert_alias(&mut index, field(other, "lname"), i as u16);
+            }
+        }
+        // Latin names without their kind word (`Anhui` for `Anhui Sheng`), where that
+        // names one subdivision only.
+        let mut short: BTreeMap<String, Vec<u16>> = BTreeMap::new();
+        for (i, sub) in subdivisions.iter().enumerate() {
+            if let Some(stem) = type_stem(&sub.latin_name) {
+                short.entry(stem).or_default().push(i as u16);
+            }
+        }
+        for (stem, subs) in short {
+            if let [i] = subs.as_slice() {
+                index.entry(stem).or_insert(*i);
             }
         }
         if let Some(names) = states.get(code) {
@@ -407,11 +455,13 @@ fn build_countries() -> (Vec<Country>, Map<String, Value>, BTreeMap<String, u16>
 }
 
 fn generate_countries() -> String {
-    let (countries, default, index) = build_countries();
+    let (mut countries, default, index) = build_countries();
+    let google = google_entries();
+    let tables = build_localities(&google, &mut countries);
     let mut out = String::new();
     out.push_str(HEADER);
     out.push_str("// Sources: Google address metadata (CC-BY 4.0), OpenCage address-formatting (MIT),\n// tests/address_data/*.txt (hand-curated facts). See NOTICE.\n\n");
-    out.push_str("use super::{CountryData, SubdivisionData};\n\n");
+    out.push_str("use super::{Children, CountryData, SubdivisionData};\n\n");
     let default_field = |name: &str| field(&default, name).to_string();
     out.push_str(
         "/// Every country, sorted by code.\npub(crate) static COUNTRIES: &[CountryData] = &[\n",
@@ -436,8 +486,16 @@ fn generate_countries() -> String {
         writeln!(
             out,
             "        fmt: {:?}, latin_fmt: {:?}, require: {:?}, upper: {:?},",
-            or_default("fmt"),
-            field(e, "lfmt"),
+            complete_fmt(
+                &or_default("fmt"),
+                &or_default("upper"),
+                &or_default("require")
+            ),
+            complete_fmt(
+                field(e, "lfmt"),
+                &or_default("upper"),
+                &or_default("require")
+            ),
             or_default("require"),
             or_default("upper")
         )
@@ -466,8 +524,8 @@ fn generate_countries() -> String {
             for s in &c.subdivisions {
                 writeln!(
                     out,
-                    "            SubdivisionData {{ key: {:?}, iso: {:?}, name: {:?}, latin_name: {:?}, postal_pattern: {:?}, postal_examples: {:?} }},",
-                    s.key, s.iso, s.name, s.latin_name, s.zip, s.zipex
+                    "            SubdivisionData {{ key: {:?}, iso: {:?}, name: {:?}, latin_name: {:?}, postal_pattern: {:?}, postal_examples: {:?}, localities: {}, special: {} }},",
+                    s.key, s.iso, s.name, s.latin_name, s.zip, s.zipex, tables.children_of(code_path(&c.code, &[&s.key])), s.special
                 )
                 .unwrap();
             }
@@ -576,6 +634,244 @@ fn generate_dictionaries() -> String {
     }
     out.push_str("];\n");
     out
+}
+
+/// `CN/台湾` style path of a Google entry.
+fn code_path(code: &str, keys: &[&str]) -> String {
+    let mut out = code.to_string();
+    for k in keys {
+        out.push('/');
+        out.push_str(k);
+    }
+    out
+}
+
+/// The sub-levels below the first (cities, districts) of every country that has them,
+/// as flat tables: children of one parent are contiguous, and so are the folded aliases
+/// by which they are looked up (sorted).
+struct Localities {
+    /// Per node: key, name, Latin name, postal prefix pattern, each ended by U+001F.
+    text: String,
+    /// Per node: end offset in `text`, and its own children.
+    nodes: Vec<(usize, String)>,
+    /// Every alias, concatenated.
+    alias_text: String,
+    /// Per alias: end offset in `alias_text`, node.
+    aliases: Vec<(usize, usize)>,
+    /// Entry path (`CN/台湾`) → its children, as a `Children { .. }` literal.
+    children: BTreeMap<String, String>,
+}
+
+impl Localities {
+    fn children_of(&self, path: String) -> String {
+        self.children
+            .get(&path)
+            .cloned()
+            .unwrap_or_else(|| "Children::NONE".to_string())
+    }
+}
+
+/// Words that name the kind of a locality at the end of its Latin name (`Jiading Qu`,
+/// `Xitun District`, `Gangneung-si`): the name without them is an alias too.
+const LOCALITY_TYPE_WORDS: &[&str] = &[
+    "qu",
+    "shi",
+    "xian",
+    "zizhixian",
+    "sheng",
+    "zizhiqu",
+    "district",
+    "city",
+    "county",
+    "township",
+    "si",
+    "gun",
+    "gu",
+    "do",
+];
+
+/// The folded Latin name without its last word when that word is a kind word.
+fn type_stem(latin_name: &str) -> Option<String> {
+    let folded = fold(latin_name);
+    let (stem, last) = folded.rsplit_once(' ')?;
+    (LOCALITY_TYPE_WORDS.contains(&last) && !stem.is_empty()).then(|| stem.to_string())
+}
+
+fn build_localities(
+    google: &BTreeMap<String, Map<String, Value>>,
+    countries: &mut [Country],
+) -> Localities {
+    let mut t = Localities {
+        text: String::new(),
+        nodes: Vec::new(),
+        alias_text: String::new(),
+        aliases: Vec::new(),
+        children: BTreeMap::new(),
+    };
+    // Overrides of the country's postal pattern and required fields (`xzip`, `xrequire`).
+    let mut special = 0;
+    for c in countries.iter_mut() {
+        for s in &mut c.subdivisions {
+            let e = google
+                .get(&code_path(&c.code, &[&s.key]))
+                .cloned()
+                .unwrap_or_default();
+            if e.contains_key("xzip") || e.contains_key("xrequire") {
+                special += 1;
+                s.special = special;
+            }
+        }
+    }
+    for c in countries.iter() {
+        for s in &c.subdivisions {
+            fill(google, &code_path(&c.code, &[&s.key]), &mut t);
+        }
+    }
+    t
+}
+
+/// Allocates the children of the entry at `path` (then theirs, depth first) and records
+/// them under `path`.
+fn fill(google: &BTreeMap<String, Map<String, Value>>, path: &str, t: &mut Localities) {
+    let Some(entry) = google.get(path) else {
+        return;
+    };
+    let keys = split_tilde(field(entry, "sub_keys"));
+    if keys.is_empty() {
+        return;
+    }
+    let first = t.nodes.len();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut entries = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let child_path = format!("{path}/{key}");
+        let child = google.get(&child_path).cloned().unwrap_or_default();
+        let name = field(&child, "name");
+        let name = if name == *key { "" } else { name };
+        let lname = field(&child, "lname");
+        let zip = field(&child, "zip");
+        for part in [*key, name, lname, zip] {
+            t.text.push_str(part);
+            t.text.push('\u{1f}');
+        }
+        t.nodes.push((t.text.len(), String::new()));
+        entries.push((child_path, first + i));
+        let node = first + i;
+        for alias in [*key, name] {
+            let folded = fold(alias);
+            if !folded.is_empty() {
+                index.entry(folded).or_insert(node);
+            }
+        }
+        for alias in [lname, field(&child, "lfname")] {
+            let folded = fold(alias);
+            if !folded.is_empty() {
+                index.entry(folded).or_insert(node);
+            }
+        }
+    }
+    // Latin names without their kind word (`jiading` for `Jiading Qu`), where that
+    // names one locality only.
+    let mut short: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        let child = google
+            .get(&format!("{path}/{key}"))
+            .cloned()
+            .unwrap_or_default();
+        if let Some(stem) = type_stem(field(&child, "lname")) {
+            short.entry(stem).or_default().push(first + i);
+        }
+    }
+    for (stem, nodes) in short {
+        if let [node] = nodes.as_slice() {
+            index.entry(stem).or_insert(*node);
+        }
+    }
+    let alias_first = t.aliases.len();
+    for (alias, node) in &index {
+        t.alias_text.push_str(alias);
+        t.aliases.push((t.alias_text.len(), *node));
+    }
+    t.children.insert(
+        path.to_string(),
+        format!(
+            "Children {{ first: {first}, end: {}, alias_first: {alias_first}, alias_end: {} }}",
+            first + keys.len(),
+            t.aliases.len()
+        ),
+    );
+    for (child_path, node) in entries {
+        fill(google, &child_path, t);
+        let children = t.children_of(child_path);
+        if let Some(n) = t.nodes.get_mut(node) {
+            n.1 = children;
+        }
+    }
+}
+
+fn generate_localities() -> String {
+    let (mut countries, _, _) = build_countries();
+    let google = google_entries();
+    let t = build_localities(&google, &mut countries);
+    let mut out = String::new();
+    out.push_str(HEADER);
+    out.push_str("// Source: Google address metadata (CC-BY 4.0), the levels below the first\n// (cities, districts). See NOTICE.\n\n");
+    out.push_str("use super::{Children, LocalityData, SubdivisionOverride};\n\n");
+    writeln!(out, "/// Key, name, Latin name and postal prefix pattern of every locality, each ended by\n/// U+001F.\npub(crate) static LOCALITY_TEXT: &str = {:?};\n", t.text).unwrap();
+    out.push_str("/// Every locality; the children of one parent are contiguous.\npub(crate) static LOCALITIES: &[LocalityData] = &[\n");
+    for (end, children) in &t.nodes {
+        let children = if children.is_empty() {
+            "Children::NONE"
+        } else {
+            children.as_str()
+        };
+        writeln!(
+            out,
+            "    LocalityData {{ text_end: {end}, children: {children} }},"
+        )
+        .unwrap();
+    }
+    out.push_str("];\n\n");
+    writeln!(out, "/// Folded aliases of the localities, concatenated.\npub(crate) static LOCALITY_ALIAS_TEXT: &str = {:?};\n", t.alias_text).unwrap();
+    out.push_str("/// End offset in `LOCALITY_ALIAS_TEXT` and locality of each alias; sorted within\n/// each parent's range.\npub(crate) static LOCALITY_ALIASES: &[(u32, u16)] = &[\n");
+    for chunk in t.aliases.chunks(8) {
+        out.push_str("   ");
+        for (end, node) in chunk {
+            write!(out, " ({end}, {node}),").unwrap();
+        }
+        out.push('\n');
+    }
+    out.push_str("];\n\n");
+    out.push_str("/// Subdivisions that replace the country's postal pattern or required fields\n/// (`xzip`, `xrequire`), in the order of `SubdivisionData::special`.\npub(crate) static SUBDIVISION_OVERRIDES: &[SubdivisionOverride] = &[\n");
+    for c in &countries {
+        for s in &c.subdivisions {
+            if s.special == 0 {
+                continue;
+            }
+            let e = google
+                .get(&code_path(&c.code, &[&s.key]))
+                .cloned()
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "    SubdivisionOverride {{ postal_pattern: {:?}, require: {:?} }},",
+                field(&e, "xzip"),
+                field(&e, "xrequire")
+            )
+            .unwrap();
+        }
+    }
+    out.push_str("];\n");
+    assert!(
+        t.nodes.len() < usize::from(u16::MAX),
+        "too many localities for u16 indices"
+    );
+    out
+}
+
+#[test]
+fn address_locality_tables_are_current() {
+    check_or_write("src/address/data/localities.rs", &generate_localities());
 }
 
 #[test]

@@ -347,9 +347,9 @@ pub struct AddressEngine {
 }
 
 impl AddressEngine {
-    /// Builds the engine, checking the configuration: `default_country` must be a known
-    /// country and the limits must be positive. Like every engine's `new`, it is
-    /// fallible.
+    /// Builds the engine, checking the configuration: `default_country` and
+    /// `origin_country` must be known countries and the limits must be positive. Like
+    /// every engine's `new`, it is fallible.
     ///
     /// ```
     /// use backoffice::address::{AddressConfig, AddressEngine};
@@ -361,6 +361,14 @@ impl AddressEngine {
             if super::resolve_country(country).is_none() {
                 return Err(Error::invalid(
                     "default_country",
+                    format!("unknown country `{country}`; use an ISO 3166-1 code such as `DE`"),
+                ));
+            }
+        }
+        if let Some(country) = &config.origin_country {
+            if super::resolve_country(country).is_none() {
+                return Err(Error::invalid(
+                    "origin_country",
                     format!("unknown country `{country}`; use an ISO 3166-1 code such as `DE`"),
                 ));
             }

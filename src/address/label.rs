@@ -1,11 +1,63 @@
-//! Label lines in the country's format.
+//! Label lines in the country's format: postal or display style, local or Latin script,
+//! international or domestic.
 
 use super::data::{CountryData, SubdivisionData};
+use super::locality::{Locality, Places};
+use super::text;
 use super::Address;
+use serde::{Deserialize, Serialize};
+
+/// How label lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelStyle {
+    /// For the post: the canonical fields, upper case where the country's data says so
+    /// (`upper`), US lines in USPS Publication 28 form (`1600 AMPHITHEATRE PKWY`).
+    #[default]
+    Postal,
+    /// As a person writes the address: the fields in the case they were typed, street
+    /// types and directionals spelled out (`1600 Amphitheatre Parkway`), and the full
+    /// name of a subdivision whose key is an abbreviation with full stops (Mexico's
+    /// `Jal.` is `Jalisco`; codes such as `CA` or `NSW` stay, as they are written).
+    Display,
+}
+
+/// Which script a label is written in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelScript {
+    /// Latin when the country has a Latin format (`lfmt`) and the street lines,
+    /// locality and dependent locality are written without other scripts; otherwise
+    /// local.
+    #[default]
+    Auto,
+    /// The country's own format and names (`東京都`, `嘉定区`).
+    Local,
+    /// The Latin format (`lfmt`, the local one where there is none) and Latin names of
+    /// subdivisions, cities and districts; text with no Latin name is transliterated
+    /// (`中山路` is `Zhong Shan Lu`).
+    Latin,
+}
 
 enum Piece<'a> {
     Literal(&'a str),
     Field(char),
+}
+
+/// Everything a label is rendered from.
+pub(crate) struct LabelInput<'a> {
+    pub country: &'a CountryData,
+    pub subdivision: Option<&'a SubdivisionData>,
+    pub places: &'a Places,
+    /// The canonical address.
+    pub canonical: &'a Address,
+    /// The address as written (cleaned), with display street lines; for display style.
+    pub written: &'a Address,
+    pub style: LabelStyle,
+    pub script: LabelScript,
+    /// Origin and destination are the same country: no postal prefix, no country line.
+    pub domestic: bool,
+    pub country_line: bool,
 }
 
 fn value<'a>(address: &'a Address, field: char) -> Vec<&'a str> {
@@ -34,6 +86,10 @@ fn value<'a>(address: &'a Address, field: char) -> Vec<&'a str> {
     }
 }
 
+fn non_latin(s: &str) -> bool {
+    s.chars().any(|c| c.is_alphabetic() && c > '\u{024F}')
+}
+
 /// Whether any letter of the address is outside the Latin script (the administrative
 /// area is left out: it is the subdivision's key, which may be in the local script).
 fn has_non_latin(address: &Address) -> bool {
@@ -41,38 +97,138 @@ fn has_non_latin(address: &Address) -> bool {
     fields
         .into_iter()
         .chain(address.address_lines.iter())
-        .any(|s| s.chars().any(|c| c.is_alphabetic() && c > '\u{024F}'))
+        .any(|s| non_latin(s))
 }
 
-/// Renders `address` (already canonical) with the country's format.
-pub(crate) fn render(
-    country: &CountryData,
-    subdivision: Option<&SubdivisionData>,
-    address: &Address,
-    country_line: bool,
-) -> Vec<String> {
-    let latin = !country.latin_fmt.is_empty() && !has_non_latin(address);
-    let fmt = if latin {
+/// `s` in Latin script: transliterated when it has other letters (`中山路` is
+/// `Zhong Shan Lu`).
+fn latin(s: &str) -> String {
+    if non_latin(s) {
+        deunicode::deunicode_with_tofu(s, "").trim().to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// A city's or district's name in the chosen script.
+fn place_name(place: Option<Locality>, written: &str, latin_script: bool) -> String {
+    match place {
+        Some(p) if latin_script && !p.latin_name.is_empty() => p.latin_name.to_string(),
+        Some(p) if latin_script => latin(p.key),
+        Some(p) => p.key.to_string(),
+        None if latin_script => latin(written),
+        None => written.to_string(),
+    }
+}
+
+/// The format with the fields the country's format leaves out but the address has put
+/// where the country writes them: a city beside the administrative area (Japan:
+/// `東京都千代田区` in the local format, `…, Chiyoda-ku, Tokyo` in the Latin one), and
+/// without the postal prefix at home (`HR-%Z` is `%Z`).
+fn effective_fmt(country: &CountryData, fmt: &str, address: &Address, domestic: bool) -> String {
+    let mut fmt = fmt.to_string();
+    if domestic && !country.postal_prefix.is_empty() {
+        fmt = fmt.replace(&format!("{}%Z", country.postal_prefix), "%Z");
+    }
+    if !address.locality.is_empty() && !fmt.contains("%C") && fmt.contains("%S") {
+        let big_endian = match (fmt.find("%S"), fmt.find("%A")) {
+            (Some(s), Some(a)) => s < a,
+            _ => false,
+        };
+        fmt = if big_endian {
+            fmt.replacen("%S", "%S%C", 1)
+        } else {
+            fmt.replacen("%S", "%C, %S", 1)
+        };
+    }
+    fmt
+}
+
+/// Renders the label lines of `input`.
+pub(crate) fn render(input: &LabelInput<'_>) -> Vec<String> {
+    let country = input.country;
+    let latin_script = match input.script {
+        LabelScript::Auto => !country.latin_fmt.is_empty() && !has_non_latin(input.canonical),
+        LabelScript::Local => false,
+        LabelScript::Latin => true,
+    };
+    let base_fmt = if latin_script && !country.latin_fmt.is_empty() {
         country.latin_fmt
     } else {
         country.fmt
     };
-    // A Latin-script label names the subdivision in Latin script (`Tokyo`, not `東京都`).
-    let latin_area;
-    let address = match subdivision {
-        Some(sub) if latin && !sub.latin_name.is_empty() => {
-            latin_area = Address {
-                administrative_area: if country.upper.contains('S') {
-                    super::text::upper(sub.latin_name)
-                } else {
-                    sub.latin_name.to_string()
-                },
-                ..address.clone()
-            };
-            &latin_area
-        }
-        _ => address,
+    let display = input.style == LabelStyle::Display;
+    let source = if display {
+        input.written
+    } else {
+        input.canonical
     };
+    let mut address = source.clone();
+    // Subdivision, city and district names in the chosen script and style.
+    if let Some(sub) = input.subdivision {
+        address.administrative_area = if latin_script && non_latin(sub.key) {
+            if sub.latin_name.is_empty() {
+                latin(sub.name)
+            } else {
+                sub.latin_name.to_string()
+            }
+        } else if display && sub.key.contains('.') && sub.name != sub.key {
+            sub.name.to_string()
+        } else if display {
+            // A code as it is written (`CA`), or the local name.
+            if sub
+                .key
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            {
+                sub.key.to_string()
+            } else {
+                sub.name.to_string()
+            }
+        } else {
+            sub.key.to_string()
+        };
+    } else if latin_script {
+        address.administrative_area = latin(&address.administrative_area);
+    }
+    if input.places.locality.is_some() || latin_script {
+        address.locality = place_name(input.places.locality, &address.locality, latin_script);
+    }
+    if input.places.dependent.is_some() || latin_script {
+        address.dependent_locality = place_name(
+            input.places.dependent,
+            &address.dependent_locality,
+            latin_script,
+        );
+    }
+    if latin_script {
+        for line in &mut address.address_lines {
+            *line = latin(line);
+        }
+        address.recipient = latin(&address.recipient);
+        address.organization = latin(&address.organization);
+    }
+    if !display {
+        for (letter, value) in [
+            ('C', &mut address.locality),
+            ('D', &mut address.dependent_locality),
+            ('S', &mut address.administrative_area),
+            ('N', &mut address.recipient),
+            ('O', &mut address.organization),
+            ('X', &mut address.sorting_code),
+        ] {
+            if country.upper.contains(letter) {
+                *value = text::upper(value);
+            }
+        }
+        if country.upper.contains('A') {
+            for line in &mut address.address_lines {
+                *line = text::upper(line);
+            }
+        }
+    }
+    let fmt = effective_fmt(country, base_fmt, &address, input.domestic);
+    let address = &address;
     let mut lines: Vec<String> = Vec::new();
     for template in fmt.split("%n") {
         // Split the template line into literals and fields.
@@ -164,8 +320,12 @@ pub(crate) fn render(
         }
     }
     lines.retain(|l| !l.is_empty());
-    if country_line && !country.name.is_empty() {
-        lines.push(super::text::upper(country.name));
+    if input.country_line && !input.domestic && !country.name.is_empty() {
+        lines.push(if display {
+            country.name.to_string()
+        } else {
+            text::upper(country.name)
+        });
     }
     lines
 }

@@ -45,6 +45,7 @@ mod data;
 mod engine;
 mod expand;
 mod label;
+mod locality;
 mod postal;
 mod street;
 mod text;
@@ -55,6 +56,7 @@ pub use engine::{AddressEngine, AddressRequest, HOOKS};
 pub use expand::{
     expand, expand_root, expansion_languages, ExpandOptions, DEFAULT_MAX_FORMS, MAX_FORMS,
 };
+pub use label::{LabelScript, LabelStyle};
 pub use street::{PoBox, SecondaryUnit, StreetLine};
 pub use text::fold;
 
@@ -79,6 +81,9 @@ pub mod codes {
     pub const POSTAL_PREFIX_REMOVED: &str = "postal_prefix_removed";
     /// Change: lost leading zeros of the postal code were restored (repairs on).
     pub const LEADING_ZEROS_RESTORED: &str = "leading_zeros_restored";
+    /// Note: a locality the country's format leaves out (a Japanese city) was kept and
+    /// placed on the label where the country's practice writes it.
+    pub const LOCALITY_KEPT: &str = "locality_kept";
 }
 
 /// A postal address as entered: every field free text, empty when absent.
@@ -150,9 +155,19 @@ pub struct AddressConfig {
     /// Country used when the address names none (code or name). Default: none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_country: Option<String>,
-    /// End label lines with the country's name (for international shipments).
-    /// Default: on.
+    /// End label lines with the country's name (for international shipments; never
+    /// on a domestic label, see `origin_country`). Default: on.
     pub label_country_line: bool,
+    /// Postal (upper case where the country says so, USPS forms) or display (as a
+    /// person writes it) labels. Default: postal.
+    pub label_style: LabelStyle,
+    /// The script of labels: local, Latin, or chosen from the address. Default: auto.
+    pub label_script: LabelScript,
+    /// The sender's country (code or name). When it is the destination, labels are
+    /// domestic: no international postal prefix (`HR-10105 ZAGREB` is `10105 ZAGREB`)
+    /// and no country line. Default: none (international labels).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin_country: Option<String>,
 }
 
 impl Default for AddressConfig {
@@ -164,6 +179,9 @@ impl Default for AddressConfig {
             max_address_lines: 8,
             default_country: None,
             label_country_line: true,
+            label_style: LabelStyle::Postal,
+            label_script: LabelScript::Auto,
+            origin_country: None,
         }
     }
 }
@@ -291,6 +309,32 @@ pub fn match_key(address: &Address) -> Result<String, Error> {
 /// ```
 pub fn format_for_label(address: &Address) -> Result<Vec<String>, Error> {
     Ok(analyze_for(address, &AddressConfig::default(), Want::LABEL)?.label)
+}
+
+/// The label lines of `address` with a configuration: style, script, and a domestic
+/// label when `origin_country` is the destination.
+///
+/// ```
+/// use backoffice::address::{format_label, Address, AddressConfig, LabelStyle};
+/// let a = Address {
+///     country: "HR".into(),
+///     address_lines: vec!["Ilica 1".into()],
+///     locality: "Zagreb".into(),
+///     postal_code: "10105".into(),
+///     ..Address::default()
+/// };
+/// let home = AddressConfig { origin_country: Some("HR".into()), ..AddressConfig::default() };
+/// assert_eq!(format_label(&a, &home)?, ["Ilica 1", "10105 ZAGREB"]);
+/// assert_eq!(
+///     format_label(&a, &AddressConfig::default())?,
+///     ["Ilica 1", "HR-10105 ZAGREB", "CROATIA"]
+/// );
+/// let display = AddressConfig { label_style: LabelStyle::Display, ..AddressConfig::default() };
+/// assert_eq!(format_label(&a, &display)?, ["Ilica 1", "HR-10105 Zagreb", "Croatia"]);
+/// # Ok::<(), backoffice::Error>(())
+/// ```
+pub fn format_label(address: &Address, config: &AddressConfig) -> Result<Vec<String>, Error> {
+    Ok(analyze_for(address, config, Want::LABEL)?.label)
 }
 
 /// Compiles every postal-code pattern now instead of lazily on first use (once per
@@ -476,6 +520,15 @@ pub(crate) fn analyze_for(
     want: Want,
 ) -> Result<AddressOutcome, Error> {
     check_lengths(address, config)?;
+    let origin = match config.origin_country.as_deref() {
+        Some(text) if want.label => Some(country::find_country(text).ok_or_else(|| {
+            Error::invalid(
+                "origin_country",
+                format!("unknown country `{text}`; use an ISO 3166-1 code such as `DE`"),
+            )
+        })?),
+        _ => None,
+    };
     let mut problems = Vec::new();
     let mut changes = Vec::new();
     let clean = text::clean;
@@ -548,6 +601,16 @@ pub(crate) fn analyze_for(
         });
     };
     canonical.country = country.code.to_string();
+    // The fields as typed, for display labels.
+    let display = want.label && config.label_style == LabelStyle::Display;
+    let mut written = if display {
+        Address {
+            address_lines: Vec::with_capacity(canonical.address_lines.len()),
+            ..canonical.clone()
+        }
+    } else {
+        Address::default()
+    };
 
     // Subdivision.
     let mut subdivision = None;
@@ -571,10 +634,23 @@ pub(crate) fn analyze_for(
         }
     }
 
+    // Cities and districts, where the data lists them; what the subdivision replaces.
+    let sub_data = subdivision.and_then(|s| country.subdivisions.get(s));
+    let places = match sub_data {
+        Some(data) => locality::resolve(country, data, &mut canonical, &mut problems),
+        None => locality::Places::default(),
+    };
+    let replaced = sub_data.and_then(locality::override_of);
+    let replaced_pattern = sub_data.and_then(locality::override_regex);
+
     // Postal code.
     if !canonical.postal_code.is_empty() {
-        let postal =
-            postal::canonicalize(country, &canonical.postal_code, config.repair_postal_codes);
+        let postal = postal::canonicalize_with(
+            country,
+            replaced_pattern,
+            &canonical.postal_code,
+            config.repair_postal_codes,
+        );
         if let Some(prefix) = &postal.prefix_removed {
             changes.push(Change {
                 field: "postal_code".to_string(),
@@ -596,17 +672,30 @@ pub(crate) fn analyze_for(
             });
         }
         if !postal.valid {
-            problems.push(problem(
-                "postal_code",
-                codes::INVALID_FORMAT,
-                format!(
+            let message = match (replaced, sub_data) {
+                (Some(over), Some(data)) if replaced_pattern.is_some() => format!(
+                    "{} `{}` does not have the format used in {} ({}): {}",
+                    describe_postal(country),
+                    canonical.postal_code,
+                    data.key,
+                    country.code,
+                    over.postal_pattern
+                ),
+                _ => format!(
                     "{} `{}` does not have the format used in {}; example: {}",
                     describe_postal(country),
                     canonical.postal_code,
                     country.code,
                     first_example(country.postal_examples)
                 ),
-            ));
+            };
+            problems.push(problem("postal_code", codes::INVALID_FORMAT, message));
+        } else if let Some(mismatch) = config
+            .check_postal_code_subdivision
+            .then(|| locality_postal_mismatch(country, subdivision, &places, &postal.canonical))
+            .flatten()
+        {
+            problems.push(mismatch);
         } else if let Some(sub) = subdivision {
             if config.check_postal_code_subdivision {
                 if let Some(regex) = postal::subdivision_regex(country, sub) {
@@ -649,7 +738,11 @@ pub(crate) fn analyze_for(
     }
 
     // Required and unexpected fields.
-    for letter in country.require.chars() {
+    let require = replaced
+        .map(|o| o.require)
+        .filter(|r| !r.is_empty())
+        .unwrap_or(country.require);
+    for letter in require.chars() {
         let empty = match letter {
             'A' => canonical.address_lines.is_empty(),
             'C' => canonical.locality.is_empty(),
@@ -697,7 +790,20 @@ pub(crate) fn analyze_for(
             ));
         }
     }
-    if !canonical.locality.is_empty() && !uses(country, 'C') {
+    if !canonical.locality.is_empty() && !uses(country, 'C') && uses(country, 'S') {
+        // Ordinary forms have a city field; the country writes the city with the
+        // administrative area (Japan: `東京都千代田区`), so the label places it there.
+        changes.push(Change {
+            field: "locality".to_string(),
+            code: codes::LOCALITY_KEPT.to_string(),
+            message: format!(
+                "{} addresses have no separate locality line; `{}` is kept and written with the {} on the label",
+                country.code,
+                canonical.locality,
+                country.area_name.replace('_', " ")
+            ),
+        });
+    } else if !canonical.locality.is_empty() && !uses(country, 'C') {
         problems.push(problem(
             "locality",
             codes::UNEXPECTED_FIELD,
@@ -722,6 +828,9 @@ pub(crate) fn analyze_for(
     };
     for line in street_lines {
         let parsed = street::parse(line, &dicts);
+        if display {
+            written.address_lines.push(parsed.display_line(line));
+        }
         if want.components {
             street.push(parsed.components(line));
         }
@@ -789,12 +898,21 @@ pub(crate) fn analyze_for(
     }
 
     let label = if want.label {
-        label::render(
+        if display {
+            written.postal_code.clone_from(&canonical.postal_code);
+            written.sorting_code.clone_from(&canonical.sorting_code);
+        }
+        label::render(&label::LabelInput {
             country,
-            subdivision.and_then(|s| country.subdivisions.get(s)),
-            &canonical,
-            config.label_country_line,
-        )
+            subdivision: sub_data,
+            places: &places,
+            canonical: &canonical,
+            written: &written,
+            style: config.label_style,
+            script: config.label_script,
+            domestic: origin.is_some_and(|o| std::ptr::eq(o, country)),
+            country_line: config.label_country_line,
+        })
     } else {
         Vec::new()
     };
@@ -813,6 +931,44 @@ pub(crate) fn analyze_for(
         label,
         match_key: key,
     })
+}
+
+/// The first city or district whose postal prefix `code` does not start with, as a
+/// `mismatching_value` problem; `None` also when the code does not start with the
+/// subdivision's own prefix, which the caller reports instead.
+fn locality_postal_mismatch(
+    country: &CountryData,
+    subdivision: Option<usize>,
+    places: &locality::Places,
+    code: &str,
+) -> Option<Problem> {
+    let sub_regex = subdivision.and_then(|sub| postal::subdivision_regex(country, sub));
+    if sub_regex.is_some_and(|r| !r.is_match(code)) {
+        return None;
+    }
+    for place in [places.locality, places.dependent].into_iter().flatten() {
+        let Some(regex) = locality::postal_regex(&place) else {
+            continue;
+        };
+        if !regex.is_match(code) {
+            return Some(problem(
+                "postal_code",
+                codes::MISMATCHING_VALUE,
+                format!(
+                    "{} `{code}` does not belong to {} ({}); its codes begin with {}",
+                    describe_postal(country),
+                    place.key,
+                    if place.latin_name.is_empty() {
+                        country.code
+                    } else {
+                        place.latin_name
+                    },
+                    place.postal_pattern.replace('|', " or ")
+                ),
+            ));
+        }
+    }
+    None
 }
 
 /// The match key of an address whose fields are already canonical.

@@ -81,7 +81,7 @@ pub(crate) fn preload() -> usize {
             count += usize::from(subdivision_regex(country, sub).is_some());
         }
     }
-    count
+    count + super::locality::preload()
 }
 
 /// The outcome of canonicalising one postal code.
@@ -274,9 +274,23 @@ fn restore_zeros(country: &CountryData, regex: &Regex, body: &str) -> Option<Str
 
 /// Canonicalises `raw` for `country`: case, spacing and hyphens follow the country's
 /// examples; a postal prefix is removed; with `repair`, lost leading zeros are restored.
+#[cfg(test)]
 pub(crate) fn canonicalize(country: &CountryData, raw: &str, repair: bool) -> Postal {
+    canonicalize_with(country, None, raw, repair)
+}
+
+/// [`canonicalize`] against `pattern` instead of the country's pattern when a
+/// subdivision replaces it (Taiwan's `407` under `CN`); zeros are then never restored,
+/// since the country's examples do not describe the replacement.
+pub(crate) fn canonicalize_with(
+    country: &CountryData,
+    pattern: Option<&'static Regex>,
+    raw: &str,
+    repair: bool,
+) -> Postal {
     let cleaned = clean(raw);
-    let Some(regex) = country_regex(country) else {
+    let repair = repair && pattern.is_none();
+    let Some(regex) = pattern.or_else(|| country_regex(country)) else {
         return Postal {
             canonical: cleaned,
             valid: true,

@@ -854,6 +854,72 @@ impl Parsed<'_> {
         out
     }
 
+    /// The line as a person writes it, for display labels: the words as written, with
+    /// abbreviated street types and directionals spelled out in title case
+    /// (`123 N Main St.` is `123 North Main Street`). Units, boxes and building names
+    /// stay as written.
+    pub(crate) fn display_line(&self, written: &str) -> String {
+        let Some(number) = &self.house_number else {
+            return written.to_string();
+        };
+        if self.po_box.is_some() {
+            return written.to_string();
+        }
+        let mut out = String::with_capacity(written.len() + 16);
+        let push = |out: &mut String, word: &str| {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        };
+        let spelled = |w: &Word<'_>| match w.canonical {
+            Some(canonical) if fold(&w.text) != canonical => title_case(canonical),
+            _ => w.text.clone(),
+        };
+        // The number where it was written: first (`1600 Amphitheatre Parkway`) or after
+        // the street (`Ilica 1`, `Hauptstraße 5`).
+        let number_first = written.trim_start().starts_with(number.as_str());
+        if number_first {
+            push(&mut out, number);
+        }
+        if let Some(d) = &self.pre_directional {
+            push(&mut out, &spelled(d));
+        }
+        let type_word = self.street_type.as_ref().map(spelled);
+        if self.type_first {
+            if let Some(t) = &type_word {
+                push(&mut out, t);
+            }
+        }
+        for token in &self.name {
+            push(&mut out, token.text);
+        }
+        if !self.type_first {
+            if let Some(t) = &type_word {
+                push(&mut out, t);
+            }
+        }
+        if let Some(d) = &self.post_directional {
+            push(&mut out, &spelled(d));
+        }
+        if !number_first {
+            push(&mut out, number);
+        }
+        for (i, token) in self.trailer.iter().enumerate() {
+            if i == 0 {
+                out.push(',');
+            }
+            push(&mut out, token.text);
+        }
+        for (designator, identifier) in &self.units {
+            push(&mut out, &designator.text);
+            if !identifier.is_empty() {
+                push(&mut out, identifier);
+            }
+        }
+        out
+    }
+
     /// Appends the line's match-key words (ASCII, lower case, abbreviations expanded
     /// within their component, unit designators dropped) to `out`.
     pub(crate) fn key_words(&self, dicts: &Dictionaries, out: &mut Vec<String>) {
@@ -934,6 +1000,21 @@ fn abbreviate<'w>(
 }
 
 /// A unit designator in Publication 28 form (units are abbreviated on every line).
+/// Each word with its first letter in upper case (`county road` → `County Road`).
+fn title_case(words: &str) -> String {
+    let mut out = String::with_capacity(words.len());
+    let mut start = true;
+    for c in words.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        start = c == ' ' || c == '-';
+    }
+    out
+}
+
 fn unit_abbreviation<'w>(dicts: &Dictionaries, word: &'w Word<'static>, pick: Pick) -> &'w str {
     abbreviate(dicts, word, usps::unit, pick)
 }

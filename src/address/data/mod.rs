@@ -9,9 +9,14 @@
 mod countries;
 #[rustfmt::skip]
 mod dictionaries;
+#[rustfmt::skip]
+mod localities;
 
 pub(crate) use countries::{COUNTRIES, COUNTRY_INDEX};
 pub(crate) use dictionaries::DICTIONARIES;
+pub(crate) use localities::{
+    LOCALITIES, LOCALITY_ALIASES, LOCALITY_ALIAS_TEXT, LOCALITY_TEXT, SUBDIVISION_OVERRIDES,
+};
 
 /// One country or territory of Google's address metadata.
 #[derive(Debug)]
@@ -67,6 +72,62 @@ pub(crate) struct SubdivisionData {
     pub postal_pattern: &'static str,
     /// Postal-code examples or ranges, comma-separated.
     pub postal_examples: &'static str,
+    /// Its localities (cities, districts) where Google's data lists them.
+    pub localities: Children,
+    /// 1-based position in `SUBDIVISION_OVERRIDES` when it replaces the country's postal
+    /// pattern or required fields (Taiwan, Hong Kong and Macau under `CN`), else 0.
+    pub special: u8,
+}
+
+/// A range of [`LocalityData`] (the children of one parent) and of the aliases that find
+/// them (`LOCALITY_ALIASES`, sorted within the range). Integers only: no pointers to
+/// relocate when the binary loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Children {
+    /// First locality.
+    pub first: u16,
+    /// One past the last locality.
+    pub end: u16,
+    /// First alias.
+    pub alias_first: u32,
+    /// One past the last alias.
+    pub alias_end: u32,
+}
+
+impl Children {
+    /// No children.
+    pub const NONE: Children = Children {
+        first: 0,
+        end: 0,
+        alias_first: 0,
+        alias_end: 0,
+    };
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.first >= self.end
+    }
+}
+
+/// A locality below the first level (a city under a province, a district under a city).
+/// Its strings are in `LOCALITY_TEXT`, from the previous locality's `text_end` to its
+/// own: key, name (`""` when the same as the key), Latin name, postal prefix pattern,
+/// each ended by U+001F.
+#[derive(Debug)]
+pub(crate) struct LocalityData {
+    /// End offset of its strings in `LOCALITY_TEXT`.
+    pub text_end: u32,
+    /// Its own children.
+    pub children: Children,
+}
+
+/// What a subdivision replaces of its country's rules (`xzip`, `xrequire`).
+#[derive(Debug)]
+pub(crate) struct SubdivisionOverride {
+    /// Full-match postal pattern replacing the country's, `""` when not replaced.
+    pub postal_pattern: &'static str,
+    /// Required fields replacing the country's, `""` when not replaced.
+    pub require: &'static str,
 }
 
 /// Pairs of strings (alias, canonical) packed into one string with end offsets, sorted by

@@ -52,6 +52,8 @@ pub struct HookId(u8);
 impl HookId {
     /// The hook called `name` in `hooks`. A name that is not there gives an id that no
     /// policy defines (each engine's tests check its ids).
+    // The loop conditions bound every index, and `slice::get` is not `const`.
+    #[allow(clippy::indexing_slicing)]
     pub const fn named(hooks: &[HookSpec], name: &str) -> HookId {
         let mut i = 0;
         while i < hooks.len() && i < 64 {
@@ -498,6 +500,8 @@ impl<'a> Fallback<'a> {
 }
 
 /// A hook's answer.
+// Answers are matched as soon as they are returned, never stored.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Answer<T> {
     /// The policy does not define the hook, or it returned `()`: the built-in behaviour.

@@ -434,7 +434,7 @@ fn a_missing_key_read_through_a_variable_fails_when_the_hook_runs() {
     let d = &err.diagnostics()[0];
     assert_eq!(d.code, "policy.runtime");
     assert_eq!(d.hook.as_deref(), Some("rank"));
-    assert_eq!(d.message, "Property not found: nope (line 3, position 5)");
+    assert_eq!(d.message, "property `nope` not found");
 }
 
 #[test]

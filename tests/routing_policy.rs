@@ -359,3 +359,161 @@ fn assigning_into_a_hook_argument_is_refused_when_attached() {
         )
     );
 }
+
+#[test]
+fn a_misspelt_field_is_refused_when_attached() {
+    let source = "fn rank(node, order) {\n    node.priorty + order.ship_to.contry.len()\n}\n";
+    let err = RoutingEngine::new(RoutingConfig::default())
+        .unwrap()
+        .with_policy(policy("typo.rhai", source))
+        .unwrap_err();
+    let found: Vec<_> = err
+        .diagnostics()
+        .iter()
+        .map(|d| {
+            (
+                d.code.as_str(),
+                d.message.as_str(),
+                d.line.unwrap(),
+                d.column.unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "policy.unknown_field",
+                "no field `priorty` on `node`; did you mean `priority`?",
+                2,
+                10
+            ),
+            (
+                "policy.unknown_field",
+                "no field `contry` on `ship_to`; did you mean `country`?",
+                2,
+                34
+            ),
+        ]
+    );
+    assert_eq!(
+        err.diagnostics()[0].help.as_deref(),
+        Some(
+            "`node` has the fields `atp`, `country`, `daily_capacity`, `distance_km`, `id`, `in_market`, `kind`, `market`, `orders_today`, `priority`, `tags`; test an optional field with `\"name\" in node`"
+        )
+    );
+}
+
+#[test]
+fn comparing_a_field_with_a_literal_of_another_type_is_refused_when_attached() {
+    let source = "fn eligible(node, order) {\n    node.priority == \"1\"\n}\n";
+    let err = RoutingEngine::new(RoutingConfig::default())
+        .unwrap()
+        .with_policy(policy("types.rhai", source))
+        .unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!(err.diagnostics().len(), 1);
+    assert_eq!(d.code, "policy.type_mismatch");
+    assert_eq!(
+        d.message,
+        "`node.priority` is an int and `\"1\"` is a string: `==` between them is never true"
+    );
+    assert_eq!(d.help.as_deref(), Some("write the number without quotes"));
+    assert_eq!((d.line, d.column), (Some(2), Some(5)));
+}
+
+#[test]
+fn a_missing_key_read_through_a_variable_fails_when_the_hook_runs() {
+    // The field checks see only names written in the script; a key held in a variable is
+    // looked up when the hook runs (and the whole node is built for it).
+    let e = engine(
+        &[Rule::MinimizeSplits, Rule::Policy, Rule::Priority],
+        "fn rank(node, order) {\n    let k = \"nope\";\n    node[k]\n}\n",
+    );
+    let err = e.decide(&request(&[], &[])).unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!(d.code, "policy.runtime");
+    assert_eq!(d.hook.as_deref(), Some("rank"));
+    assert_eq!(d.message, "property `nope` not found");
+}
+
+#[test]
+fn hooks_see_what_the_engine_computed() {
+    // ATP is on hand less safety stock and live holds of other orders; the distance, the
+    // market flag and the order's units are the engine's.
+    let source = r#"
+fn eligible(node, order) {
+    print(`${node.id}: atp ${node.atp.SOFA}, ${node.distance_km} km, in market ${node.in_market}, ${order.units} unit(s) for ${order.holder}`);
+}
+fn rank(node, order) {
+    print(`rank ${node.id} ${node.kind} ${node.priority} ${node.atp}`);
+    node.priority
+}
+"#;
+    let e = engine(&[Rule::MinimizeSplits, Rule::Policy], source);
+    let mut r = request(&[], &[]);
+    r.order.holder = Some("cart-7".into());
+    r.nodes[0].market = Some("EU".into());
+    r.nodes[0].country = "PL".into();
+    r.order.ship_to.market = Some("EU".into());
+    r.nodes[1].country = "AT".into();
+    r.stock[1].safety_stock = 1;
+    r.stock[1].reservations = vec![
+        backoffice::routing::Reservation {
+            quantity: 1,
+            holder: "o-2".into(),
+            expires_at: None,
+        },
+        backoffice::routing::Reservation {
+            quantity: 1,
+            holder: "cart-7".into(),
+            expires_at: None,
+        },
+    ];
+    let d = e.decide_with(&r, &DecideOptions::traced()).unwrap();
+    assert_eq!(shipped_from(&d.outcome), vec!["DC-MUNICH"]);
+    assert_eq!(
+        d.trace.unwrap().policy_output,
+        vec![
+            "DC-HAMBURG: atp 1, 255.251 km, in market false, 1 unit(s) for cart-7",
+            "DC-MUNICH: atp 3, 504.416 km, in market true, 1 unit(s) for cart-7",
+            "STORE-BERLIN: atp 3, 0.535 km, in market true, 1 unit(s) for cart-7",
+            "rank DC-HAMBURG warehouse 2 #{\"SOFA\": 1}",
+            "rank DC-MUNICH warehouse 1 #{\"SOFA\": 3}",
+            "rank STORE-BERLIN store 5 #{\"SOFA\": 3}",
+        ]
+    );
+}
+
+#[test]
+fn hooks_see_kits_and_the_units_they_make() {
+    let source = r#"
+fn chain(order) {
+    let kit = order.kits[0];
+    print(`${order.units} units; kit ${kit.sku} x${kit.quantity}: ${kit.components.map(|c| `${c.quantity} ${c.sku}`)}; line ${order.lines[0].sku}; to ${order.ship_to.country} ${order.ship_to.latitude}`);
+}
+"#;
+    let e = engine(&[Rule::MinimizeSplits, Rule::Priority], source);
+    let mut r = request(&[], &[]);
+    r.order.kits = vec![backoffice::routing::KitLine {
+        line_id: "2".into(),
+        sku: "SET".into(),
+        quantity: 2,
+        components: vec![
+            backoffice::routing::KitComponent {
+                sku: "SOFA".into(),
+                quantity: 1,
+            },
+            backoffice::routing::KitComponent {
+                sku: "CUSHION".into(),
+                quantity: 3,
+            },
+        ],
+        tags: vec![],
+    }];
+    let d = e.decide_with(&r, &DecideOptions::traced()).unwrap();
+    assert_eq!(
+        d.trace.unwrap().policy_output,
+        vec!["9 units; kit SET x2: [\"1 SOFA\", \"3 CUSHION\"]; line SOFA; to DE 52.52"]
+    );
+}

@@ -1,11 +1,14 @@
-//! Filling lines from a set of nodes, scoring plans with the rule chain, and the
-//! fewest-splits search.
+//! The planning problem of one decision: the order's lines as needs, the eligible nodes
+//! as candidates, filling lines from a set of nodes (and from backorders), and scoring
+//! plans with the rule chain. The search over node sets is in [`search`](super::search).
 
-use super::{Node, Rule, SplitMode};
-use crate::{Error, Trace};
+use super::rules::Ranking;
+use super::{Node, Order, RoutingConfig, Rule, SplitMode};
+use crate::Error;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One SKU a line draws on, and how many units per line unit (1 for plain lines).
 #[derive(Debug, Clone, Copy)]
@@ -25,6 +28,76 @@ pub(crate) struct Need<'a> {
     /// Physical units per line unit (the sum of component quantities for a kit).
     pub units_per: u64,
     pub kit: Option<&'a [super::KitComponent]>,
+}
+
+impl Need<'_> {
+    /// Units (kits) of this line that `stock` (units per order SKU index) can fill.
+    pub fn capacity(&self, stock: &[u64]) -> u64 {
+        self.parts
+            .iter()
+            .map(|p| {
+                stock
+                    .get(p.sku)
+                    .copied()
+                    .unwrap_or(0)
+                    .checked_div(p.per)
+                    .unwrap_or(0)
+            })
+            .min()
+            .unwrap_or(0)
+    }
+}
+
+/// SKU index (sorted) and the lines sorted by line id.
+pub(super) fn build_needs(order: &Order) -> (BTreeMap<&str, usize>, Vec<Need<'_>>) {
+    let mut names: BTreeSet<&str> = BTreeSet::new();
+    for line in &order.lines {
+        names.insert(line.sku.as_str());
+    }
+    for kit in &order.kits {
+        for c in &kit.components {
+            names.insert(c.sku.as_str());
+        }
+    }
+    let skus: BTreeMap<&str, usize> = names.into_iter().enumerate().map(|(i, s)| (s, i)).collect();
+    let mut needs: Vec<Need<'_>> = Vec::with_capacity(order.lines.len() + order.kits.len());
+    for line in &order.lines {
+        needs.push(Need {
+            line_id: &line.line_id,
+            sku: &line.sku,
+            demand: u64::from(line.quantity),
+            parts: vec![Part {
+                sku: skus.get(line.sku.as_str()).copied().unwrap_or(0),
+                per: 1,
+                name: &line.sku,
+            }],
+            units_per: 1,
+            kit: None,
+        });
+    }
+    for kit in &order.kits {
+        needs.push(Need {
+            line_id: &kit.line_id,
+            sku: &kit.sku,
+            demand: u64::from(kit.quantity),
+            parts: kit
+                .components
+                .iter()
+                .map(|c| Part {
+                    sku: skus.get(c.sku.as_str()).copied().unwrap_or(0),
+                    per: u64::from(c.quantity),
+                    name: &c.sku,
+                })
+                .collect(),
+            units_per: kit
+                .components
+                .iter()
+                .fold(0u64, |a, c| a.saturating_add(u64::from(c.quantity))),
+            kit: Some(&kit.components),
+        });
+    }
+    needs.sort_by(|a, b| a.line_id.cmp(b.line_id));
+    (skus, needs)
 }
 
 /// An eligible node with everything the planner needs, pre-computed once per decision.
@@ -93,9 +166,6 @@ pub(crate) struct Problem<'a> {
     /// Per candidate: its lazy key is resolved.
     pub resolved: Vec<bool>,
 }
-
-/// Resolves the `policy` key of a candidate (calls the `rank` hook).
-pub(crate) type Resolver<'r, 'a> = dyn FnMut(&Candidate<'a>) -> Result<Option<Decimal>, Error> + 'r;
 
 /// Sorts candidates into rank order. Candidates are large, so an index vector is sorted and
 /// the candidates moved once; node ids are unique, so the order is total.
@@ -180,7 +250,7 @@ pub(crate) fn cmp_key(a: &Option<Decimal>, b: &Option<Decimal>) -> Ordering {
 }
 
 impl Score {
-    fn compare(&self, other: &Score) -> Ordering {
+    pub fn compare(&self, other: &Score) -> Ordering {
         match (self, other) {
             (Score::Number(a), Score::Number(b)) => a.cmp(b),
             (Score::List(a), Score::List(b)) => {
@@ -236,63 +306,38 @@ impl Scored<'_> {
 }
 
 impl<'a> Problem<'a> {
+    /// The problem of routing `needs` over `candidates` (in rank order; `width` order
+    /// SKUs) under `config` and the chain of `ranking`.
+    pub fn new(
+        candidates: Vec<Candidate<'a>>,
+        needs: Vec<Need<'a>>,
+        width: usize,
+        config: &RoutingConfig,
+        ranking: Ranking,
+        preferred: Option<&'a str>,
+    ) -> Self {
+        let resolved = vec![false; candidates.len()];
+        Problem {
+            candidates,
+            needs,
+            skus: width,
+            mode: config.split_mode,
+            max_shipments: usize::try_from(config.max_shipments).unwrap_or(usize::MAX),
+            budget: config.search_budget,
+            chain: ranking.chain,
+            abstaining: ranking.abstaining,
+            preferred,
+            lazy_position: ranking.lazy_position,
+            resolved,
+        }
+    }
+
     /// Rank order of two candidate positions.
     pub fn compare_positions(&self, a: usize, b: usize) -> Ordering {
         match (self.candidates.get(a), self.candidates.get(b)) {
             (Some(x), Some(y)) => compare_candidates(x, y),
             _ => a.cmp(&b),
         }
-    }
-
-    /// Resolves the lazy keys of `set`'s candidates.
-    fn ensure_keys(&mut self, set: &[usize], resolve: &mut Resolver<'_, 'a>) -> Result<(), Error> {
-        let Some(position) = self.lazy_position else {
-            return Ok(());
-        };
-        for &c in set {
-            if self.resolved.get(c).copied().unwrap_or(true) {
-                continue;
-            }
-            let key = match self.candidates.get(c) {
-                Some(candidate) if candidate.rankable => resolve(candidate)?,
-                _ => None,
-            };
-            if let Some(slot) = self
-                .candidates
-                .get_mut(c)
-                .and_then(|x| x.keys.get_mut(position))
-            {
-                *slot = key;
-            }
-            if let Some(flag) = self.resolved.get_mut(c) {
-                *flag = true;
-            }
-        }
-        Ok(())
-    }
-
-    /// Resolves every lazy key, sorts the candidates into their full rank order and
-    /// leaves lazy mode.
-    pub fn resolve_all(&mut self, resolve: &mut Resolver<'_, 'a>) -> Result<(), Error> {
-        let all: Vec<usize> = (0..self.candidates.len()).collect();
-        self.ensure_keys(&all, resolve)?;
-        self.candidates = into_rank_order(std::mem::take(&mut self.candidates));
-        self.lazy_position = None;
-        Ok(())
-    }
-
-    fn capacity(&self, pool: &[u64], need: &Need<'_>) -> u64 {
-        need.parts
-            .iter()
-            .map(|p| {
-                pool.get(p.sku)
-                    .copied()
-                    .unwrap_or(0)
-                    .checked_div(p.per)
-                    .unwrap_or(0)
-            })
-            .min()
-            .unwrap_or(0)
     }
 
     fn take(pool: &mut [u64], need: &Need<'_>, quantity: u64) {
@@ -324,7 +369,7 @@ impl<'a> Problem<'a> {
     }
 
     /// A necessary condition for `set` to cover every line, from fresh capacities alone.
-    fn may_cover(&self, set: &[usize]) -> bool {
+    pub fn may_cover(&self, set: &[usize]) -> bool {
         self.needs.iter().enumerate().all(|(n, need)| {
             let caps = set.iter().map(|&c| self.fresh_capacity(c, n));
             let reach = if self.mode == SplitMode::ByUnit {
@@ -347,7 +392,7 @@ impl<'a> Problem<'a> {
     }
 
     /// [`Problem::fill_set`] into reusable buffers.
-    fn fill_set_into(&self, set: &[usize], pool: &mut Vec<u64>, fill: &mut Fill) {
+    pub fn fill_set_into(&self, set: &[usize], pool: &mut Vec<u64>, fill: &mut Fill) {
         let width = self.skus;
         pool.clear();
         for &c in set {
@@ -362,7 +407,7 @@ impl<'a> Problem<'a> {
             let mut remaining = need.demand;
             let whole = set.iter().enumerate().find(|(j, _)| {
                 let row = pool.get(j * width..(j + 1) * width).unwrap_or(&[]);
-                self.capacity(row, need) >= remaining
+                need.capacity(row) >= remaining
             });
             if let Some((j, &c)) = whole {
                 if let Some(row) = pool.get_mut(j * width..(j + 1) * width) {
@@ -382,7 +427,7 @@ impl<'a> Problem<'a> {
                         break;
                     }
                     if let Some(row) = pool.get_mut(j * width..(j + 1) * width) {
-                        let quantity = self.capacity(row, need).min(remaining);
+                        let quantity = need.capacity(row).min(remaining);
                         if quantity > 0 {
                             Self::take(row, need, quantity);
                             fill.allocs.push(Alloc {
@@ -445,7 +490,7 @@ impl<'a> Problem<'a> {
                 if !opened && fill.used.len() >= self.max_shipments {
                     continue;
                 }
-                let capacity = self.capacity(row, need);
+                let capacity = need.capacity(row);
                 let quantity = match self.mode {
                     SplitMode::ByLine if capacity < remaining => 0,
                     _ => capacity.min(remaining),
@@ -469,7 +514,7 @@ impl<'a> Problem<'a> {
         (fill, pool)
     }
 
-    fn empty_fill(&self) -> Fill {
+    pub fn empty_fill(&self) -> Fill {
         Fill {
             allocs: Vec::new(),
             short: self.needs.iter().map(|n| n.demand).collect(),
@@ -507,7 +552,7 @@ impl<'a> Problem<'a> {
                 }
                 let stock = if whole_line {
                     pool.get(c)
-                        .map_or(0, |row| self.capacity(row, need))
+                        .map_or(0, |row| need.capacity(row))
                         .min(remaining)
                 } else {
                     0
@@ -626,234 +671,5 @@ impl<'a> Problem<'a> {
         let mut ids: Vec<&'a str> = used.iter().map(|c| c.node.id.as_str()).collect();
         ids.sort_unstable();
         Ok(Scored { fill, scores, ids })
-    }
-
-    /// Whether `minimize_splits` decides first (every rule before it abstains), so that the
-    /// search may stop at the smallest set size that works.
-    fn splits_decide_first(&self) -> bool {
-        for (index, rule) in self.chain.iter().enumerate() {
-            if *rule == Rule::MinimizeSplits {
-                return true;
-            }
-            if !self.abstaining.get(index).copied().unwrap_or(false) {
-                return false;
-            }
-        }
-        false
-    }
-
-    /// The fewest-splits search: every node set of size 1..=max_shipments (1 for
-    /// `whole_order`) among nodes that hold something for the order, under the budget.
-    pub fn search(
-        &mut self,
-        trace: Option<&mut Trace>,
-        resolve: &mut Resolver<'_, 'a>,
-    ) -> Result<SearchResult<'a>, Error> {
-        let useful = self.useful();
-        let max_size = if self.mode == SplitMode::WholeOrder {
-            1
-        } else {
-            self.max_shipments.min(useful.len())
-        };
-        let stop_early = self.splits_decide_first();
-        let keep_all = trace.is_some();
-        let mut candidates: Vec<Scored<'a>> = Vec::new();
-        let mut best: Option<Scored<'a>> = None;
-        let mut evaluated: u64 = 0;
-        let mut exhausted = false;
-        let mut pool: Vec<u64> = Vec::new();
-        let mut fill = self.empty_fill();
-        let mut set: Vec<usize> = Vec::with_capacity(max_size);
-        'sizes: for size in 1..=max_size {
-            let mut combo: Vec<usize> = (0..size).collect();
-            loop {
-                if evaluated >= self.budget {
-                    exhausted = true;
-                    break 'sizes;
-                }
-                evaluated += 1;
-                set.clear();
-                set.extend(combo.iter().filter_map(|&i| useful.get(i).copied()));
-                let works = self.may_cover(&set) && {
-                    if self.lazy_position.is_some() {
-                        self.ensure_keys(&set, resolve)?;
-                        set.sort_by(|a, b| self.compare_positions(*a, *b));
-                    }
-                    self.fill_set_into(&set, &mut pool, &mut fill);
-                    fill.complete() && fill.used.len() == set.len()
-                };
-                if works {
-                    let scored = self.score(fill.clone())?;
-                    let better = best
-                        .as_ref()
-                        .is_none_or(|b| scored.compare(b) == Ordering::Less);
-                    if keep_all {
-                        candidates.push(scored.clone());
-                    }
-                    if better {
-                        best = Some(scored);
-                    }
-                }
-                if !next_combination(&mut combo, useful.len()) {
-                    break;
-                }
-            }
-            if stop_early && best.is_some() {
-                break;
-            }
-        }
-        if exhausted {
-            let (fill, _) = self.greedy();
-            if fill.complete() {
-                let scored = self.score(fill)?;
-                if keep_all {
-                    candidates.push(scored.clone());
-                }
-                if best
-                    .as_ref()
-                    .is_none_or(|b| scored.compare(b) == Ordering::Less)
-                {
-                    best = Some(scored);
-                }
-            }
-        }
-        if let Some(trace) = trace {
-            trace.step(
-                "search",
-                format!(
-                    "evaluated {evaluated} node set(s) of up to {max_size} node(s) among {} node(s) holding stock for the order; {} complete plan(s){}",
-                    useful.len(),
-                    candidates.len(),
-                    if exhausted { "; budget exhausted, greedy fill added" } else { "" }
-                ),
-            );
-            self.trace_elimination(candidates, trace);
-        }
-        Ok(SearchResult {
-            best,
-            evaluated,
-            exhausted,
-        })
-    }
-
-    /// Replays the chain over every candidate plan, recording what each rule eliminated.
-    fn trace_elimination(&self, mut remaining: Vec<Scored<'a>>, trace: &mut Trace) {
-        for (index, rule) in self.chain.iter().enumerate() {
-            if remaining.len() <= 1 {
-                break;
-            }
-            let stage = format!("rule:{rule}");
-            if self.abstaining.get(index).copied().unwrap_or(false) {
-                trace.step(stage, "abstains");
-                continue;
-            }
-            let Some(best) = remaining
-                .iter()
-                .filter_map(|s| s.scores.get(index))
-                .min_by(|a, b| a.compare(b))
-                .cloned()
-            else {
-                break;
-            };
-            let (kept, eliminated): (Vec<_>, Vec<_>) = remaining.into_iter().partition(|s| {
-                s.scores
-                    .get(index)
-                    .is_some_and(|x| x.compare(&best) == Ordering::Equal)
-            });
-            trace.step(
-                stage,
-                format!(
-                    "best score {}; kept {}; eliminated {}",
-                    best.describe(),
-                    list_labels(&kept, None),
-                    list_labels(&eliminated, Some(index))
-                ),
-            );
-            remaining = kept;
-        }
-        if remaining.len() > 1 {
-            remaining.sort_by(|a, b| a.ids.cmp(&b.ids));
-            trace.step(
-                "tie_break",
-                format!(
-                    "node ids decide among {}; chose {}",
-                    list_labels(&remaining, None),
-                    remaining.first().map(Scored::label).unwrap_or_default()
-                ),
-            );
-        }
-    }
-}
-
-fn list_labels(plans: &[Scored<'_>], score_of: Option<usize>) -> String {
-    if plans.is_empty() {
-        return "none".to_string();
-    }
-    const SHOWN: usize = 10;
-    let mut parts: Vec<String> = plans
-        .iter()
-        .take(SHOWN)
-        .map(|p| match score_of.and_then(|i| p.scores.get(i)) {
-            Some(score) => format!("{} ({})", p.label(), score.describe()),
-            None => p.label(),
-        })
-        .collect();
-    if plans.len() > SHOWN {
-        parts.push(format!("and {} more", plans.len() - SHOWN));
-    }
-    parts.join(", ")
-}
-
-/// What the search found.
-#[derive(Debug)]
-pub(crate) struct SearchResult<'a> {
-    pub best: Option<Scored<'a>>,
-    pub evaluated: u64,
-    pub exhausted: bool,
-}
-
-/// Advances `combo` (strictly increasing indices below `n`) to the next combination of the
-/// same size in lexicographic order; false when it was the last.
-fn next_combination(combo: &mut [usize], n: usize) -> bool {
-    let k = combo.len();
-    let mut i = k;
-    while i > 0 {
-        i -= 1;
-        let limit = n.saturating_sub(k) + i;
-        let Some(value) = combo.get(i).copied() else {
-            return false;
-        };
-        if value < limit {
-            for (next, slot) in (value + 1..).zip(combo.iter_mut().skip(i)) {
-                *slot = next;
-            }
-            return true;
-        }
-    }
-    false
-}
-
-#[cfg(test)]
-mod tests {
-    use super::next_combination;
-
-    #[test]
-    fn combinations_in_order() {
-        let mut combo = vec![0, 1];
-        let mut seen = vec![combo.clone()];
-        while next_combination(&mut combo, 4) {
-            seen.push(combo.clone());
-        }
-        assert_eq!(
-            seen,
-            vec![
-                vec![0, 1],
-                vec![0, 2],
-                vec![0, 3],
-                vec![1, 2],
-                vec![1, 3],
-                vec![2, 3]
-            ]
-        );
     }
 }

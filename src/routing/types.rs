@@ -6,19 +6,6 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// How an order may be split across nodes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SplitMode {
-    /// One node ships everything.
-    WholeOrder,
-    /// A line is never split; different lines may ship from different nodes.
-    ByLine,
-    /// A line may be split across nodes (a kit still ships whole from one node).
-    #[default]
-    ByUnit,
-}
-
 /// One rule of the rule chain. Each scores a candidate plan (lower is better) and ranks
 /// nodes; see the [module documentation](crate::routing) for the exact scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -89,71 +76,6 @@ impl Rule {
 impl std::fmt::Display for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// What a rule does when the request lacks the data it needs (e.g. `closest` without
-/// coordinates, `lowest_cost` with a node that has no cost model).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MissingData {
-    /// The decision fails with an error naming the rule and the missing field.
-    #[default]
-    Error,
-    /// The rule abstains (scores every plan the same) and a `rule_abstained` reason says so.
-    Abstain,
-}
-
-/// The routing engine's configuration. Every field has a default (`{}` is a valid config).
-///
-/// ```
-/// use backoffice::routing::{RoutingConfig, Rule, SplitMode};
-/// let config: RoutingConfig = serde_json::from_str(
-///     r#"{"split_mode": "by_line", "chain": ["minimize_splits", "priority"]}"#,
-/// ).unwrap();
-/// assert_eq!(config.split_mode, SplitMode::ByLine);
-/// assert_eq!(config.chain, vec![Rule::MinimizeSplits, Rule::Priority]);
-/// assert_eq!(config.max_shipments, 3);
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RoutingConfig {
-    /// How an order may be split (default `by_unit`).
-    #[serde(default)]
-    pub split_mode: SplitMode,
-    /// The most shipments a plan may have (default 3, at least 1).
-    #[serde(default = "default_max_shipments")]
-    pub max_shipments: u32,
-    /// The rule chain, most important first (default
-    /// `preferred_node, minimize_splits, stay_in_market, closest, priority`).
-    #[serde(default = "Rule::default_chain")]
-    pub chain: Vec<Rule>,
-    /// How many node sets the fewest-splits search may evaluate before a greedy fill
-    /// finishes (default 10,000, at least 1).
-    #[serde(default = "default_search_budget")]
-    pub search_budget: u64,
-    /// What a rule does when data it needs is missing (default `error`).
-    #[serde(default)]
-    pub on_missing_data: MissingData,
-}
-
-fn default_max_shipments() -> u32 {
-    3
-}
-
-fn default_search_budget() -> u64 {
-    10_000
-}
-
-impl Default for RoutingConfig {
-    fn default() -> Self {
-        RoutingConfig {
-            split_mode: SplitMode::default(),
-            max_shipments: default_max_shipments(),
-            chain: Rule::default_chain(),
-            search_budget: default_search_budget(),
-            on_missing_data: MissingData::default(),
-        }
     }
 }
 

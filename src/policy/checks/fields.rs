@@ -11,7 +11,7 @@ use super::{function_defs, walk_body};
 use crate::policy::schema::{FieldType, ValueKind};
 use crate::policy::HookSpec;
 use crate::Diagnostic;
-use rhai::{ASTNode, Dynamic, Expr, Position, AST};
+use rhai::{ASTNode, Dynamic, Expr, Position, Stmt, AST};
 
 /// A problem found, with where (the lead engineer's `located` places it).
 pub(crate) struct FieldProblem {
@@ -86,7 +86,11 @@ pub(crate) fn check(ast: &AST, hooks: &[HookSpec]) -> Vec<FieldProblem> {
             .map(|((p, ty), _)| (p.as_str(), *ty))
             .collect();
         walk_body(ast, def, &mut |path: &[ASTNode]| {
-            if let Some(ASTNode::Expr(Expr::FnCall(call, pos))) = path.last() {
+            // A call that is a whole statement (a hook's last expression) is a `Stmt`.
+            if let Some(
+                ASTNode::Expr(Expr::FnCall(call, pos)) | ASTNode::Stmt(Stmt::FnCall(call, pos)),
+            ) = path.last()
+            {
                 if let Some(problem) = mismatch(call, *pos, &typed) {
                     problems.push(problem);
                 }

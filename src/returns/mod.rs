@@ -91,22 +91,24 @@ mod hooks;
 mod lookup;
 mod pipeline;
 mod refund;
+mod review;
 mod settlement;
 mod types;
 mod validate;
 mod window;
 
 pub use config::{
-    DispositionConfig, FraudConfig, PercentValue, ReasonCodeConfig, RestockingFeeConfig,
-    ReturnShippingFee, ReturnsConfig, SettlementConfig, SignalConfig, Unlimited, ValidatorAction,
-    ValidatorsConfig, WindowConfig, WindowLength, BUILTIN_REASON_CODES,
+    DispositionConfig, FraudConfig, NotDeliveredAction, PercentValue, ReasonCodeConfig,
+    RestockingFeeConfig, ReturnShippingFee, ReturnsConfig, ReviewPriority, ReviewRoutingConfig,
+    ReviewTarget, SettlementConfig, SignalConfig, Unlimited, ValidatorAction, ValidatorsConfig,
+    WindowConfig, WindowLength, BUILTIN_REASON_CODES, MAX_EXPECTED_HOURS,
 };
 pub use hooks::HOOKS;
 pub use types::{
     Condition, CustomerHistory, CustomerList, Disposition, FraudAction, FraudAssessment,
     FraudSignal, ItemOutcome, ItemRefund, ItemStatus, Order, OrderLine, PreviousReturn,
     RefundTotals, Replacement, RequestStatus, ReturnItem, ReturnOutcome, ReturnRequest,
-    ReturnWindow, Settlement, SettlementMethod, WindowBasis,
+    ReturnWindow, ReviewRoute, Settlement, SettlementMethod, WindowBasis,
 };
 pub use window::MerchantZone;
 
@@ -203,6 +205,7 @@ impl ReturnsEngine {
             }
             _ => {}
         }
+        check_review_routing(&config)?;
         if config.fraud.deny_threshold < config.fraud.review_threshold {
             return Err(Error::invalid(
                 "fraud.deny_threshold",
@@ -263,6 +266,47 @@ impl ReturnsEngine {
     ) -> Result<Decision<ReturnOutcome>, Error> {
         self.run_pipeline(request, options)
     }
+}
+
+/// Checks the review queues and their routes.
+fn check_review_routing(config: &ReturnsConfig) -> Result<(), Error> {
+    for (field, queue) in [
+        ("review_queue", &config.review_queue),
+        ("fraud.review_queue", &config.fraud.review_queue),
+    ] {
+        if queue.trim().is_empty() {
+            return Err(Error::invalid(field, "a queue name must not be empty"));
+        }
+    }
+    let check_hours = |field: &dyn Fn() -> String, hours: u32| -> Result<(), Error> {
+        if hours == 0 || hours > MAX_EXPECTED_HOURS {
+            return Err(Error::invalid(
+                field(),
+                format!(
+                    "the expected handling time must be from 1 to {MAX_EXPECTED_HOURS} hours, got {hours}"
+                ),
+            ));
+        }
+        Ok(())
+    };
+    let routing = &config.review_routing;
+    check_hours(
+        &|| "review_routing.default.expected_hours".to_string(),
+        routing.default.expected_hours,
+    )?;
+    for (queue, target) in &routing.queues {
+        if queue.trim().is_empty() {
+            return Err(Error::invalid(
+                "review_routing.queues",
+                "a queue name must not be empty",
+            ));
+        }
+        check_hours(
+            &|| format!("review_routing.queues.{queue}.expected_hours"),
+            target.expected_hours,
+        )?;
+    }
+    Ok(())
 }
 
 impl crate::engine::Engine for ReturnsEngine {

@@ -668,3 +668,80 @@ fn the_new_hooks_are_listed_with_typed_params() {
         .unwrap();
     assert_eq!(fee.args.len(), 2);
 }
+
+// ---- properties ------------------------------------------------------------------
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    /// The policy's fee, in cents, for the kettle; the toaster's is left to the rules.
+    fn fee_engine(cents: i64, flat_cents: i64) -> ReturnsEngine {
+        let fee = Decimal::new(cents, 2);
+        let source = format!(
+            "fn return_shipping_fee(item, request) {{ if item.line_id == \"1\" {{ {fee} }} else {{ () }} }}"
+        );
+        let flat = Decimal::new(flat_cents, 2).to_string();
+        engine(
+            json!({"return_shipping_fee": {"kind": "flat", "amount": flat}}),
+            Some(&source),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// The kettle refunds 80.00 less the policy's fee, never below zero; the toaster
+        /// still pays the whole built-in flat fee (the kettle is waived by the rules),
+        /// and the totals add up.
+        #[test]
+        fn the_policy_fee_replaces_one_items_share(cents in 0i64..12_000, flat in 0i64..4_000) {
+            let d = fee_engine(cents, flat).decide(&kettle_and_toaster("used")).unwrap();
+            let kettle = &d.outcome.items[0].refund;
+            let toaster = &d.outcome.items[1].refund;
+            let fee = Decimal::new(cents, 2);
+            prop_assert_eq!(kettle.return_shipping_fee.amount(), -fee);
+            prop_assert_eq!(kettle.total.amount(), (Decimal::new(8000, 2) - fee).max(Decimal::ZERO));
+            prop_assert_eq!(toaster.return_shipping_fee.amount(), -Decimal::new(flat, 2));
+            prop_assert_eq!(
+                d.outcome.refund.total.amount(),
+                kettle.total.amount() + toaster.total.amount()
+            );
+            prop_assert_eq!(
+                d.outcome.refund.return_shipping_fees.amount(),
+                kettle.return_shipping_fee.amount() + toaster.return_shipping_fee.amount()
+            );
+        }
+
+        /// A route is reported exactly when the request is in review, in the queue the
+        /// outcome names, with one `review_route` reason.
+        #[test]
+        fn a_route_exactly_for_reviews(
+            condition in prop::sample::select(vec!["new", "opened", "used", "damaged", "missing_parts"]),
+            not_delivered in prop::sample::select(vec!["reject", "review", "allow"]),
+            delivered in any::<bool>(),
+            chargebacks in 0u32..2,
+        ) {
+            let e = engine(json!({"validators": {"not_delivered": not_delivered}}), None);
+            let mut request = one_item("120.00", condition);
+            if !delivered {
+                request.order.delivered_at = None;
+                request.order.shipped_at = request.order.placed_at.checked_add_signed(chrono::Duration::days(1));
+            }
+            request.customer.chargebacks = chargebacks;
+            request.customer.account_age_days = Some(3);
+            let d = e.decide(&request).unwrap();
+            let routes = d.reasons.iter().filter(|r| r.code == "review_route").count();
+            if d.outcome.status == RequestStatus::Review {
+                let review = d.outcome.review.as_ref().unwrap();
+                prop_assert_eq!(Some(review.queue.as_str()), d.outcome.review_queue.as_deref());
+                prop_assert_eq!(routes, 1);
+            } else {
+                prop_assert!(d.outcome.review.is_none());
+                prop_assert!(d.outcome.review_queue.is_none());
+                prop_assert_eq!(routes, 0);
+            }
+        }
+    }
+}

@@ -572,7 +572,7 @@ fn every_error_code_has_the_status_of_the_rule() {
                 status: BoStatus::InvalidArgument,
                 code: "invalid_json",
                 field: Some("windw"),
-                message: "windw: unknown field `windw`, expected one of `time_zone`, `window`, `validators`, `additional_reason_codes`, `restocking_fee`, `return_shipping_fee`, `waive_fees_for_merchant_fault`, `settlement`, `disposition`, `fraud`, `review_queue`",
+                message: "windw: unknown field `windw`, expected one of `time_zone`, `window`, `validators`, `additional_reason_codes`, `restocking_fee`, `return_shipping_fee`, `waive_fees_for_merchant_fault`, `settlement`, `disposition`, `fraud`, `review_queue`, `review_routing`",
             },
         },
         Walk {
@@ -625,7 +625,7 @@ fn every_error_code_has_the_status_of_the_rule() {
                 status: BoStatus::PolicyError,
                 code: "policy_error",
                 field: None,
-                message: "error[policy.unknown_hook]: `fn refund_amount` is not a hook of the returns engine\n --> p.rhai:1:1\n  |\n1 | fn refund_amount(item) { 0 }\n  | ^^^^^^^^^^^^^^^^^^^^^^\n  = help: known hooks: eligibility/2, window_days/2, restocking_fee_percent/2, disposition/2, settlement/1, fraud_signals/1; prefix private helpers with `_`",
+                message: "error[policy.unknown_hook]: `fn refund_amount` is not a hook of the returns engine\n --> p.rhai:1:1\n  |\n1 | fn refund_amount(item) { 0 }\n  | ^^^^^^^^^^^^^^^^^^^^^^\n  = help: known hooks: eligibility/2, window_days/2, restocking_fee_percent/2, disposition/2, settlement/1, fraud_signals/1, return_shipping_fee/2, review_route/1; prefix private helpers with `_`",
             },
         },
         Walk {
@@ -638,7 +638,7 @@ fn every_error_code_has_the_status_of_the_rule() {
                 status: BoStatus::PolicyError,
                 code: "policy_error",
                 field: None,
-                message: "error[policy.empty]: the policy defines no hook of the returns engine, so attaching it changes nothing\n --> p.rhai\n  = help: define one of the hooks (eligibility, window_days, restocking_fee_percent, disposition, settlement, fraud_signals); to attach an empty policy on purpose, call `Policy::allow_empty` first",
+                message: "error[policy.empty]: the policy defines no hook of the returns engine, so attaching it changes nothing\n --> p.rhai\n  = help: define one of the hooks (eligibility, window_days, restocking_fee_percent, disposition, settlement, fraud_signals, return_shipping_fee, review_route); to attach an empty policy on purpose, call `Policy::allow_empty` first",
             },
         },
         Walk {

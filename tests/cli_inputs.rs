@@ -106,7 +106,7 @@ fn an_empty_policy_is_a_warning_in_check_and_an_error_in_eval() {
     std::fs::write(&policy, "// engine: returns\n// nothing yet\n").unwrap();
     let policy = policy.to_str().unwrap();
     let warning = format!(
-        "warning[policy.empty]: the policy defines no hook of the returns engine, so attaching it changes nothing\n --> {policy}\n  = help: define one of the hooks (eligibility, window_days, restocking_fee_percent, disposition, settlement, fraud_signals); to attach an empty policy on purpose, call `Policy::allow_empty` first"
+        "warning[policy.empty]: the policy defines no hook of the returns engine, so attaching it changes nothing\n --> {policy}\n  = help: define one of the hooks (eligibility, window_days, restocking_fee_percent, disposition, settlement, fraud_signals, return_shipping_fee, review_route); to attach an empty policy on purpose, call `Policy::allow_empty` first"
     );
 
     let out = run(&["check", policy]);

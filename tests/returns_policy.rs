@@ -372,7 +372,7 @@ fn any_engine_speaks_json() {
     let out = any.decide_json(&input, &DecideOptions::default()).unwrap();
     assert_eq!(out["outcome"]["status"], "accepted");
     assert_eq!(out["outcome"]["refund"]["total"]["amount"], "324.00");
-    assert_eq!(backoffice::engine::hooks_of("returns").unwrap().len(), 6);
+    assert_eq!(backoffice::engine::hooks_of("returns").unwrap().len(), 8);
 }
 
 #[test]

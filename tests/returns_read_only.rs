@@ -111,6 +111,12 @@ fn every_hook_kind_fails_when_it_changes_an_argument() {
             "request.order_id = 1",
             "request",
         ),
+        (
+            "return_shipping_fee",
+            "item, request",
+            "item.condition = \"new\"",
+            "item",
+        ),
     ] {
         assert_refused(hook, params, statement, argument);
 
@@ -242,6 +248,12 @@ fn adding_a_key_to_an_argument_is_refused_when_attached() {
             "fraud_signals",
             "request",
             r#"request.items[0].attributes.colour = "red""#,
+            "request",
+        ),
+        (
+            "review_route",
+            "request",
+            r#"request.review_queue = "vip""#,
             "request",
         ),
     ] {
@@ -376,7 +388,7 @@ fn fraud_signals(request) {
             "BOOT-42 1 2",
             "DRESS-S accepted 21 1",
             "BOOT-42 accepted 21 1",
-            "12 12",
+            "13 12",
         ]
     );
 }

@@ -55,6 +55,109 @@ pub struct ReturnsConfig {
     /// The queue a request goes to when an item needs review or a policy hook failed.
     /// Default `returns_review`.
     pub review_queue: String,
+    /// The priority and expected handling time of each review queue (the
+    /// `review_route` hook may change them, and the queue, per request).
+    #[serde(deserialize_with = "crate::engine::object_only")]
+    pub review_routing: ReviewRoutingConfig,
+}
+
+/// The longest expected handling time of a review, in hours (a year).
+pub const MAX_EXPECTED_HOURS: u32 = 8760;
+
+/// How urgent a review is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewPriority {
+    /// Whenever there is time.
+    Low,
+    /// The usual order of the queue.
+    Normal,
+    /// Before the normal ones.
+    High,
+    /// First.
+    Urgent,
+}
+
+impl ReviewPriority {
+    /// The snake_case name used in JSON and in policies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewPriority::Low => "low",
+            ReviewPriority::Normal => "normal",
+            ReviewPriority::High => "high",
+            ReviewPriority::Urgent => "urgent",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "low" => ReviewPriority::Low,
+            "normal" => ReviewPriority::Normal,
+            "high" => ReviewPriority::High,
+            "urgent" => ReviewPriority::Urgent,
+            _ => return None,
+        })
+    }
+}
+
+/// The priority and expected handling time of one review queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewTarget {
+    /// How urgent the review is.
+    pub priority: ReviewPriority,
+    /// Hours within which a person is expected to handle it, 1 to 8760.
+    pub expected_hours: u32,
+}
+
+/// Review routing: what a request that goes to review is reported with
+/// ([`ReviewRoute`](super::ReviewRoute) in the outcome's `review`). The queue is
+/// `review_queue` (an item needs review or a hook failed) or `fraud.review_queue` (the
+/// fraud score); its entry in `queues`, else `default`, gives the priority and the
+/// expected handling time. The `review_route` hook may then change any of the three.
+///
+/// ```
+/// use backoffice::returns::{ReturnsConfig, ReturnsEngine, ReviewPriority};
+/// let config: ReturnsConfig = serde_json::from_str(r#"{"review_routing": {
+///     "default": {"priority": "low", "expected_hours": 72},
+///     "queues": {"fraud_review": {"priority": "urgent", "expected_hours": 4}}
+/// }}"#).unwrap();
+/// assert_eq!(config.review_routing.default.priority, ReviewPriority::Low);
+///
+/// let mut config = ReturnsConfig::default();
+/// config.review_routing.default.expected_hours = 0;
+/// let err = ReturnsEngine::new(config).unwrap_err();
+/// assert_eq!(err.field(), Some("review_routing.default.expected_hours"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReviewRoutingConfig {
+    /// The route of a queue without an entry in `queues`. Default `normal`, 48 hours.
+    pub default: ReviewTarget,
+    /// Per queue name. Default `fraud_review` → `high`, 24 hours (setting `queues`
+    /// replaces this default entry).
+    pub queues: BTreeMap<String, ReviewTarget>,
+}
+
+impl Default for ReviewRoutingConfig {
+    fn default() -> Self {
+        ReviewRoutingConfig {
+            default: ReviewTarget {
+                priority: ReviewPriority::Normal,
+                expected_hours: 48,
+            },
+            queues: [(
+                "fraud_review".to_string(),
+                ReviewTarget {
+                    priority: ReviewPriority::High,
+                    expected_hours: 24,
+                },
+            )]
+            .into_iter()
+            .collect(),
+        }
+    }
 }
 
 impl Default for ReturnsConfig {
@@ -71,6 +174,7 @@ impl Default for ReturnsConfig {
             disposition: DispositionConfig::default(),
             fraud: FraudConfig::default(),
             review_queue: "returns_review".to_string(),
+            review_routing: ReviewRoutingConfig::default(),
         }
     }
 }
@@ -85,6 +189,33 @@ pub enum ValidatorAction {
     Review,
     /// The validator is switched off.
     Off,
+}
+
+/// What the not-yet-delivered check does with an item whose line has no delivery date.
+///
+/// In every case the window of such an item counts from the shipment date (the line's,
+/// else the order's), or from the order's placement when nothing has shipped.
+///
+/// ```
+/// use backoffice::returns::{NotDeliveredAction, ValidatorsConfig};
+/// assert_eq!(ValidatorsConfig::default().not_delivered, NotDeliveredAction::Reject);
+/// let allow: NotDeliveredAction = serde_json::from_str(r#""allow""#).unwrap();
+/// let off: NotDeliveredAction = serde_json::from_str(r#""off""#).unwrap();
+/// assert_eq!((allow, off), (NotDeliveredAction::Allow, NotDeliveredAction::Allow));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotDeliveredAction {
+    /// The item is rejected with `not_yet_delivered` (the default, as before this option
+    /// had `allow`).
+    #[default]
+    Reject,
+    /// The item goes to review with `not_yet_delivered`.
+    Review,
+    /// The item passes the check; its window counts from shipment, and a
+    /// `window_from_shipment` reason says so.
+    #[serde(alias = "off")]
+    Allow,
 }
 
 /// A window length: a number of days or `"unlimited"`.
@@ -249,8 +380,11 @@ pub struct ValidatorsConfig {
     pub final_sale: ValidatorAction,
     /// Gift cards (`gift_card_not_returnable`). Default `reject`.
     pub gift_card: ValidatorAction,
-    /// Lines not yet delivered (`not_yet_delivered`). Default `reject`.
-    pub not_delivered: ValidatorAction,
+    /// Lines with no delivery date (`not_yet_delivered`): `reject` (the default), `review`,
+    /// or `allow`, which accepts them with the window counted from shipment (from the
+    /// order's placement when nothing has shipped either; `off` is accepted as another
+    /// spelling of `allow`). See [`NotDeliveredAction`].
+    pub not_delivered: NotDeliveredAction,
     /// More units than delivered minus already returned (`exceeds_returnable_quantity`).
     /// Default `reject`.
     pub returnable_quantity: ValidatorAction,
@@ -270,7 +404,7 @@ impl Default for ValidatorsConfig {
         ValidatorsConfig {
             final_sale: ValidatorAction::Reject,
             gift_card: ValidatorAction::Reject,
-            not_delivered: ValidatorAction::Reject,
+            not_delivered: NotDeliveredAction::Reject,
             returnable_quantity: ValidatorAction::Reject,
             hygiene: ValidatorAction::Reject,
             hygiene_categories: ["cosmetics", "underwear", "swimwear", "earrings"]

@@ -1,7 +1,7 @@
 //! The eligibility stage: per item, its window, the built-in validators and the
 //! `eligibility` hook.
 
-use super::config::ValidatorAction;
+use super::config::{NotDeliveredAction, ValidatorAction};
 use super::hooks::{read_eligibility, Facts, RequestView, ELIGIBILITY};
 use super::pipeline::{ItemWork, Run};
 use super::types::{Condition, ItemRefund, ItemStatus, ReturnWindow, WindowBasis};
@@ -184,14 +184,38 @@ impl ReturnsEngine {
             _ => {}
         }
         if w.basis != WindowBasis::Delivered {
-            failures.push((
-                Reason::builtin(
-                    "not_yet_delivered",
-                    "not_delivered",
-                    format!("line {} has no delivery date", line.line_id),
+            let action = match v.not_delivered {
+                NotDeliveredAction::Reject => Some(ValidatorAction::Reject),
+                NotDeliveredAction::Review => Some(ValidatorAction::Review),
+                NotDeliveredAction::Allow => None,
+            };
+            match action {
+                Some(action) => failures.push((
+                    Reason::builtin(
+                        "not_yet_delivered",
+                        "not_delivered",
+                        format!("line {} has no delivery date", line.line_id),
+                    ),
+                    action,
+                )),
+                None => run.item_reason(
+                    work,
+                    Reason::builtin(
+                        "window_from_shipment",
+                        "not_delivered",
+                        format!(
+                            "line {} has no delivery date; allowed by `validators.not_delivered`, its window counts from {} on {}",
+                            line.line_id,
+                            if w.basis == WindowBasis::Shipped {
+                                "shipment"
+                            } else {
+                                "the order (nothing has shipped)"
+                            },
+                            w.basis_date
+                        ),
+                    ),
                 ),
-                v.not_delivered,
-            ));
+            }
         }
         if line.final_sale {
             failures.push((

@@ -12,7 +12,7 @@
 //! assignments are refused when the policy is attached (`policy.read_only_argument`, see
 //! `Policy::bind`).
 
-use super::config::{Unlimited, WindowLength};
+use super::config::{ReviewPriority, Unlimited, WindowLength, MAX_EXPECTED_HOURS};
 use super::pipeline::ItemWork;
 use super::types::{
     CustomerHistory, Disposition, FraudSignal, ItemStatus, OrderLine, ReturnItem, ReturnRequest,
@@ -22,7 +22,7 @@ use super::ReturnsEngine;
 use crate::policy::schema::{Field, FieldType, Record};
 use crate::policy::session::{Fill, HookArg, HookId};
 use crate::policy::{bridge, HookSpec};
-use crate::Diagnostic;
+use crate::{Currency, Diagnostic, Money, RoundingMode};
 use chrono::NaiveDate;
 use rhai::{Array, Dynamic, Map};
 use rust_decimal::Decimal;
@@ -79,6 +79,20 @@ pub static HOOKS: &[HookSpec] = &[
         returns: "array of #{code: string, weight: int, detail?: string, observed?: any}, or ()",
         doc: "Extra fraud signals; their weights add to the score like the built-in ones.",
     },
+    HookSpec {
+        name: "return_shipping_fee",
+        params: &["item", "request"],
+        args: ITEM_AND_REQUEST,
+        returns: "#{amount: decimal, currency: string} or decimal or int (0 or more, in the order's currency), or ()",
+        doc: "The return-shipping fee of one item (not called for rejected items) instead of the built-in rule (the configured fee, waived when the reason is the merchant's fault).",
+    },
+    HookSpec {
+        name: "review_route",
+        params: &["request"],
+        args: &[FieldType::Record(&REQUEST)],
+        returns: r#"#{queue?: string, priority?: "low"|"normal"|"high"|"urgent", expected_hours?: int, reason?: string} or ()"#,
+        doc: "Where a request that goes to review waits (called only then; request.review_queue is the configured queue): a missing key keeps the configured value.",
+    },
 ];
 
 const ITEM_AND_REQUEST: &[FieldType] = &[FieldType::Record(&ITEM), FieldType::Record(&REQUEST)];
@@ -95,6 +109,10 @@ pub(crate) const DISPOSITION: HookId = HookId::named(HOOKS, "disposition");
 pub(crate) const SETTLEMENT: HookId = HookId::named(HOOKS, "settlement");
 /// `fraud_signals(request)`.
 pub(crate) const FRAUD_SIGNALS: HookId = HookId::named(HOOKS, "fraud_signals");
+/// `return_shipping_fee(item, request)`.
+pub(crate) const RETURN_SHIPPING_FEE: HookId = HookId::named(HOOKS, "return_shipping_fee");
+/// `review_route(request)`.
+pub(crate) const REVIEW_ROUTE: HookId = HookId::named(HOOKS, "review_route");
 
 const STATUSES: &[&str] = &["accepted", "review", "rejected"];
 const CONDITIONS: &[&str] = &["new", "opened", "used", "damaged", "missing_parts"];
@@ -314,6 +332,11 @@ pub(crate) static REQUEST: Record = Record {
             FieldType::Word(SETTLEMENTS),
             "How the customer wants to be paid back.",
         ),
+        Field::live(
+            "review_queue",
+            FieldType::Optional(&FieldType::String),
+            "The queue the configuration sends the request to once it goes to review (what `review_route` sees); `()` before.",
+        ),
         Field::new(
             "ship_from_country",
             FieldType::Optional(&FieldType::String),
@@ -362,6 +385,7 @@ pub(crate) struct RequestView<'a> {
     facts: &'a Facts<'a>,
     works: &'a [ItemWork<'a>],
     refund_total: Option<Decimal>,
+    review_queue: Option<&'a str>,
 }
 
 impl<'a> RequestView<'a> {
@@ -375,6 +399,15 @@ impl<'a> RequestView<'a> {
             facts,
             works,
             refund_total,
+            review_queue: None,
+        }
+    }
+
+    /// The same, for a request that goes to review in `queue`.
+    pub(crate) fn in_review(self, queue: &'a str) -> Self {
+        RequestView {
+            review_queue: Some(queue),
+            ..self
         }
     }
 
@@ -422,6 +455,7 @@ impl HookArg for RequestView<'_> {
             "requested_settlement",
             request.requested_settlement.as_str(),
         );
+        fill.opt_text("review_queue", self.review_queue);
         fill.opt_text("ship_from_country", request.ship_from_country.as_deref());
         fill.opt_text("ship_to_country", order.ship_to_country.as_deref());
     }
@@ -723,6 +757,115 @@ pub(crate) fn read_fraud_signals(value: &Dynamic) -> Result<Vec<FraudSignal>, Di
     Ok(signals)
 }
 
+/// Reads the result of `return_shipping_fee(item, request)`: a fee of 0 or more in
+/// `currency`, with no more decimal places than the currency has.
+pub(crate) fn read_return_shipping_fee(
+    value: &Dynamic,
+    currency: Currency,
+) -> Result<Money, Diagnostic> {
+    const HOOK: &str = "return_shipping_fee";
+    const EXPECTED: &str =
+        "a fee of 0 or more in the order's currency (#{amount, currency}, a decimal or an int) or ()";
+    let fee = if value.is_map() {
+        let money = bridge::expect_money(value, HOOK, EXPECTED)?;
+        if money.currency() != currency {
+            return Err(Diagnostic::error(
+                "policy.bad_return",
+                format!("hook `{HOOK}` returned a fee of {money}, but the order is in {currency}"),
+            )
+            .with_hook(HOOK)
+            .with_help(format!("return the fee in {currency}, or a plain decimal")));
+        }
+        money
+    } else {
+        Money::new(bridge::expect_decimal(value, HOOK, EXPECTED)?, currency)
+    };
+    if fee.is_negative() {
+        return Err(bridge::bad_return(HOOK, EXPECTED, value));
+    }
+    match fee.round(RoundingMode::Down) {
+        Ok(rounded) if rounded.amount() == fee.amount() => {
+            // Written with the currency's minor unit, like every amount of the outcome.
+            let mut amount = fee.amount();
+            if let Some(units) = currency.minor_units() {
+                amount.rescale(u32::from(units));
+            }
+            Ok(Money::new(amount, currency))
+        }
+        _ => Err(Diagnostic::error(
+            "policy.bad_return",
+            format!("hook `{HOOK}` returned a fee of {fee}, which has more decimal places than {currency} allows"),
+        )
+        .with_hook(HOOK)
+        .with_help("round the fee to the currency's minor unit in the policy")),
+    }
+}
+
+/// What `review_route(request)` asked for; a missing key keeps the configured value.
+#[derive(Debug, Default)]
+pub(crate) struct RouteAnswer {
+    pub(crate) queue: Option<String>,
+    pub(crate) priority: Option<ReviewPriority>,
+    pub(crate) expected_hours: Option<u32>,
+    pub(crate) reason: Option<String>,
+}
+
+/// Reads the result of `review_route(request)`.
+pub(crate) fn read_review_route(value: &Dynamic) -> Result<RouteAnswer, Diagnostic> {
+    const HOOK: &str = "review_route";
+    const EXPECTED: &str = r#"#{queue?: string, priority?: "low"|"normal"|"high"|"urgent", expected_hours?: int, reason?: string} or ()"#;
+    let Some(map) = value.read_lock::<Map>() else {
+        return Err(bridge::bad_return(HOOK, EXPECTED, value));
+    };
+    let bad = |key: &str, wanted: &str, got: &Dynamic| {
+        Diagnostic::error(
+            "policy.bad_return",
+            format!(
+                "hook `{HOOK}` returned a map whose `{key}` is {}, expected {wanted}",
+                bridge::describe(got)
+            ),
+        )
+        .with_hook(HOOK)
+        .with_help(format!("make `{HOOK}` return {EXPECTED}"))
+    };
+    let text = |key: &str, v: &Dynamic| match v.read_lock::<rhai::ImmutableString>() {
+        Some(s) if !s.trim().is_empty() => Ok(s.to_string()),
+        _ => Err(bad(key, "a non-empty string", v)),
+    };
+    let mut answer = RouteAnswer::default();
+    for (key, v) in map.iter() {
+        match key.as_str() {
+            "queue" => answer.queue = Some(text("queue", v)?),
+            "reason" => answer.reason = Some(text("reason", v)?),
+            "priority" => {
+                const WORDS: &str = r#""low", "normal", "high" or "urgent""#;
+                let word = text("priority", v).map_err(|_| bad("priority", WORDS, v))?;
+                answer.priority =
+                    Some(ReviewPriority::parse(&word).ok_or_else(|| bad("priority", WORDS, v))?);
+            }
+            "expected_hours" => {
+                let wanted = "a number of hours from 1 to 8760";
+                let hours = v
+                    .as_int()
+                    .ok()
+                    .and_then(|h| u32::try_from(h).ok())
+                    .filter(|h| (1..=MAX_EXPECTED_HOURS).contains(h))
+                    .ok_or_else(|| bad("expected_hours", wanted, v))?;
+                answer.expected_hours = Some(hours);
+            }
+            other => {
+                return Err(Diagnostic::error(
+                    "policy.bad_return",
+                    format!("hook `{HOOK}` returned a map with the unknown key `{other}`"),
+                )
+                .with_hook(HOOK)
+                .with_help(format!("make `{HOOK}` return {EXPECTED}")))
+            }
+        }
+    }
+    Ok(answer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -748,7 +891,7 @@ mod tests {
         }
         assert_eq!(ITEM.fields.len(), 21);
         assert_eq!(CUSTOMER.fields.len(), 12);
-        assert_eq!(REQUEST.fields.len(), 12);
+        assert_eq!(REQUEST.fields.len(), 13);
     }
 
     #[test]
@@ -760,6 +903,8 @@ mod tests {
             (DISPOSITION, "disposition"),
             (SETTLEMENT, "settlement"),
             (FRAUD_SIGNALS, "fraud_signals"),
+            (RETURN_SHIPPING_FEE, "return_shipping_fee"),
+            (REVIEW_ROUTE, "review_route"),
         ];
         for (id, name) in ids {
             assert_eq!(id, HookId::named(HOOKS, name));

@@ -32,11 +32,77 @@
 //!    failing validator leaves a reason. The `eligibility` hook may then decide instead.
 //! 2. **Refund amount**, per item that is not rejected: what was paid for the units (see
 //!    [`ItemRefund`]), minus a restocking fee and a share of the return-shipping fee, never
-//!    below zero and never above what is left of the line after earlier refunds.
+//!    below zero and never above what is left of the line after earlier refunds. The
+//!    `restocking_fee_percent` and `return_shipping_fee` hooks may set either fee per
+//!    item.
 //! 3. **Disposition** of the goods, from reason, category and condition.
 //! 4. **Fraud score**: the built-in signals of [`FraudConfig`] plus the policy's. A
 //!    `deny` rejects the whole request; a `review` sends it to the fraud review queue.
 //! 5. **Settlement**: original payment, store credit or exchange.
+//! 6. **Review routing**, for a request that goes to review: the queue, the priority and
+//!    the expected handling time (see [`ReviewRoutingConfig`]), which the `review_route`
+//!    hook may change; reported as `outcome.review` with a `review_route` reason.
+//!
+//! ## Policy hooks
+//!
+//! A returns policy may define any of [`HOOKS`] (`backoffice hooks --engine returns`
+//! lists them with the fields of their arguments); each may return `()` to leave the
+//! decision to the built-in rules:
+//!
+//! | hook | decides | built-in rule it replaces |
+//! |---|---|---|
+//! | `eligibility(item, request)` | accept, reject or review one item, with a reason | the validators |
+//! | `window_days(item, request)` | one item's window in days, or `"unlimited"` | `window.default_days`, `window.category_days` |
+//! | `restocking_fee_percent(item, request)` | one item's restocking fee, 0 to 100 % | `restocking_fee` |
+//! | `return_shipping_fee(item, request)` | one item's return-shipping fee: `#{amount, currency}`, a decimal or an int, in the order's currency | `return_shipping_fee`, waived when the reason is the merchant's fault |
+//! | `disposition(item, request)` | what happens to one item's goods | `disposition` |
+//! | `fraud_signals(request)` | extra fraud signals | — (added to the built-in ones) |
+//! | `settlement(request)` | how the refund is paid | `settlement` |
+//! | `review_route(request)` | `#{queue?, priority?, expected_hours?, reason?}` for a request in review | `review_routing` |
+//!
+//! A fee the `return_shipping_fee` hook sets replaces that item's share of the
+//! configured fee (the other items keep theirs) and is recorded with a
+//! `policy_return_shipping_fee` reason naming the policy, the hook's line and the fee the
+//! built-in rule would have charged. So a used item can pay for the label even when its
+//! reason is `defective`:
+//!
+//! ```
+//! use backoffice::policy::{Policy, PolicyRuntime};
+//! use backoffice::returns::{ReturnRequest, ReturnsConfig, ReturnsEngine};
+//! let source = r#"
+//! fn return_shipping_fee(item, request) {
+//!     if item.condition == "used" { return 4.95; }
+//!     ()
+//! }"#;
+//! let policy = Policy::compile("fees.rhai", source, &PolicyRuntime::new())?;
+//! let engine = ReturnsEngine::new(ReturnsConfig::default())?.with_policy(policy)?;
+//! let request: ReturnRequest = serde_json::from_str(r#"{
+//!   "order": {"order_id": "A-2", "currency": "EUR", "payment_method": "card",
+//!             "placed_at": "2025-03-01T10:00:00Z", "delivered_at": "2025-03-05T14:00:00Z",
+//!             "lines": [{"line_id": "1", "sku": "KETTLE", "category": "kitchen", "quantity": 1,
+//!                        "unit_price": {"amount": "80.00", "currency": "EUR"}}]},
+//!   "items": [{"line_id": "1", "quantity": 1, "reason": "defective", "condition": "used"}],
+//!   "now": "2025-03-12T09:00:00Z"
+//! }"#).unwrap();
+//! let decision = engine.decide(&request)?;
+//! assert_eq!(decision.outcome.refund.total.to_string(), "75.05 EUR");
+//! assert_eq!(decision.reasons[1].code, "policy_return_shipping_fee");
+//! # Ok::<(), backoffice::Error>(())
+//! ```
+//!
+//! `review_route` is called only for a request whose status is `review`; its
+//! `request.review_queue` is the queue the configuration chose (`review_queue`, or
+//! `fraud.review_queue` for a fraud review). A key it leaves out keeps the configured
+//! value; the `review_route` reason carries the hook's `reason` text.
+//!
+//! ## Items not yet delivered
+//!
+//! An item whose line has no delivery date (the line's or the order's) counts its window
+//! from the shipment date, or from the order's placement when nothing has shipped.
+//! `validators.not_delivered` ([`NotDeliveredAction`]) says what the check does with it:
+//! `reject` (the default: the item is rejected with `not_yet_delivered`), `review` (it
+//! goes to review with `not_yet_delivered`) or `allow` (it passes, with a
+//! `window_from_shipment` reason; `off` is another spelling).
 //!
 //! ## Hook arguments are read-only
 //!
@@ -91,22 +157,24 @@ mod hooks;
 mod lookup;
 mod pipeline;
 mod refund;
+mod review;
 mod settlement;
 mod types;
 mod validate;
 mod window;
 
 pub use config::{
-    DispositionConfig, FraudConfig, PercentValue, ReasonCodeConfig, RestockingFeeConfig,
-    ReturnShippingFee, ReturnsConfig, SettlementConfig, SignalConfig, Unlimited, ValidatorAction,
-    ValidatorsConfig, WindowConfig, WindowLength, BUILTIN_REASON_CODES,
+    DispositionConfig, FraudConfig, NotDeliveredAction, PercentValue, ReasonCodeConfig,
+    RestockingFeeConfig, ReturnShippingFee, ReturnsConfig, ReviewPriority, ReviewRoutingConfig,
+    ReviewTarget, SettlementConfig, SignalConfig, Unlimited, ValidatorAction, ValidatorsConfig,
+    WindowConfig, WindowLength, BUILTIN_REASON_CODES, MAX_EXPECTED_HOURS,
 };
 pub use hooks::HOOKS;
 pub use types::{
     Condition, CustomerHistory, CustomerList, Disposition, FraudAction, FraudAssessment,
     FraudSignal, ItemOutcome, ItemRefund, ItemStatus, Order, OrderLine, PreviousReturn,
     RefundTotals, Replacement, RequestStatus, ReturnItem, ReturnOutcome, ReturnRequest,
-    ReturnWindow, Settlement, SettlementMethod, WindowBasis,
+    ReturnWindow, ReviewRoute, Settlement, SettlementMethod, WindowBasis,
 };
 pub use window::MerchantZone;
 
@@ -203,6 +271,7 @@ impl ReturnsEngine {
             }
             _ => {}
         }
+        check_review_routing(&config)?;
         if config.fraud.deny_threshold < config.fraud.review_threshold {
             return Err(Error::invalid(
                 "fraud.deny_threshold",
@@ -263,6 +332,47 @@ impl ReturnsEngine {
     ) -> Result<Decision<ReturnOutcome>, Error> {
         self.run_pipeline(request, options)
     }
+}
+
+/// Checks the review queues and their routes.
+fn check_review_routing(config: &ReturnsConfig) -> Result<(), Error> {
+    for (field, queue) in [
+        ("review_queue", &config.review_queue),
+        ("fraud.review_queue", &config.fraud.review_queue),
+    ] {
+        if queue.trim().is_empty() {
+            return Err(Error::invalid(field, "a queue name must not be empty"));
+        }
+    }
+    let check_hours = |field: &dyn Fn() -> String, hours: u32| -> Result<(), Error> {
+        if hours == 0 || hours > MAX_EXPECTED_HOURS {
+            return Err(Error::invalid(
+                field(),
+                format!(
+                    "the expected handling time must be from 1 to {MAX_EXPECTED_HOURS} hours, got {hours}"
+                ),
+            ));
+        }
+        Ok(())
+    };
+    let routing = &config.review_routing;
+    check_hours(
+        &|| "review_routing.default.expected_hours".to_string(),
+        routing.default.expected_hours,
+    )?;
+    for (queue, target) in &routing.queues {
+        if queue.trim().is_empty() {
+            return Err(Error::invalid(
+                "review_routing.queues",
+                "a queue name must not be empty",
+            ));
+        }
+        check_hours(
+            &|| format!("review_routing.queues.{queue}.expected_hours"),
+            target.expected_hours,
+        )?;
+    }
+    Ok(())
 }
 
 impl crate::engine::Engine for ReturnsEngine {

@@ -86,13 +86,18 @@ impl ReturnsEngine {
         let mut works = self.eligibility(&mut run, &mut hooks, &facts, &checked)?;
         self.merchandise(&mut run, &checked, &mut works, currency)?;
         self.restocking_fees(&mut run, &mut hooks, &facts, &mut works)?;
-        self.shipping_fees(&mut works, currency)?;
+        self.shipping_fees(&mut run, &mut hooks, &facts, &mut works, currency)?;
         super::refund::item_totals(&mut works)?;
         self.dispositions(&mut run, &mut hooks, &facts, &mut works)?;
         let assessment = self.fraud(&mut run, &mut hooks, &facts, &mut works)?;
         let settlement = self.settlement(&mut run, &mut hooks, &facts, &works)?;
 
         let (status, review_queue) = self.request_status(&works, &assessment, &run);
+        let review = match &review_queue {
+            Some(queue) => Some(self.review_route(&mut run, &mut hooks, &facts, &works, queue)?),
+            None => None,
+        };
+        let review_queue = review.as_ref().map(|r| r.queue.clone());
         let refund = super::refund::totals(&works, currency)?;
         let settlement = super::settlement::paid(settlement, &refund);
         run.step("outcome", || {
@@ -110,6 +115,7 @@ impl ReturnsEngine {
             outcome: ReturnOutcome {
                 status,
                 review_queue,
+                review,
                 items,
                 refund,
                 settlement,

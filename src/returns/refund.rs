@@ -8,7 +8,10 @@
 //! exactly what was paid, so returning all units one by one refunds exactly the line.
 
 use super::config::ReturnShippingFee;
-use super::hooks::{read_restocking_fee_percent, Facts, RequestView, RESTOCKING_FEE_PERCENT};
+use super::hooks::{
+    read_restocking_fee_percent, read_return_shipping_fee, Facts, RequestView,
+    RESTOCKING_FEE_PERCENT, RETURN_SHIPPING_FEE,
+};
 use super::pipeline::{ItemWork, Run};
 use super::types::{ItemRefund, ItemStatus, Order, RefundTotals};
 use super::validate::Checked;
@@ -324,8 +327,82 @@ impl ReturnsEngine {
             .map_or(Decimal::ZERO, |p| p.0)
     }
 
-    /// Shares the return-shipping fee over the items that pay it.
+    /// The return-shipping fee of every item that is not rejected: the built-in rule
+    /// (the configured fee, shared over the items that pay it), then the
+    /// `return_shipping_fee` hook, which sets one item's fee (the others keep theirs).
     pub(crate) fn shipping_fees(
+        &self,
+        run: &mut Run,
+        hooks: &mut HookSession<'_>,
+        facts: &Facts<'_>,
+        works: &mut [ItemWork<'_>],
+        currency: Currency,
+    ) -> Result<(), Error> {
+        self.builtin_shipping_fees(works, currency)?;
+        if !hooks.defines(RETURN_SHIPPING_FEE) {
+            return Ok(());
+        }
+        for index in 0..works.len() {
+            let answer = {
+                let Some(work) = works.get(index) else {
+                    continue;
+                };
+                if work.status == ItemStatus::Rejected {
+                    continue;
+                }
+                let request = RequestView::new(facts, works, None);
+                let item = request.item(index);
+                let fallback = Fallback::new(
+                    "the built-in return-shipping fee applies; the request goes to review",
+                )
+                .about(&work.line.line_id);
+                hooks.call(
+                    RETURN_SHIPPING_FEE,
+                    [item.arg(), request.arg()],
+                    fallback,
+                    |value| read_return_shipping_fee(value, currency),
+                )?
+            };
+            let Some(work) = works.get_mut(index) else {
+                continue;
+            };
+            match answer {
+                Answer::Value(fee) => {
+                    let builtin = negative(work.refund.return_shipping_fee);
+                    if let Some(source) = hooks.source(RETURN_SHIPPING_FEE) {
+                        let rule =
+                            if work.merchant_fault && self.config.waive_fees_for_merchant_fault {
+                                format!(
+                                    "{builtin}, waived: reason `{}` is the merchant's fault",
+                                    work.item.reason
+                                )
+                            } else {
+                                builtin.to_string()
+                            };
+                        let reason = Reason::from_policy(
+                            "policy_return_shipping_fee",
+                            format!(
+                                "the policy sets the return-shipping fee of line {} to {fee} (the built-in rule: {rule})",
+                                work.line.line_id
+                            ),
+                            source,
+                        );
+                        run.item_reason(work, reason);
+                    }
+                    run.step("return_shipping_fee", || {
+                        format!("policy sets the fee of line {} to {fee}", work.line.line_id)
+                    });
+                    work.refund.return_shipping_fee = negative(fee);
+                }
+                Answer::Default => {}
+                Answer::Failed(reason) => run.hook_failed(reason),
+            }
+        }
+        Ok(())
+    }
+
+    /// Shares the configured return-shipping fee over the items that pay it.
+    fn builtin_shipping_fees(
         &self,
         works: &mut [ItemWork<'_>],
         currency: Currency,

@@ -4,6 +4,7 @@
 //! `{"amount": "12.30", "currency": "EUR"}`, timestamps in RFC 3339), because the same shapes
 //! travel through the C ABI and the CLI.
 
+use super::config::ReviewPriority;
 use crate::{Currency, Money};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -300,6 +301,11 @@ pub struct ReturnOutcome {
     /// The review queue the request goes to when its status is `review`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_queue: Option<String>,
+    /// Where the request waits when its status is `review`: the queue (the same as
+    /// `review_queue`), the priority and the expected handling time; a `review_route`
+    /// reason says where they come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewRoute>,
     /// One entry per requested item, in request order.
     pub items: Vec<ItemOutcome>,
     /// The refund, as lines that add up to `total`.
@@ -308,6 +314,19 @@ pub struct ReturnOutcome {
     pub settlement: Settlement,
     /// How suspicious the request is.
     pub fraud: FraudAssessment,
+}
+
+/// Where a request that goes to review waits, and how soon a person should handle it
+/// (see [`ReviewRoutingConfig`](super::ReviewRoutingConfig)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRoute {
+    /// The review queue.
+    pub queue: String,
+    /// How urgent the review is.
+    pub priority: ReviewPriority,
+    /// Hours within which a person is expected to handle it.
+    pub expected_hours: u32,
 }
 
 /// The status of the whole request.

@@ -40,10 +40,13 @@ pub fn builtin(kind: &str) -> Vec<&'static str> {
             "hygiene_opened",
             "not_yet_delivered",
             "outside_return_window",
+            "policy_return_shipping_fee",
             "policy_settlement",
             "refund_capped",
+            "review_route",
             "statutory_window_protects",
             "store_credit_after_days",
+            "window_from_shipment",
             "within_return_window",
         ],
         "refunds" => &[

@@ -23,7 +23,9 @@ calls, waits for the calls in flight to return, and frees the engine.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+import json
+import threading
+from typing import Any, Dict, Iterable, Iterator, Optional, Tuple
 
 from ._backoffice import (
     DEFAULT_POLICY_NAME,
@@ -46,6 +48,7 @@ __all__ = [
     "InvalidArgument",
     "PolicyError",
     "__version__",
+    "cached_engine",
     "check_policy",
     "decide_table",
     "hooks",
@@ -127,3 +130,33 @@ def map_batches(engine: Engine, batches: Iterable[Any], **kwargs: Any) -> Iterat
     shape PySpark's ``mapInArrow`` expects of its function."""
     for batch in batches:
         yield engine.decide_arrow(batch, **kwargs)
+
+
+_ENGINES: Dict[Tuple[Any, ...], Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def cached_engine(
+    kind: str,
+    config: Any = None,
+    policy: Optional[str] = None,
+    policy_name: Optional[str] = None,
+) -> Engine:
+    """The process's one ``Engine`` for these arguments, built on first use and kept.
+
+    For distributed jobs: a PySpark ``mapInArrow`` (or Dask, Ray, multiprocessing)
+    function calls it on every batch, and each worker process compiles the policy and
+    builds the engine once, not per batch or per task. Safe to call from many threads.
+    A cached engine that was closed is built again on the next call.
+    """
+    if config is None or isinstance(config, (str, bytes)):
+        config_key: Any = config
+    else:
+        config_key = json.dumps(config, sort_keys=True, default=str)
+    key = (kind, config_key, policy, policy_name)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None or engine.closed:
+            engine = Engine(kind, config, policy, policy_name)
+            _ENGINES[key] = engine
+        return engine

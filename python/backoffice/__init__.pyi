@@ -1,4 +1,4 @@
-from typing import Any, Dict, Iterable, Iterator
+from typing import Any, Dict, Iterable, Iterator, Optional
 
 from ._backoffice import DEFAULT_POLICY_NAME as DEFAULT_POLICY_NAME
 from ._backoffice import KINDS as KINDS
@@ -16,3 +16,6 @@ INPUT_SCHEMAS: Dict[str, Dict[str, str]]
 
 def decide_table(engine: Engine, table: Any, **kwargs: Any) -> Any: ...
 def map_batches(engine: Engine, batches: Iterable[Any], **kwargs: Any) -> Iterator[Any]: ...
+def cached_engine(
+    kind: str, config: Any = None, policy: Optional[str] = None, policy_name: Optional[str] = None
+) -> Engine: ...

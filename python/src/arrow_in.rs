@@ -29,8 +29,8 @@
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Date64Type, Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType,
-    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type,
-    UInt32Type, UInt64Type, UInt8Type,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
@@ -229,9 +229,7 @@ impl InputPlan {
                 ),
             })?;
             let key = match &target {
-                Target::Path(path) | Target::Line(path) => {
-                    path.last().cloned().unwrap_or_default()
-                }
+                Target::Path(path) | Target::Line(path) => path.last().cloned().unwrap_or_default(),
             };
             plan.columns.push(ColumnPlan {
                 array: array.clone(),
@@ -514,7 +512,9 @@ fn cell(
         }
         DataType::Timestamp(unit, _) => {
             let raw = match unit {
-                TimeUnit::Second => array.as_primitive_opt::<TimestampSecondType>().map(|a| a.value(row)),
+                TimeUnit::Second => array
+                    .as_primitive_opt::<TimestampSecondType>()
+                    .map(|a| a.value(row)),
                 TimeUnit::Millisecond => array
                     .as_primitive_opt::<TimestampMillisecondType>()
                     .map(|a| a.value(row)),
@@ -550,8 +550,8 @@ fn cell(
             let mut map = Map::new();
             for (field, child) in structs.fields().iter().zip(structs.columns()) {
                 let name = field.name();
-                let value = cell(child.as_ref(), row, name, context)
-                    .map_err(|e| format!("{name}: {e}"))?;
+                let value =
+                    cell(child.as_ref(), row, name, context).map_err(|e| format!("{name}: {e}"))?;
                 if let Some(value) = value {
                     map.insert(name.clone(), value);
                 }

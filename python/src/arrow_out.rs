@@ -61,12 +61,21 @@ const RETURNS: &[Column] = &[
     col("review_queue", Str("/outcome/review_queue")),
     col("item_line_ids", StrList("/outcome/items", "/line_id")),
     col("item_statuses", StrList("/outcome/items", "/status")),
-    col("item_dispositions", StrList("/outcome/items", "/disposition")),
-    col("item_refund_totals", AmountList("/outcome/items", "/refund/total/amount")),
+    col(
+        "item_dispositions",
+        StrList("/outcome/items", "/disposition"),
+    ),
+    col(
+        "item_refund_totals",
+        AmountList("/outcome/items", "/refund/total/amount"),
+    ),
     col("refund_total", Amount("/outcome/refund/total/amount")),
     col("refund_currency", Str("/outcome/refund/total/currency")),
     col("settlement_method", Str("/outcome/settlement/method")),
-    col("settlement_amount", Amount("/outcome/settlement/amount/amount")),
+    col(
+        "settlement_amount",
+        Amount("/outcome/settlement/amount/amount"),
+    ),
     col("fraud_score", Int("/outcome/fraud/score")),
     col("fraud_action", Str("/outcome/fraud/action")),
     col("fraud_signals", StrList("/outcome/fraud/signals", "/code")),
@@ -77,10 +86,19 @@ const ADDRESS: &[Column] = &[
     col("country", Str("/outcome/country")),
     col("problems", StrList("/outcome/problems", "/code")),
     col("problem_fields", StrList("/outcome/problems", "/field")),
-    col("address_lines", StrList("/outcome/canonical/address_lines", "")),
+    col(
+        "address_lines",
+        StrList("/outcome/canonical/address_lines", ""),
+    ),
     col("locality", Str("/outcome/canonical/locality")),
-    col("dependent_locality", Str("/outcome/canonical/dependent_locality")),
-    col("administrative_area", Str("/outcome/canonical/administrative_area")),
+    col(
+        "dependent_locality",
+        Str("/outcome/canonical/dependent_locality"),
+    ),
+    col(
+        "administrative_area",
+        Str("/outcome/canonical/administrative_area"),
+    ),
     col("postal_code", Str("/outcome/canonical/postal_code")),
     col("sorting_code", Str("/outcome/canonical/sorting_code")),
     col("organization", Str("/outcome/canonical/organization")),
@@ -205,7 +223,11 @@ pub fn build(
             Str(pointer) => {
                 let mut b = StringBuilder::with_capacity(results.len(), results.len() * 8);
                 for row in results {
-                    b.append_option(source(row).and_then(|v| at(v, pointer)).and_then(Value::as_str));
+                    b.append_option(
+                        source(row)
+                            .and_then(|v| at(v, pointer))
+                            .and_then(Value::as_str),
+                    );
                 }
                 Arc::new(b.finish())
             }
@@ -224,7 +246,11 @@ pub fn build(
             Bool(pointer) => {
                 let mut b = BooleanBuilder::with_capacity(results.len());
                 for row in results {
-                    b.append_option(source(row).and_then(|v| at(v, pointer)).and_then(Value::as_bool));
+                    b.append_option(
+                        source(row)
+                            .and_then(|v| at(v, pointer))
+                            .and_then(Value::as_bool),
+                    );
                 }
                 Arc::new(b.finish())
             }
@@ -239,10 +265,14 @@ pub fn build(
             StrList(list, item) => {
                 let mut b = ListBuilder::new(StringBuilder::new());
                 for row in results {
-                    match source(row).and_then(|v| at(v, list)).and_then(Value::as_array) {
+                    match source(row)
+                        .and_then(|v| at(v, list))
+                        .and_then(Value::as_array)
+                    {
                         Some(items) => {
                             for element in items {
-                                b.values().append_option(at(element, item).and_then(Value::as_str));
+                                b.values()
+                                    .append_option(at(element, item).and_then(Value::as_str));
                             }
                             b.append(true);
                         }
@@ -254,10 +284,16 @@ pub fn build(
             AmountList(list, item) => {
                 let values = Decimal128Builder::new()
                     .with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)?;
-                let mut b = ListBuilder::new(values)
-                    .with_field(Arc::new(Field::new("item", amount_type(), true)));
+                let mut b = ListBuilder::new(values).with_field(Arc::new(Field::new(
+                    "item",
+                    amount_type(),
+                    true,
+                )));
                 for row in results {
-                    match source(row).and_then(|v| at(v, list)).and_then(Value::as_array) {
+                    match source(row)
+                        .and_then(|v| at(v, list))
+                        .and_then(Value::as_array)
+                    {
                         Some(items) => {
                             for element in items {
                                 b.values().append_option(amount(at(element, item)));

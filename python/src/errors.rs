@@ -41,7 +41,8 @@ impl Class {
     }
 }
 
-static CLASSES: [PyOnceLock<Py<PyType>>; 3] = [PyOnceLock::new(), PyOnceLock::new(), PyOnceLock::new()];
+static CLASSES: [PyOnceLock<Py<PyType>>; 3] =
+    [PyOnceLock::new(), PyOnceLock::new(), PyOnceLock::new()];
 
 fn class(py: Python<'_>, class: Class) -> PyResult<&Bound<'_, PyType>> {
     let cell = match class {
@@ -66,6 +67,43 @@ fn raised(py: Python<'_>, class_of: Class, error: &serde_json::Value) -> PyErr {
     match exception(py, class_of, error) {
         Ok(exception) => PyErr::from_value(exception),
         Err(err) => err,
+    }
+}
+
+/// An engine error as its class and error object, made without the GIL; raised later.
+#[derive(Debug)]
+pub struct Failure {
+    /// The Python class it becomes.
+    pub class: Class,
+    /// `{code, message, field?, diagnostics}`.
+    pub object: serde_json::Value,
+}
+
+impl Failure {
+    /// An error as it is.
+    pub fn of(error: &Error) -> Self {
+        Failure {
+            class: Class::of(error),
+            object: error.to_json_value(),
+        }
+    }
+
+    /// An error about `text` (engine `kind`'s `doc`), a shape error with its field's path.
+    pub fn located(error: &Error, kind: &str, doc: crate::locate::Doc, text: &str) -> Self {
+        Failure {
+            class: Class::of(error),
+            object: crate::locate::error_object(error, kind, doc, text),
+        }
+    }
+
+    /// The exception object (not raised).
+    pub fn exception<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        exception(py, self.class, &self.object)
+    }
+
+    /// The exception, to raise.
+    pub fn raise(&self, py: Python<'_>) -> PyErr {
+        raised(py, self.class, &self.object)
     }
 }
 

@@ -11,7 +11,9 @@
 
 mod arrow_in;
 mod arrow_out;
+mod bench;
 mod errors;
+mod locate;
 mod pyjson;
 
 use arrow_array::RecordBatch;
@@ -19,7 +21,8 @@ use arrow_pyarrow::{FromPyArrow, ToPyArrow};
 use backoffice::engine::{hooks_of, AnyEngine, ENGINE_KINDS};
 use backoffice::policy::{DecideOptions, Policy, PolicyRuntime};
 use backoffice::Error;
-use errors::Class;
+use errors::Failure;
+use locate::Doc;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
@@ -98,9 +101,9 @@ fn kind_of(py: Python<'_>, kind: &str) -> PyResult<&'static str> {
         .copied()
         .find(|k| *k == kind)
         .ok_or_else(|| {
-            let err = hooks_of(kind).err().unwrap_or_else(|| {
-                Error::invalid("kind", format!("unknown engine kind `{kind}`"))
-            });
+            let err = hooks_of(kind)
+                .err()
+                .unwrap_or_else(|| Error::invalid("kind", format!("unknown engine kind `{kind}`")));
             errors::raise_invalid(py, &err)
         })
 }
@@ -119,7 +122,11 @@ fn config_text(config: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
         Some(value) if value.is_none() => Ok(None),
         Some(value) => {
             let text = pyjson::request_text(value, "config")?;
-            Ok(if text.trim() == "null" { None } else { Some(text) })
+            Ok(if text.trim() == "null" {
+                None
+            } else {
+                Some(text)
+            })
         }
     }
 }
@@ -149,8 +156,12 @@ impl Engine {
             .as_ref()
             .map(|p| (p.name().to_string(), p.digest().to_string()));
         let engine = py
-            .detach(|| AnyEngine::new(kind, config.as_deref(), policy))
-            .map_err(|e| errors::raise(py, &e))?;
+            .detach(|| {
+                AnyEngine::new(kind, config.as_deref(), policy).map_err(|e| {
+                    Failure::located(&e, kind, Doc::Config, config.as_deref().unwrap_or(""))
+                })
+            })
+            .map_err(|f| f.raise(py))?;
         Ok(Engine {
             kind,
             policy: described,
@@ -206,8 +217,8 @@ impl Engine {
         let options = options(trace, on_hook_error).map_err(|e| errors::raise_invalid(py, &e))?;
         let text = pyjson::request_text(request, "request")?;
         let call = self.enter()?;
-        py.detach(|| call.engine.decide_json_string(&text, &options))
-            .map_err(|e| errors::raise(py, &e))
+        py.detach(|| decide_text(&call.engine, &text, &options))
+            .map_err(|f| f.raise(py))
     }
 
     /// Decides one request (a dict, or JSON text as ``str``/``bytes``) and returns the
@@ -231,12 +242,8 @@ impl Engine {
         let text = pyjson::request_text(request, "request")?;
         let call = self.enter()?;
         let value = py
-            .detach(|| {
-                let decision = call.engine.decide_json_string(&text, &options)?;
-                serde_json::from_str::<serde_json::Value>(&decision)
-                    .map_err(|e| Error::from_json(&e))
-            })
-            .map_err(|e| errors::raise(py, &e))?;
+            .detach(|| decide_value(&call.engine, &text, &options))
+            .map_err(|f| f.raise(py))?;
         drop(call);
         pyjson::to_py(py, &value, typed)
     }
@@ -255,25 +262,28 @@ impl Engine {
         typed: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let options = options(trace, on_hook_error).map_err(|e| errors::raise_invalid(py, &e))?;
-        let mut texts = Vec::new();
+        // Each element's JSON text, or why it has none (that element's error).
+        let mut texts: Vec<Result<String, Failure>> = Vec::new();
         if let Ok(text) = requests.cast::<PyString>() {
             // JSON text of an array of requests.
             let items: Vec<serde_json::Value> = serde_json::from_str(&text.to_cow()?)
                 .map_err(|e| errors::raise(py, &Error::from_json(&e)))?;
-            texts.extend(items.iter().map(serde_json::Value::to_string));
+            texts.extend(items.iter().map(|item| Ok(item.to_string())));
         } else {
-            for (index, item) in requests.try_iter()?.enumerate() {
-                texts.push(pyjson::request_text(&item?, &format!("requests[{index}]"))?);
+            for item in requests.try_iter()? {
+                texts.push(
+                    pyjson::convert_request(&item?, "request").map_err(|e| Failure {
+                        class: errors::Class::InvalidArgument,
+                        object: Error::invalid(e.field, e.message).to_json_value(),
+                    }),
+                );
             }
         }
         let call = self.enter()?;
-        let results: Vec<Result<serde_json::Value, Error>> = py.detach(|| {
+        let results: Vec<Result<serde_json::Value, Failure>> = py.detach(|| {
             texts
-                .iter()
-                .map(|text| {
-                    let decision = call.engine.decide_json_string(text, &options)?;
-                    serde_json::from_str(&decision).map_err(|e| Error::from_json(&e))
-                })
+                .into_iter()
+                .map(|text| decide_value(&call.engine, &text?, &options))
                 .collect()
         });
         drop(call);
@@ -281,9 +291,7 @@ impl Engine {
         for result in results {
             match result {
                 Ok(value) => out.append(pyjson::to_py(py, &value, typed)?)?,
-                Err(err) => {
-                    out.append(errors::exception(py, Class::of(&err), &err.to_json_value())?)?
-                }
+                Err(failure) => out.append(failure.exception(py)?)?,
             }
         }
         Ok(out)
@@ -328,9 +336,8 @@ impl Engine {
             let field = schema.field(index).clone();
             passthrough.push((field, batch.column(index).clone()));
         }
-        let plan = arrow_in::InputPlan::new(self.kind, &batch, &keep).map_err(|e| {
-            errors::raise_invalid(py, &Error::invalid(e.column, e.message))
-        })?;
+        let plan = arrow_in::InputPlan::new(self.kind, &batch, &keep)
+            .map_err(|e| errors::raise_invalid(py, &Error::invalid(e.column, e.message)))?;
         let call = self.enter()?;
         let threads = match threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -380,6 +387,23 @@ impl Engine {
     }
 }
 
+/// Decides one request's JSON text; a shape error names the field's path.
+fn decide_text(engine: &AnyEngine, text: &str, options: &DecideOptions) -> Result<String, Failure> {
+    engine
+        .decide_json_string(text, options)
+        .map_err(|e| Failure::located(&e, engine.kind(), Doc::Request, text))
+}
+
+/// Decides one request's JSON text into the decision's JSON value.
+fn decide_value(
+    engine: &AnyEngine,
+    text: &str,
+    options: &DecideOptions,
+) -> Result<serde_json::Value, Failure> {
+    let decision = decide_text(engine, text, options)?;
+    serde_json::from_str(&decision).map_err(|e| Failure::of(&Error::from_json(&e)))
+}
+
 /// Decides every row of `plan`, on `threads` threads over contiguous chunks.
 fn decide_rows(
     engine: &AnyEngine,
@@ -395,7 +419,7 @@ fn decide_rows(
                 return arrow_out::RowResult::Failed(Error::invalid(field, message).to_json_value())
             }
         };
-        match engine.decide_json_string(&text, options) {
+        match decide_text(engine, &text, options) {
             Ok(decision) => match serde_json::from_str(&decision) {
                 Ok(value) => arrow_out::RowResult::Decided {
                     text: decision,
@@ -403,7 +427,7 @@ fn decide_rows(
                 },
                 Err(e) => arrow_out::RowResult::Failed(Error::from_json(&e).to_json_value()),
             },
-            Err(err) => arrow_out::RowResult::Failed(err.to_json_value()),
+            Err(failure) => arrow_out::RowResult::Failed(failure.object),
         }
     };
     let threads = threads.clamp(1, rows.max(1));
@@ -482,9 +506,42 @@ fn hooks(py: Python<'_>, kind: &str) -> PyResult<Vec<String>> {
 /// The Arrow result schema of `decide_arrow` for an engine, as a `pyarrow.Schema`.
 #[pyfunction]
 #[pyo3(signature = (kind, include_json=false))]
-fn result_schema<'py>(py: Python<'py>, kind: &str, include_json: bool) -> PyResult<Bound<'py, PyAny>> {
+fn result_schema<'py>(
+    py: Python<'py>,
+    kind: &str,
+    include_json: bool,
+) -> PyResult<Bound<'py, PyAny>> {
     let kind = kind_of(py, kind)?;
     arrow_out::schema(kind, include_json).to_pyarrow(py)
+}
+
+/// Decisions per second of the engine's typed Rust API over `requests` (a list of
+/// requests, parsed once, then `decide_with` over them in a loop for about `seconds`), for
+/// the bench script; returns `(decisions, seconds)`. Not part of the stable API.
+#[pyfunction]
+#[pyo3(signature = (kind, requests, config=None, policy=None, policy_name=None, seconds=1.0))]
+fn _rust_api_rate(
+    py: Python<'_>,
+    kind: &str,
+    requests: &Bound<'_, PyAny>,
+    config: Option<&Bound<'_, PyAny>>,
+    policy: Option<&str>,
+    policy_name: Option<&str>,
+    seconds: f64,
+) -> PyResult<(u64, f64)> {
+    let request = pyjson::request_text(requests, "requests")?;
+    let config = config_text(config)?;
+    let name = policy_name.unwrap_or(DEFAULT_POLICY_NAME);
+    py.detach(|| {
+        bench::rust_api_rate(
+            kind,
+            config.as_deref(),
+            policy.map(|source| (name, source)),
+            &request,
+            seconds,
+        )
+    })
+    .map_err(|e| errors::raise(py, &e))
 }
 
 #[pymodule]
@@ -493,6 +550,7 @@ fn _backoffice(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_policy, m)?)?;
     m.add_function(wrap_pyfunction!(hooks, m)?)?;
     m.add_function(wrap_pyfunction!(result_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(_rust_api_rate, m)?)?;
     m.add("KINDS", ENGINE_KINDS.to_vec())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_POLICY_NAME", DEFAULT_POLICY_NAME)?;

@@ -74,38 +74,63 @@ impl ConvertError {
     }
 }
 
-/// Converts a Python value to JSON; `path` names it in errors (e.g. `request`).
-pub fn to_json(value: &Bound<'_, PyAny>, path: &str) -> Result<Value, PyErr> {
-    let mut path = path.to_string();
-    to_json_at(value, &mut path).map_err(|e| crate::errors::invalid_argument(value.py(), &e))
+/// JSON text for a request given as `str`, `bytes` or a Python value; `name` names the
+/// whole value in errors (`request`), nested values are named by their path inside it
+/// (`items[2].quantity`), as the engines name fields.
+pub fn request_text(value: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    convert_request(value, name).map_err(|e| crate::errors::invalid_argument(value.py(), &e))
 }
 
-/// JSON text for a request given as `str`, `bytes` or a Python value.
-pub fn request_text(value: &Bound<'_, PyAny>, path: &str) -> PyResult<String> {
+/// Like [`request_text`], with the conversion error as it is.
+pub fn convert_request(value: &Bound<'_, PyAny>, name: &str) -> Result<String, ConvertError> {
     if let Ok(text) = value.cast::<PyString>() {
-        return Ok(text.to_cow()?.into_owned());
+        return match text.to_cow() {
+            Ok(text) => Ok(text.into_owned()),
+            Err(e) => Err(ConvertError::at(
+                name,
+                format!("not valid text (lone surrogate?): {e}"),
+            )),
+        };
     }
     if let Ok(bytes) = value.cast::<PyBytes>() {
         return match std::str::from_utf8(bytes.as_bytes()) {
             Ok(text) => Ok(text.to_string()),
-            Err(e) => Err(crate::errors::invalid_argument(
-                value.py(),
-                &ConvertError::at(
-                    path,
-                    format!(
-                        "not valid UTF-8: invalid byte sequence at byte offset {}",
-                        e.valid_up_to()
-                    ),
+            Err(e) => Err(ConvertError::at(
+                name,
+                format!(
+                    "not valid UTF-8: invalid byte sequence at byte offset {}",
+                    e.valid_up_to()
                 ),
             )),
         };
     }
-    let json = to_json(value, path)?;
+    let mut path = String::new();
+    let json = to_json_at(value, &mut path, 0).map_err(|mut e| {
+        if e.field.is_empty() {
+            e.field = name.to_string();
+        }
+        e
+    })?;
     Ok(json.to_string())
 }
 
-fn to_json_at(value: &Bound<'_, PyAny>, path: &mut String) -> Result<Value, ConvertError> {
+/// How deep dicts and lists may nest in a request: serde_json's own recursion limit, so a
+/// Python value is refused exactly where the same JSON text would be (and the conversion
+/// cannot exhaust the stack).
+pub const MAX_DEPTH: usize = 128;
+
+fn to_json_at(
+    value: &Bound<'_, PyAny>,
+    path: &mut String,
+    depth: usize,
+) -> Result<Value, ConvertError> {
     let py = value.py();
+    if depth > MAX_DEPTH {
+        return Err(ConvertError::at(
+            path,
+            format!("nested more than {MAX_DEPTH} dicts and lists deep"),
+        ));
+    }
     if value.is_none() {
         return Ok(Value::Null);
     }
@@ -148,9 +173,11 @@ fn to_json_at(value: &Bound<'_, PyAny>, path: &mut String) -> Result<Value, Conv
             let key = key
                 .to_cow()
                 .map_err(|e| ConvertError::at(path, e.to_string()))?;
-            path.push('.');
+            if !path.is_empty() {
+                path.push('.');
+            }
             path.push_str(&key);
-            let converted = to_json_at(&item, path)?;
+            let converted = to_json_at(&item, path, depth + 1)?;
             path.truncate(base);
             map.insert(key.to_string(), converted);
         }
@@ -166,7 +193,7 @@ fn to_json_at(value: &Bound<'_, PyAny>, path: &mut String) -> Result<Value, Conv
         {
             let item = item.map_err(|e| ConvertError::at(path, e.to_string()))?;
             path.push_str(&format!("[{index}]"));
-            items.push(to_json_at(&item, path)?);
+            items.push(to_json_at(&item, path, depth + 1)?);
             path.truncate(base);
         }
         return Ok(Value::Array(items));
@@ -357,9 +384,11 @@ fn typed_leaf<'py>(py: Python<'py>, text: &str, leaf: Leaf) -> PyResult<Option<B
         Leaf::Date => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
             Ok(day) => {
                 use chrono::Datelike;
-                Ok(Some(
-                    date_class(py)?.call1((day.year(), day.month(), day.day()))?,
-                ))
+                Ok(Some(date_class(py)?.call1((
+                    day.year(),
+                    day.month(),
+                    day.day(),
+                ))?))
             }
             Err(_) => Ok(None),
         },

@@ -80,14 +80,6 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// An error as it is.
-    pub fn of(error: &Error) -> Self {
-        Failure {
-            class: Class::of(error),
-            object: error.to_json_value(),
-        }
-    }
-
     /// An error about `text` (engine `kind`'s `doc`), a shape error with its field's path.
     pub fn located(error: &Error, kind: &str, doc: crate::locate::Doc, text: &str) -> Self {
         Failure {

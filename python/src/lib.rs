@@ -343,7 +343,8 @@ impl Engine {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         };
-        let results = py.detach(|| decide_rows(&call.engine, &plan, &options, threads));
+        let results =
+            py.detach(|| decide_rows(&call.engine, &plan, &options, threads, include_json));
         drop(call);
         let out = arrow_out::build(self.kind, &results, include_json, passthrough)
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -394,14 +395,16 @@ fn decide_text(engine: &AnyEngine, text: &str, options: &DecideOptions) -> Resul
         .map_err(|e| Failure::located(&e, engine.kind(), Doc::Request, text))
 }
 
-/// Decides one request's JSON text into the decision's JSON value.
+/// Decides one request's JSON text into the decision's JSON value (made from the typed
+/// decision directly, without text in between).
 fn decide_value(
     engine: &AnyEngine,
     text: &str,
     options: &DecideOptions,
 ) -> Result<serde_json::Value, Failure> {
-    let decision = decide_text(engine, text, options)?;
-    serde_json::from_str(&decision).map_err(|e| Failure::of(&Error::from_json(&e)))
+    engine
+        .decide_json(text, options)
+        .map_err(|e| Failure::located(&e, engine.kind(), Doc::Request, text))
 }
 
 /// Decides every row of `plan`, on `threads` threads over contiguous chunks.
@@ -410,6 +413,7 @@ fn decide_rows(
     plan: &arrow_in::InputPlan,
     options: &DecideOptions,
     threads: usize,
+    include_json: bool,
 ) -> Vec<arrow_out::RowResult> {
     let rows = plan.rows();
     let one = |row: usize| -> arrow_out::RowResult {
@@ -419,6 +423,15 @@ fn decide_rows(
                 return arrow_out::RowResult::Failed(Error::invalid(field, message).to_json_value())
             }
         };
+        if !include_json {
+            return match decide_value(engine, &text, options) {
+                Ok(value) => arrow_out::RowResult::Decided {
+                    text: String::new(),
+                    value,
+                },
+                Err(failure) => arrow_out::RowResult::Failed(failure.object),
+            };
+        }
         match decide_text(engine, &text, options) {
             Ok(decision) => match serde_json::from_str(&decision) {
                 Ok(value) => arrow_out::RowResult::Decided {

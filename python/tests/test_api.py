@@ -35,7 +35,7 @@ def test_engine_properties_and_repr():
     assert engine.policy["name"] == "returns.rhai"
     assert engine.policy["digest"].startswith("sha256:")
     assert not engine.closed
-    assert repr(engine) == "<backoffice.Engine 'returns', policy=\"returns.rhai\" (open)>"
+    assert repr(engine) == '<backoffice.Engine "returns", policy="returns.rhai" (open)>'
     engine.close()
     assert engine.closed
     engine.close()  # idempotent
@@ -163,23 +163,23 @@ def test_naive_datetime_and_non_finite_decimal_are_refused():
     request["now"] = dt.datetime(2025, 3, 1, 12, 0)
     with pytest.raises(backoffice.InvalidArgument) as caught:
         engine.decide(request)
-    assert caught.value.field == "request.now"
+    assert caught.value.field == "now"
     assert "naive" in caught.value.message
     request = copy.deepcopy(returns_requests()[0])
     request["order"]["lines"][0]["unit_price"]["amount"] = Decimal("NaN")
     with pytest.raises(backoffice.InvalidArgument) as caught:
         engine.decide(request)
-    assert caught.value.field == "request.order.lines[0].unit_price.amount"
+    assert caught.value.field == "order.lines[0].unit_price.amount"
 
 
 def test_unconvertible_python_values_name_their_path():
     engine = backoffice.Engine("address")
     with pytest.raises(backoffice.InvalidArgument) as caught:
         engine.decide({"address": {"country": "US", "address_lines": [object()]}})
-    assert caught.value.field == "request.address.address_lines[0]"
+    assert caught.value.field == "address.address_lines[0]"
     with pytest.raises(backoffice.InvalidArgument) as caught:
         engine.decide({"address": {1: "x"}})
-    assert caught.value.field == "request.address"
+    assert caught.value.field == "address"
 
 
 def test_options():

@@ -42,36 +42,42 @@ def duplicate_line():
 # id, the request (dict, str or bytes), the exception class, the field (or None when the
 # message must name it), words the message must contain.
 HOSTILE = [
-    ("deep_nesting_text", "[" * 100_000 + "]" * 100_000, backoffice.InvalidArgument, None, ["recursion limit"]),
+    ("deep_nesting_text", "[" * 100_000 + "]" * 100_000, backoffice.InvalidArgument, "[0][0]",
+     ["expected a string"]),
     ("deep_nesting_text_in_field", text_with(["items"], "[" * 100_000 + "]" * 100_000),
-     backoffice.InvalidArgument, None, ["recursion limit"]),
+     backoffice.InvalidArgument, "items[0][0]", ["expected a string"]),
+    ("deep_nesting_in_unknown_field", text_with(["extra"], "[" * 100_000 + "]" * 100_000),
+     backoffice.InvalidArgument, "extra", ["unknown field"]),
     ("invalid_utf8_bytes", json.dumps(GOOD).encode().replace(b"SO-20418", b"SO-\xff\xfe"),
-     backoffice.InvalidArgument, "request", ["UTF-8"]),
+     backoffice.InvalidArgument, "request", ["UTF-8", "byte offset 27"]),
     ("lone_surrogate", with_(["order", "order_id"], "SO-\ud800"), backoffice.InvalidArgument,
-     "request.order.order_id", ["surrogate"]),
+     "order.order_id", ["surrogate"]),
     ("1e400_quantity_text", text_with(["items", 0, "quantity"], "1e400"),
-     backoffice.InvalidArgument, "items[0].quantity", []),
+     backoffice.InvalidArgument, "items[0].quantity", ["out of range"]),
     ("1e400_float_quantity", with_(["items", 0, "quantity"], float("1e400")),
-     backoffice.InvalidArgument, "request.items[0].quantity", ["finite"]),
+     backoffice.InvalidArgument, "items[0].quantity", ["finite"]),
     ("huge_int_quantity", with_(["items", 0, "quantity"], 10**400),
-     backoffice.InvalidArgument, "items[0].quantity", []),
+     backoffice.InvalidArgument, "items[0].quantity", ["out of range"]),
     ("40_digit_decimal", with_(["order", "lines", 0, "unit_price", "amount"],
                                "1234567890123456789012345678901234567890.5"),
-     backoffice.InvalidArgument, "order.lines[0].unit_price.amount", []),
+     backoffice.InvalidArgument, "order.lines[0].unit_price.amount", ["too many digits"]),
     ("40_digit_Decimal", with_(["order", "lines", 0, "unit_price", "amount"],
                                Decimal("1234567890123456789012345678901234567890.5")),
-     backoffice.InvalidArgument, "order.lines[0].unit_price.amount", []),
+     backoffice.InvalidArgument, "order.lines[0].unit_price.amount", ["too many digits"]),
     ("negative_quantity", with_(["items", 0, "quantity"], -2),
-     backoffice.InvalidArgument, "items[0].quantity", []),
+     backoffice.InvalidArgument, "items[0].quantity", ["-2"]),
     ("string_quantity", with_(["items", 0, "quantity"], "two"),
      backoffice.InvalidArgument, "items[0].quantity", ["string"]),
     ("mixed_currencies", with_(["order", "lines", 0, "unit_price", "currency"], "USD"),
-     backoffice.DecisionError, None, ["USD"]),
+     backoffice.DecisionError, "order.lines[0].unit_price", ["USD", "EUR"]),
+    ("unknown_currency", with_(["order", "currency"], "XYZ"),
+     backoffice.InvalidArgument, "order.currency", ["XYZ"]),
     ("garbage_timestamp", with_(["now"], "2025-13-45T99:00:00Z"),
-     backoffice.InvalidArgument, "now", []),
+     backoffice.InvalidArgument, "now", ["out of range"]),
     ("garbage_time_zone_offset", with_(["now"], "2025-03-31T08:30:00+99:99"),
-     backoffice.InvalidArgument, "now", []),
-    ("duplicate_line_ids", duplicate_line(), backoffice.DecisionError, None, ["line"]),
+     backoffice.InvalidArgument, "now", ["out of range"]),
+    ("duplicate_line_ids", duplicate_line(), backoffice.DecisionError, "order.lines[3].line_id",
+     ["appears twice"]),
 ]
 
 
@@ -96,7 +102,7 @@ def test_hostile_request(engine, case, request_, cls, field, words):
     assert err.code and err.message
     if field is not None:
         assert err.field == field, err.error
-        assert field.replace("request.", "") in err.message or err.field == "request", err.error
+        assert field in err.message, err.error
     else:
         assert err.field, err.error
     for word in words:
@@ -114,13 +120,14 @@ def test_deep_python_nesting_is_refused_without_recursing(engine):
     request = with_(["customer"], nested_dict(100_000))
     with pytest.raises(backoffice.InvalidArgument) as caught:
         engine.decide(request)
-    assert caught.value.field.startswith("request.customer.a.a.a")
+    assert caught.value.field.startswith("customer.a.a.a")
     assert "128" in caught.value.message
     deep_list = []
     for _ in range(100_000):
         deep_list = [deep_list]
-    with pytest.raises(backoffice.InvalidArgument):
-        engine.decide_batch([deep_list])
+    [element] = engine.decide_batch([deep_list])
+    assert isinstance(element, backoffice.InvalidArgument)
+    assert "128" in element.message
 
 
 def test_fifty_megabytes(engine):
@@ -136,7 +143,7 @@ def test_fifty_megabytes(engine):
     padding = json.dumps(GOOD)[:-1] + ', "padding": "' + " " * (50 * 1024 * 1024) + '"}'
     with pytest.raises(backoffice.InvalidArgument) as caught:
         engine.decide_json(padding)
-    assert "padding" in caught.value.message
+    assert caught.value.code == "invalid_json"
     assert engine.decide_json(GOOD) == before
 
 
@@ -151,6 +158,7 @@ def test_config_shape_errors_name_the_field():
     with pytest.raises(backoffice.InvalidArgument) as caught:
         backoffice.Engine("returns", {"window": {"default_days": -5}})
     assert caught.value.field == "window.default_days"
+    assert "window.default_days" in caught.value.message
     with pytest.raises(backoffice.InvalidArgument) as caught:
         backoffice.Engine("returns", '{"window": {"default_days": 1e400}}')
     assert caught.value.field == "window.default_days"

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 
 import backoffice
 
@@ -30,7 +31,16 @@ def main() -> None:
     engine = backoffice.Engine("address")
     started = time.perf_counter()
     lazy = pl.scan_parquet(str(source / "**" / "*.parquet"), hive_partitioning=True)
-    result = lazy.drop("bucket").map_batches(lambda frame: decide(frame, engine)).collect()
+    # The output schema, for Polars' plan: the kept column, then the engine's results.
+    arrow_schema = pa.schema(
+        [pa.field("address_id", pa.string())] + list(backoffice.result_schema("address"))
+    )
+    schema = pl.from_arrow(arrow_schema.empty_table()).schema
+    result = (
+        lazy.drop("bucket")
+        .map_batches(lambda frame: decide(frame, engine), schema=schema)
+        .collect()
+    )
     seconds = time.perf_counter() - started
     summary = result.group_by("valid").agg(pl.len().alias("rows")).sort("valid")
     print(summary)

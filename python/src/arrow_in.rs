@@ -561,8 +561,10 @@ fn cell(
         DataType::Map(_, _) => {
             let maps = array.as_map_opt().ok_or("unreadable map column")?;
             let entries = maps.value(row);
-            let keys = entries.column(0);
-            let values = entries.column(1);
+            let (Some(keys), Some(values)) = (entries.columns().first(), entries.columns().get(1))
+            else {
+                return Err("a map column must have key and value children".to_string());
+            };
             let mut map = Map::new();
             for index in 0..entries.len() {
                 let key = string_at(keys.as_ref(), index)

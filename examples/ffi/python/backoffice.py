@@ -1,4 +1,9 @@
-"""Python bindings for the backoffice C ABI (ctypes, no compiled extension).
+"""The C ABI's own test client (ctypes, no compiled extension): NOT the Python package.
+
+It is kept to test the C ABI (``include/backoffice.h``) from a second language, run by
+``examples/ffi/run.sh``. Python users install the real package instead, from the
+repository's ``python/`` directory (``pip install ./python``: PyO3, Arrow batches, the
+same classes and errors, nothing to point at a shared library).
 
     from backoffice import Engine, PolicyError
 

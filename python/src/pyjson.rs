@@ -1,0 +1,396 @@
+//! Python objects to JSON and back.
+//!
+//! Requests go in as Python values (dicts, lists, `str`, `int`, `bool`, `None`,
+//! `decimal.Decimal`, `datetime.datetime`, `datetime.date`) and become the JSON the engines
+//! read: a `Decimal` becomes its exact decimal text, an aware `datetime` its ISO 8601 text
+//! (any offset; the engines convert to UTC), a `date` `YYYY-MM-DD`.
+//!
+//! Decisions come back as Python values with typed leaves chosen by the field's name, the
+//! same names in every engine's JSON shape: amounts, rates and percentages (`amount`,
+//! `rate`, `rate_used`, `capture_rate`, `distance_km`, `*_percent`) become `Decimal`,
+//! timestamps (`now`, `deadline`, `*_at`, `*as_of`) aware UTC `datetime`s, and dates
+//! (`*_date`, `last_day`) `date`s. A string under such a name that does not parse stays a
+//! string. Non-integral JSON numbers become `Decimal`, never `float`.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyAny, PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Number, Value};
+
+static DECIMAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static DATETIME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static DATE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static UTC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+fn class<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyAny>>,
+    module: &str,
+    name: &str,
+) -> PyResult<&'py Bound<'py, PyAny>> {
+    cell.import(py, module, name)
+}
+
+/// `decimal.Decimal`.
+pub fn decimal_class(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    class(py, &DECIMAL, "decimal", "Decimal")
+}
+
+fn datetime_class(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    class(py, &DATETIME, "datetime", "datetime")
+}
+
+fn date_class(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    class(py, &DATE, "datetime", "date")
+}
+
+fn utc(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    UTC.get_or_try_init(py, || {
+        Ok::<_, PyErr>(
+            py.import("datetime")?
+                .getattr("timezone")?
+                .getattr("utc")?
+                .unbind(),
+        )
+    })
+    .map(|utc| utc.bind(py))
+}
+
+/// Why a Python value cannot become JSON, and where (`request.items[2].quantity`).
+#[derive(Debug)]
+pub struct ConvertError {
+    /// The path of the value, from the root the caller named.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ConvertError {
+    fn at(field: &str, message: impl Into<String>) -> Self {
+        ConvertError {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// JSON text for a request given as `str`, `bytes` or a Python value; `name` names the
+/// whole value in errors (`request`), nested values are named by their path inside it
+/// (`items[2].quantity`), as the engines name fields.
+pub fn request_text(value: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    convert_request(value, name).map_err(|e| crate::errors::invalid_argument(value.py(), &e))
+}
+
+/// Like [`request_text`], with the conversion error as it is.
+pub fn convert_request(value: &Bound<'_, PyAny>, name: &str) -> Result<String, ConvertError> {
+    if let Ok(text) = value.cast::<PyString>() {
+        return match text.to_cow() {
+            Ok(text) => Ok(text.into_owned()),
+            Err(e) => Err(ConvertError::at(
+                name,
+                format!("not valid text (lone surrogate?): {e}"),
+            )),
+        };
+    }
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return match std::str::from_utf8(bytes.as_bytes()) {
+            Ok(text) => Ok(text.to_string()),
+            Err(e) => Err(ConvertError::at(
+                name,
+                format!(
+                    "not valid UTF-8: invalid byte sequence at byte offset {}",
+                    e.valid_up_to()
+                ),
+            )),
+        };
+    }
+    let mut path = String::new();
+    let json = to_json_at(value, &mut path, 0).map_err(|mut e| {
+        if e.field.is_empty() {
+            e.field = name.to_string();
+        }
+        e
+    })?;
+    Ok(json.to_string())
+}
+
+/// How deep dicts and lists may nest in a request: serde_json's own recursion limit, so a
+/// Python value is refused exactly where the same JSON text would be (and the conversion
+/// cannot exhaust the stack).
+pub const MAX_DEPTH: usize = 128;
+
+fn to_json_at(
+    value: &Bound<'_, PyAny>,
+    path: &mut String,
+    depth: usize,
+) -> Result<Value, ConvertError> {
+    let py = value.py();
+    if depth > MAX_DEPTH {
+        return Err(ConvertError::at(
+            path,
+            format!("nested more than {MAX_DEPTH} dicts and lists deep"),
+        ));
+    }
+    if value.is_none() {
+        return Ok(Value::Null);
+    }
+    // `bool` is a subclass of `int`: test it first.
+    if let Ok(b) = value.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if value.is_instance_of::<PyInt>() {
+        if let Ok(n) = value.extract::<i64>() {
+            return Ok(Value::Number(n.into()));
+        }
+        if let Ok(n) = value.extract::<u64>() {
+            return Ok(Value::Number(n.into()));
+        }
+        let text = value
+            .str()
+            .and_then(|s| s.to_cow().map(|c| c.into_owned()))
+            .map_err(|e| ConvertError::at(path, e.to_string()))?;
+        return number(&text, path);
+    }
+    if let Ok(s) = value.cast::<PyString>() {
+        let text = s
+            .to_cow()
+            .map_err(|e| ConvertError::at(path, format!("not valid text: {e}")))?;
+        return Ok(Value::String(text.into_owned()));
+    }
+    if let Ok(dict) = value.cast::<PyDict>() {
+        let mut map = Map::new();
+        let base = path.len();
+        for (key, item) in dict.iter() {
+            let Ok(key) = key.cast::<PyString>() else {
+                return Err(ConvertError::at(
+                    path,
+                    format!(
+                        "a dict key must be a str, not {}",
+                        type_name(&key).unwrap_or_default()
+                    ),
+                ));
+            };
+            let key = key
+                .to_cow()
+                .map_err(|e| ConvertError::at(path, e.to_string()))?;
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&key);
+            let converted = to_json_at(&item, path, depth + 1)?;
+            path.truncate(base);
+            map.insert(key.to_string(), converted);
+        }
+        return Ok(Value::Object(map));
+    }
+    if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        let base = path.len();
+        let mut items = Vec::new();
+        for (index, item) in value
+            .try_iter()
+            .map_err(|e| ConvertError::at(path, e.to_string()))?
+            .enumerate()
+        {
+            let item = item.map_err(|e| ConvertError::at(path, e.to_string()))?;
+            path.push_str(&format!("[{index}]"));
+            items.push(to_json_at(&item, path, depth + 1)?);
+            path.truncate(base);
+        }
+        return Ok(Value::Array(items));
+    }
+    let is = |cls: PyResult<&Bound<'_, PyAny>>| -> bool {
+        cls.and_then(|cls| value.is_instance(cls)).unwrap_or(false)
+    };
+    if is(decimal_class(py)) {
+        let finite = value
+            .call_method0("is_finite")
+            .and_then(|f| f.is_truthy())
+            .unwrap_or(false);
+        if !finite {
+            return Err(ConvertError::at(
+                path,
+                "a Decimal amount must be finite (not NaN or Infinity)",
+            ));
+        }
+        let text = value
+            .str()
+            .and_then(|s| s.to_cow().map(|c| c.into_owned()))
+            .map_err(|e| ConvertError::at(path, e.to_string()))?;
+        return Ok(Value::String(text));
+    }
+    // `datetime` is a subclass of `date`: test it first.
+    if is(datetime_class(py)) {
+        let tz = value
+            .call_method0("utcoffset")
+            .map_err(|e| ConvertError::at(path, e.to_string()))?;
+        if tz.is_none() {
+            return Err(ConvertError::at(
+                path,
+                "a naive datetime has no time zone; give an aware one, e.g. datetime(..., tzinfo=timezone.utc)",
+            ));
+        }
+        return iso(value, path);
+    }
+    if is(date_class(py)) {
+        return iso(value, path);
+    }
+    if value.is_instance_of::<PyFloat>() {
+        let f = value
+            .extract::<f64>()
+            .map_err(|e: PyErr| ConvertError::at(path, e.to_string()))?;
+        if !f.is_finite() {
+            return Err(ConvertError::at(path, "a float must be finite"));
+        }
+        // The shortest text that reads back as the same float; amounts should be Decimal.
+        let text = value
+            .repr()
+            .and_then(|s| s.to_cow().map(|c| c.into_owned()))
+            .map_err(|e| ConvertError::at(path, e.to_string()))?;
+        return number(&text, path);
+    }
+    Err(ConvertError::at(
+        path,
+        format!(
+            "cannot convert a {} to JSON (use dict, list, str, int, bool, None, Decimal, datetime or date)",
+            type_name(value).unwrap_or_default()
+        ),
+    ))
+}
+
+fn type_name(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(value.get_type().name()?.to_cow()?.into_owned())
+}
+
+fn iso(value: &Bound<'_, PyAny>, path: &str) -> Result<Value, ConvertError> {
+    value
+        .call_method0("isoformat")
+        .and_then(|s| s.extract::<String>())
+        .map(Value::String)
+        .map_err(|e| ConvertError::at(path, e.to_string()))
+}
+
+fn number(text: &str, path: &str) -> Result<Value, ConvertError> {
+    serde_json::from_str::<Number>(text)
+        .map(Value::Number)
+        .map_err(|e| ConvertError::at(path, format!("not a JSON number ({text}): {e}")))
+}
+
+/// How a string leaf of a decision is typed, by the name of its field.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Leaf {
+    Text,
+    Decimal,
+    DateTime,
+    Date,
+}
+
+fn leaf_kind(key: &str) -> Leaf {
+    match key {
+        "amount" | "rate" | "rate_used" | "capture_rate" | "distance_km" => Leaf::Decimal,
+        "now" | "deadline" => Leaf::DateTime,
+        "last_day" => Leaf::Date,
+        _ if key.ends_with("_percent") => Leaf::Decimal,
+        _ if key.ends_with("_at") || key.ends_with("as_of") => Leaf::DateTime,
+        _ if key.ends_with("_date") => Leaf::Date,
+        _ => Leaf::Text,
+    }
+}
+
+/// Converts JSON to Python; with `typed`, string leaves become `Decimal`, `datetime` and
+/// `date` by their field's name (see the module docs).
+pub fn to_py<'py>(py: Python<'py>, value: &Value, typed: bool) -> PyResult<Bound<'py, PyAny>> {
+    convert(py, value, typed, Leaf::Text)
+}
+
+fn convert<'py>(
+    py: Python<'py>,
+    value: &Value,
+    typed: bool,
+    leaf: Leaf,
+) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                let text = n.to_string();
+                if text.contains(['.', 'e', 'E']) {
+                    decimal_class(py)?.call1((text,))?
+                } else {
+                    // An integer beyond 64 bits: Python's int reads any size.
+                    py.import("builtins")?.getattr("int")?.call1((text,))?
+                }
+            }
+        }
+        Value::String(s) => {
+            if typed {
+                if let Some(typed) = typed_leaf(py, s, leaf)? {
+                    return Ok(typed);
+                }
+            }
+            PyString::new(py, s).into_any()
+        }
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(convert(py, item, typed, leaf)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (key, item) in map {
+                dict.set_item(key, convert(py, item, typed, leaf_kind(key))?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+fn typed_leaf<'py>(py: Python<'py>, text: &str, leaf: Leaf) -> PyResult<Option<Bound<'py, PyAny>>> {
+    match leaf {
+        Leaf::Text => Ok(None),
+        Leaf::Decimal => {
+            if text.parse::<rust_decimal::Decimal>().is_ok() {
+                Ok(Some(decimal_class(py)?.call1((text,))?))
+            } else {
+                Ok(None)
+            }
+        }
+        Leaf::DateTime => match chrono::DateTime::parse_from_rfc3339(text) {
+            Ok(at) => {
+                use chrono::{Datelike, Timelike};
+                let at = at.with_timezone(&chrono::Utc);
+                // Python's datetime stops at microseconds; finer digits are dropped.
+                let micros = at.nanosecond().min(999_999_999) / 1_000;
+                let args = (
+                    at.year(),
+                    at.month(),
+                    at.day(),
+                    at.hour(),
+                    at.minute(),
+                    at.second(),
+                    micros,
+                    utc(py)?,
+                );
+                Ok(Some(datetime_class(py)?.call1(args)?))
+            }
+            Err(_) => Ok(None),
+        },
+        Leaf::Date => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(day) => {
+                use chrono::Datelike;
+                Ok(Some(date_class(py)?.call1((
+                    day.year(),
+                    day.month(),
+                    day.day(),
+                ))?))
+            }
+            Err(_) => Ok(None),
+        },
+    }
+}

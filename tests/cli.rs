@@ -1254,3 +1254,237 @@ fn the_docs_list_of_hook_arguments_is_what_the_schemas_say() {
         "docs/hook-arguments.md is stale: run `BLESS=1 cargo test --all-features --test cli the_docs_list` and commit it"
     );
 }
+
+#[test]
+fn a_misspelt_engine_header_names_its_position_and_the_engines() {
+    let dir = scratch("engine_header");
+    std::fs::write(
+        dir.join("name.rhai"),
+        "// Returns policy.\n//   engine: retuns\nfn eligibility(item, request) { () }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("key.rhai"),
+        "// engin: returns\nfn eligibility(item, request) { () }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("request.json"), "{}").unwrap();
+    let out = run(&dir, &["check", "name.rhai"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "\
+error: unknown engine `retuns` in the `// engine:` header
+ --> name.rhai:2:14
+  = help: did you mean `returns`? engines: routing, returns, refunds, address
+
+error: 1 error in 1 of 1 policy
+"
+    );
+    let out = run(
+        &dir,
+        &["eval", "--policy", "key.rhai", "--input", "request.json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "\
+error: `// engin:` is not a policy header
+ --> key.rhai:1:4
+  = help: did you mean `// engine: returns`? engines: routing, returns, refunds, address
+"
+    );
+    // `--engine` decides; the header is not read then.
+    let out = run(&dir, &["check", "name.rhai", "--engine", "returns"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn test_writes_lcov_coverage_beside_the_summary() {
+    let dir = scratch("lcov");
+    std::fs::write(
+        dir.join("fees.rhai"),
+        "// engine: returns\nfn restocking_fee_percent(item, request) {\n    if item.condition == \"new\" {\n        return 0;\n    }\n    15\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("fees.test.json"),
+        r#"{"engine": "returns", "policy": "fees.rhai", "cases": [
+  {"name": "new items are free", "hook": "restocking_fee_percent",
+   "args": [{"condition": "new"}, {}], "expect": 0}
+]}"#,
+    )
+    .unwrap();
+    let expected = "\
+TN:
+SF:fees.rhai
+DA:3,1
+DA:4,1
+DA:6,0
+LF:3
+LH:2
+end_of_record
+";
+    let out = run(&dir, &["test", ".", "--coverage-format", "lcov"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(
+        stdout(&out),
+        "\
+running 1 case from 1 file
+test fees.test.json :: new items are free ... ok
+
+coverage:
+  fees.rhai: 66.6% of 3 lines (2 run)
+    never run: 6
+    6 |     15
+  lcov tracefile: lcov.info
+
+result: 1 passed, 0 failed
+"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("lcov.info")).unwrap(),
+        expected
+    );
+
+    let out = run(
+        &dir,
+        &[
+            "test",
+            "fees.test.json",
+            "--format",
+            "json",
+            "--coverage-format",
+            "lcov",
+            "--coverage-output",
+            "out.lcov",
+        ],
+    );
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(json(&out)["lcov"], "out.lcov");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out.lcov")).unwrap(),
+        expected
+    );
+    // Without --coverage-format the report has no `lcov` key.
+    let out = run(&dir, &["test", "fees.test.json", "--format", "json"]);
+    assert_eq!(json(&out).get("lcov"), None);
+
+    let out = run(
+        &dir,
+        &["test", ".", "--coverage-format", "lcov", "--no-coverage"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: --coverage-format lcov needs coverage; drop --no-coverage\n"
+    );
+}
+
+#[test]
+fn eval_explain_json_is_the_decision_log() {
+    let dir = scratch("decision_log");
+    std::fs::write(
+        dir.join("fees.rhai"),
+        "// engine: returns\nfn restocking_fee_percent(item, request) {\n    if item.condition == \"new\" {\n        return ();\n    }\n    15\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        r#"{"window": {"default_days": 30}}"#,
+    )
+    .unwrap();
+    let request = |condition: &str| {
+        serde_json::json!({
+            "order": {
+                "order_id": "SO-1", "currency": "EUR", "customer_id": "c-1", "payment_method": "card",
+                "placed_at": "2025-03-01T10:00:00Z", "delivered_at": "2025-03-04T12:00:00Z",
+                "lines": [{"line_id": "1", "sku": "HEADPHONES", "category": "electronics", "quantity": 1,
+                           "unit_price": {"amount": "99.99", "currency": "EUR"}}]
+            },
+            "items": [{"line_id": "1", "quantity": 1, "reason": "changed_mind", "condition": condition}],
+            "now": "2025-03-10T09:00:00Z"
+        })
+    };
+    std::fs::write(dir.join("opened.json"), request("opened").to_string()).unwrap();
+    std::fs::write(
+        dir.join("both.json"),
+        serde_json::json!([request("opened"), request("new")]).to_string(),
+    )
+    .unwrap();
+    let eval = |extra: &[&str]| {
+        let mut args = vec!["eval", "--policy", "fees.rhai", "--config", "config.json"];
+        args.extend_from_slice(extra);
+        let out = run(&dir, &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        json(&out)
+    };
+    let buckets = [
+        "under_100us",
+        "100us_to_1ms",
+        "1ms_to_10ms",
+        "10ms_to_100ms",
+        "100ms_or_more",
+    ];
+    let log = eval(&["--input", "opened.json", "--explain", "--format", "json"]);
+    // The decision is what `--trace` prints.
+    assert_eq!(
+        log["decision"],
+        eval(&["--input", "opened.json", "--trace"])
+    );
+    assert!(log["decision"]["trace"]["steps"].as_array().unwrap().len() > 1);
+    let calls = log["hook_calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 1, "{log}");
+    let call = calls[0].as_object().unwrap();
+    assert_eq!(
+        call.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["args_digest", "duration", "error", "hook", "result"]
+    );
+    assert_eq!(call["hook"], "restocking_fee_percent");
+    assert_eq!(call["result"], 15);
+    assert_eq!(call["error"], serde_json::Value::Null);
+    let digest = call["args_digest"].as_str().unwrap();
+    assert!(
+        digest.starts_with("sha256:") && digest.len() == 23,
+        "{digest}"
+    );
+    assert!(buckets.contains(&call["duration"].as_str().unwrap()));
+    assert!(buckets.contains(&log["duration"].as_str().unwrap()));
+    assert_eq!(
+        log.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["decision", "duration", "hook_calls"]
+    );
+
+    // One log per request with --batch; the same arguments give the same digest, other
+    // arguments another; `()` is `null`.
+    let logs = eval(&[
+        "--input",
+        "both.json",
+        "--batch",
+        "--explain",
+        "--format",
+        "json",
+    ]);
+    let logs = logs.as_array().unwrap();
+    assert_eq!(logs.len(), 2);
+    assert_eq!(logs[0]["hook_calls"][0]["args_digest"], digest);
+    assert_eq!(logs[0]["hook_calls"][0]["result"], 15);
+    let second = &logs[1]["hook_calls"][0];
+    assert_ne!(second["args_digest"], digest);
+    assert_eq!(second["result"], serde_json::Value::Null);
+
+    // `--format` needs `--explain`.
+    let out = run(
+        &dir,
+        &[
+            "eval",
+            "--policy",
+            "fees.rhai",
+            "--input",
+            "opened.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -90,7 +90,7 @@ fn eu_customer_on_a_recent_order_gets_eur_and_the_merchant_absorbs_fx() {
     assert!(source.digest.starts_with("sha256:"));
     assert_eq!(
         decision.reasons[3].message,
-        "the policy has the merchant absorb the FX difference"
+        "the policy has the merchant absorb the FX difference, as configured"
     );
 }
 

@@ -22,6 +22,43 @@ pub struct HookOutput {
     pub output: Vec<String>,
 }
 
+/// One hook call, as a [`CallObserver`] sees it once the call has ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HookCall {
+    /// The hook's name.
+    pub hook: String,
+    /// `sha256:` and the first 16 hex digits of the SHA-256 of the arguments as the hook
+    /// received them (rhai's debug rendering, maps in key order): equal arguments give
+    /// equal digests, so a log can show that two calls saw the same values without
+    /// copying them.
+    pub args_digest: String,
+    /// What the hook returned, as JSON (`null` for `()`, "no opinion"), when it returned.
+    pub result: Option<serde_json::Value>,
+    /// The diagnostic code when the call failed (`policy.runtime`, `policy.limit`, ...).
+    pub error: Option<String>,
+}
+
+/// Watches the hook calls of a policy, for a decision log: [`Policy::with_observer`]
+/// attaches one, and every engine's calls of that policy (and its clones) report to it.
+/// The library reads no clock; an observer that can (the `backoffice` CLI) times each
+/// call between [`CallObserver::started`] and [`CallObserver::finished`].
+pub trait CallObserver: Send + Sync {
+    /// A call of `hook` is about to run.
+    fn started(&self, hook: &str);
+    /// The call that last started has ended.
+    fn finished(&self, call: HookCall);
+}
+
+/// The digest of hook arguments shown in [`HookCall::args_digest`].
+fn args_digest(values: &[Dynamic]) -> String {
+    let digest = Sha256::digest(format!("{values:?}").as_bytes());
+    let mut hex = String::from("sha256:");
+    for byte in digest.iter().take(8) {
+        hex.push_str(&format!("{byte:02x}"));
+    }
+    hex
+}
+
 /// A function a policy defines, with where it is defined.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FunctionInfo {
@@ -102,6 +139,8 @@ pub struct Policy {
     /// Whether [`Policy::bind`] accepts a policy that defines no hook (see
     /// [`Policy::allow_empty`]).
     allow_empty: bool,
+    /// Who is told of each hook call (see [`Policy::with_observer`]).
+    observer: Option<Arc<dyn CallObserver>>,
 }
 
 struct PolicyInner {
@@ -323,6 +362,7 @@ impl Policy {
                 executed_lines,
             }),
             allow_empty: false,
+            observer: None,
         })
     }
 
@@ -590,6 +630,60 @@ impl Policy {
     /// the script: `policy.limit.operations`, `policy.limit.call_depth`,
     /// `policy.limit.size`, `policy.limit.variables`, `policy.runtime`.
     pub fn call(&self, hook: &str, args: impl FuncArgs) -> Result<HookOutput, Diagnostic> {
+        let Some(observer) = &self.observer else {
+            return self.call_unobserved(hook, args);
+        };
+        let mut values: Vec<Dynamic> = Vec::new();
+        args.parse(&mut values);
+        let digest = args_digest(&values);
+        observer.started(hook);
+        let result = self.call_unobserved(hook, values);
+        observer.finished(HookCall {
+            hook: hook.to_string(),
+            args_digest: digest,
+            result: result
+                .as_ref()
+                .ok()
+                .map(|out| super::testing::to_json(&out.value)),
+            error: result.as_ref().err().map(|d| d.code.clone()),
+        });
+        result
+    }
+
+    /// Tells `observer` of every hook call of this policy and its clones from now on
+    /// (for a decision log; see [`CallObserver`]). Observing parses each call's
+    /// arguments once more, to digest them.
+    ///
+    /// ```
+    /// use backoffice::policy::{CallObserver, HookCall, Policy, PolicyRuntime};
+    /// use std::sync::{Arc, Mutex};
+    /// struct Log(Mutex<Vec<HookCall>>);
+    /// impl CallObserver for Log {
+    ///     fn started(&self, _hook: &str) {}
+    ///     fn finished(&self, call: HookCall) {
+    ///         if let Ok(mut calls) = self.0.lock() {
+    ///             calls.push(call);
+    ///         }
+    ///     }
+    /// }
+    /// let log = Arc::new(Log(Mutex::new(Vec::new())));
+    /// let policy = Policy::compile("p.rhai", "fn fee(x) { x * 2 }", &PolicyRuntime::new())?
+    ///     .with_observer(log.clone());
+    /// policy.call("fee", (21_i64,))?;
+    /// let calls = log.0.lock().map(|c| c.clone()).unwrap_or_default();
+    /// assert_eq!(calls.len(), 1);
+    /// assert_eq!(calls[0].hook, "fee");
+    /// assert_eq!(calls[0].result, Some(serde_json::json!(42)));
+    /// assert_eq!(calls[0].args_digest.len(), "sha256:".len() + 16);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// [`Policy::call`] without telling an observer.
+    fn call_unobserved(&self, hook: &str, args: impl FuncArgs) -> Result<HookOutput, Diagnostic> {
         let inner = &*self.inner;
         let engine = inner.runtime.engine();
         // Test and debug builds check that no argument holds a shared value nested inside

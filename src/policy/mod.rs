@@ -337,7 +337,7 @@ pub mod session;
 pub mod testing;
 
 pub use bridge::Timestamp;
-pub use compiled::{Coverage, FunctionInfo, HookOutput, Policy};
+pub use compiled::{CallObserver, Coverage, FunctionInfo, HookCall, HookOutput, Policy};
 pub use runtime::{Limits, PolicyRuntime};
 
 /// One hook an engine offers to policies: its name, parameters, what it must return, and

@@ -4,7 +4,8 @@
 //! The hooks run in a fixed order (`refund_currency`, `rate_source`,
 //! `remainder_absorbed_by`, `minimum_refund`), all with the same two arguments, the order
 //! and the prorated refund ([`hooks::OrderArg`], [`hooks::RefundArg`]), shared by the four
-//! calls. Every choice a hook makes is a `*_from_policy` reason; a hook that returns `()`
+//! calls. Every choice a hook makes is a `*_from_policy` reason naming the configured and
+//! the chosen value, with the policy's source (name, digest, hook, line); a hook that returns `()`
 //! keeps the configured choice, and so does one that fails under
 //! [`OnHookError::Fallback`](crate::policy::OnHookError::Fallback), with its
 //! `policy_error` reason.
@@ -86,7 +87,11 @@ pub(super) fn choose(
     let answer = session.call(hook, args(), fallback, hooks::read_refund_currency)?;
     let refund_currency = match decided(answer, reasons) {
         Some(choice) => {
-            let message = format!("the policy chose the {} currency", choice.as_str());
+            let message = format!(
+                "the policy chose the {} currency{}",
+                choice.as_str(),
+                versus(choice.as_str(), config.refund_currency.as_str())
+            );
             from_policy(
                 session,
                 hook,
@@ -105,7 +110,11 @@ pub(super) fn choose(
     let answer = session.call(hook, args(), fallback, hooks::read_rate_source)?;
     let rate_source = match decided(answer, reasons) {
         Some(source) => {
-            let message = format!("the policy chose the {} rate", source.as_str());
+            let message = format!(
+                "the policy chose the {} rate{}",
+                source.as_str(),
+                versus(source.as_str(), config.rate_source.as_str())
+            );
             from_policy(session, hook, "rate_source_from_policy", message, reasons);
             source
         }
@@ -118,8 +127,9 @@ pub(super) fn choose(
     let absorbed_by = match decided(answer, reasons) {
         Some(who) => {
             let message = format!(
-                "the policy has the {} absorb the FX difference",
-                who.as_str()
+                "the policy has the {} absorb the FX difference{}",
+                who.as_str(),
+                versus(who.as_str(), config.remainder_absorbed_by.as_str())
             );
             let code = "remainder_absorbed_by_from_policy";
             from_policy(session, hook, code, message, reasons);
@@ -134,9 +144,14 @@ pub(super) fn choose(
     let answer = session.call(hook, args(), fallback, read)?;
     let minimum = match decided(answer, reasons) {
         Some(amount) => {
+            let chosen = Money::new(amount, currency).to_string();
+            let configured = configured_minimum(config, currency).map_or_else(
+                || "none".to_string(),
+                |m| Money::new(m, currency).to_string(),
+            );
             let message = format!(
-                "the policy set the minimum refund to {}",
-                Money::new(amount, currency)
+                "the policy set the minimum refund to {chosen}{}",
+                versus(&chosen, &configured)
             );
             from_policy(
                 session,
@@ -169,6 +184,16 @@ fn decided<T>(answer: Answer<T>, reasons: &mut Vec<Reason>) -> Option<T> {
             None
         }
         Answer::Default => None,
+    }
+}
+
+/// ` instead of the configured OLD`, or `, as configured` when the policy chose the
+/// configured value.
+fn versus(chosen: &str, configured: &str) -> String {
+    if chosen == configured {
+        ", as configured".to_string()
+    } else {
+        format!(" instead of the configured {configured}")
     }
 }
 

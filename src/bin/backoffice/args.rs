@@ -60,6 +60,16 @@ pub enum Format {
     Json,
 }
 
+/// Where `test` writes line coverage besides its summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CoverageFormat {
+    /// Only the summary in the report.
+    Summary,
+    /// The summary, and an lcov tracefile (`TN`/`SF`/`DA`/`LF`/`LH`/`end_of_record`) at
+    /// `--coverage-output`.
+    Lcov,
+}
+
 /// `backoffice check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -105,9 +115,21 @@ pub struct EvalArgs {
     /// Record and print how the decision was reached.
     #[arg(long)]
     pub trace: bool,
-    /// Print a readable table of outcome fields and reasons instead of JSON.
+    /// Print a readable table of outcome fields and reasons instead of JSON; with
+    /// `--format json`, the decision log (documented in docs/decision-log.md).
     #[arg(long)]
     pub explain: bool,
+    /// With `--explain`: tables for people, or the decision log as one JSON document
+    /// (the decision with its trace, every hook call with a digest of its arguments,
+    /// its result and a duration bucket).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "human",
+        value_name = "FORMAT",
+        requires = "explain"
+    )]
+    pub format: Format,
     /// When a hook fails, take the engine's safe outcome instead of failing.
     #[arg(long)]
     pub fallback: bool,
@@ -131,6 +153,13 @@ pub struct TestArgs {
     /// Do not report coverage.
     #[arg(long)]
     pub no_coverage: bool,
+    /// Also write line coverage as an lcov tracefile (for editors and coverage
+    /// services), besides the summary.
+    #[arg(long, value_enum, default_value = "summary", value_name = "FORMAT")]
+    pub coverage_format: CoverageFormat,
+    /// Where `--coverage-format lcov` writes the tracefile.
+    #[arg(long, default_value = "lcov.info", value_name = "FILE")]
+    pub coverage_output: PathBuf,
     /// Diagnostics (a policy that does not compile, a hook that fails) as rustc-style
     /// text or as JSON objects.
     #[arg(long, value_enum, default_value = "human", value_name = "FORMAT")]

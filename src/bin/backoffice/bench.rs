@@ -93,6 +93,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
         args.policy.as_deref(),
         args.config.as_deref(),
         &runtime,
+        None,
     )?;
     let input = read_text(&args.input)?;
     // A request that fails would measure the error path: refuse it.

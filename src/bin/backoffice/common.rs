@@ -2,7 +2,7 @@
 //! engine, compiling.
 
 use backoffice::engine::{hooks_of, AnyEngine, ENGINE_KINDS};
-use backoffice::policy::{Policy, PolicyRuntime};
+use backoffice::policy::{CallObserver, Policy, PolicyRuntime};
 use backoffice::Error;
 use std::fmt;
 use std::path::Path;
@@ -80,42 +80,106 @@ pub fn parse_json(text: &str, origin: &str) -> Result<serde_json::Value, Failure
         .map_err(|e| Failure::new(format_args!("`{origin}` is not valid JSON: {e}")))
 }
 
-/// The engine named by a `// engine: NAME` comment among the comment lines that open
-/// a policy.
-pub fn engine_header(source: &str) -> Option<String> {
-    for line in source.lines() {
-        let line = line.trim();
+/// A `// engine: NAME` header among the comment lines that open a policy: the name and
+/// where it stands (1-based line and column, in characters), or a comment that looks like
+/// a misspelt header key (`// engin: returns`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The key as written (`engine` when spelt right).
+    pub key: String,
+    /// The engine name as written.
+    pub name: String,
+    /// The line of the header, from 1.
+    pub line: usize,
+    /// The column of the name (or of a misspelt key), from 1.
+    pub column: usize,
+}
+
+/// The `// engine:` header of a policy (or a comment that looks like one with its key
+/// misspelt), if one stands among the comment lines that open it.
+pub fn engine_header(source: &str) -> Option<Header> {
+    for (index, raw) in source.lines().enumerate() {
+        let line = raw.trim();
         if line.is_empty() {
             continue;
         }
         let Some(comment) = line.strip_prefix("//") else {
             break;
         };
-        let comment = comment.trim_start_matches(['/', '!']).trim();
-        if let Some(rest) = comment.strip_prefix("engine:") {
-            let name = rest.trim();
-            if !name.is_empty() {
-                return Some(name.to_string());
-            }
+        let comment = comment.trim_start_matches(['/', '!']).trim_start();
+        let Some((key, rest)) = comment.split_once(':') else {
+            continue;
+        };
+        let name = rest.trim();
+        let word = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphabetic());
+        let lower = key.to_ascii_lowercase();
+        let header_like = lower == "engine"
+            || (word && backoffice::error::closest_name(&lower, ["engine"]).is_some());
+        let prose = lower != "engine" && name.contains(char::is_whitespace);
+        if !header_like || name.is_empty() || prose {
+            continue;
         }
+        // Columns count characters from the start of the raw line.
+        let at = |part: &str| {
+            let offset = (part.as_ptr() as usize).saturating_sub(raw.as_ptr() as usize);
+            raw.get(..offset)
+                .map_or(1, |before| before.chars().count() + 1)
+        };
+        return Some(Header {
+            key: key.to_string(),
+            name: name.to_string(),
+            line: index + 1,
+            column: if key == "engine" { at(name) } else { at(key) },
+        });
     }
     None
 }
 
+/// The error for a header that names no engine, or whose key is misspelt: its position,
+/// the known engines and the closest one.
+fn header_failure(header: &Header, path: Option<&Path>) -> Failure {
+    let origin = path.map_or_else(|| "<policy>".to_string(), display);
+    let at = format!(" --> {origin}:{}:{}", header.line, header.column);
+    if header.key != "engine" {
+        return Failure::new(format_args!(
+            "`// {}:` is not a policy header\n{at}\n  = help: did you mean `// engine: {}`? engines: {}",
+            header.key,
+            header.name,
+            known_engines()
+        ));
+    }
+    let hint = match backoffice::error::closest_name(&header.name, ENGINE_KINDS.iter().copied()) {
+        Some(similar) => format!("did you mean `{similar}`? "),
+        None => String::new(),
+    };
+    Failure::new(format_args!(
+        "unknown engine `{}` in the `// engine:` header\n{at}\n  = help: {hint}engines: {}",
+        header.name,
+        known_engines()
+    ))
+}
+
 /// Which engine a policy is for: `--engine`, else its header, else its file name when
-/// that is an engine's name (`returns.rhai`).
+/// that is an engine's name (`returns.rhai`). A header that names no engine (or whose
+/// key is misspelt) is an error with its line and column, unless `--engine` is given.
 pub fn resolve_engine(
     flag: Option<&str>,
     source: Option<&str>,
     path: Option<&Path>,
 ) -> Result<String, Failure> {
-    let kind = flag
-        .map(str::to_string)
-        .or_else(|| source.and_then(engine_header))
-        .or_else(|| {
-            let stem = path?.file_name()?.to_str()?.split('.').next()?;
-            ENGINE_KINDS.contains(&stem).then(|| stem.to_string())
-        });
+    let header = match (flag, source.and_then(engine_header)) {
+        (None, Some(header)) => {
+            if header.key != "engine" || !ENGINE_KINDS.contains(&header.name.as_str()) {
+                return Err(header_failure(&header, path));
+            }
+            Some(header.name)
+        }
+        _ => None,
+    };
+    let kind = flag.map(str::to_string).or(header).or_else(|| {
+        let stem = path?.file_name()?.to_str()?.split('.').next()?;
+        ENGINE_KINDS.contains(&stem).then(|| stem.to_string())
+    });
     match kind {
         Some(kind) => {
             hooks_of(&kind)?;
@@ -164,18 +228,23 @@ pub struct Loaded {
     pub config: Option<String>,
 }
 
-/// Builds an engine from `--engine`, `--policy` and `--config`.
+/// Builds an engine from `--engine`, `--policy` and `--config`; `observer`, when given,
+/// is told of every hook call of the policy.
 pub fn load_engine(
     engine: Option<&str>,
     policy: Option<&Path>,
     config: Option<&Path>,
     runtime: &PolicyRuntime,
+    observer: Option<std::sync::Arc<dyn CallObserver>>,
 ) -> Result<Loaded, Failure> {
     let (kind, policy) = match policy {
         Some(path) => {
             let source = read_text(path)?;
             let kind = resolve_engine(engine, Some(&source), Some(path))?;
-            let policy = Policy::compile(&policy_name(path), &source, runtime)?;
+            let mut policy = Policy::compile(&policy_name(path), &source, runtime)?;
+            if let Some(observer) = observer {
+                policy = policy.with_observer(observer);
+            }
             (kind, Some(policy))
         }
         None => (resolve_engine(engine, None, None)?, None),

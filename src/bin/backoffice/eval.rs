@@ -1,33 +1,155 @@
 //! `backoffice eval`: one request through an engine, printed as JSON or as a table.
 
-use crate::args::EvalArgs;
+use crate::args::{EvalArgs, Format};
 use crate::check::pretty;
 use crate::common::{display, load_engine, read_text, stdin_once, Failure};
 use crate::matching::{flatten, plain};
-use backoffice::policy::{DecideOptions, OnHookError, PolicyRuntime};
-use serde_json::Value;
+use backoffice::engine::AnyEngine;
+use backoffice::policy::{CallObserver, DecideOptions, HookCall, OnHookError, PolicyRuntime};
+use serde_json::{json, Value};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A hook call that ended, with how long it took.
+type Timed = (HookCall, Duration);
+
+/// Times the hook calls of a policy for the decision log (the library reads no clock).
+#[derive(Default)]
+struct CallLog {
+    /// When the running call started, and the calls that ended, with their durations.
+    state: Mutex<(Option<Instant>, Vec<Timed>)>,
+}
+
+impl CallObserver for CallLog {
+    fn started(&self, _hook: &str) {
+        if let Ok(mut state) = self.state.lock() {
+            state.0 = Some(Instant::now());
+        }
+    }
+
+    fn finished(&self, call: HookCall) {
+        if let Ok(mut state) = self.state.lock() {
+            let took = state.0.take().map(|t| t.elapsed()).unwrap_or_default();
+            state.1.push((call, took));
+        }
+    }
+}
+
+impl CallLog {
+    /// The calls logged so far, emptied.
+    fn take(&self) -> Vec<Timed> {
+        self.state
+            .lock()
+            .map(|mut state| std::mem::take(&mut state.1))
+            .unwrap_or_default()
+    }
+}
+
+/// The bucket a duration falls in, as the decision log names it: `under_100us`,
+/// `100us_to_1ms`, `1ms_to_10ms`, `10ms_to_100ms` or `100ms_or_more`.
+pub fn duration_bucket(took: Duration) -> &'static str {
+    match took.as_micros() {
+        0..100 => "under_100us",
+        100..1_000 => "100us_to_1ms",
+        1_000..10_000 => "1ms_to_10ms",
+        10_000..100_000 => "10ms_to_100ms",
+        _ => "100ms_or_more",
+    }
+}
+
+/// One request's decision log: the decision (with its trace), the hook calls in order and
+/// the duration bucket of the whole decision.
+fn decision_log(
+    engine: &AnyEngine,
+    request: &str,
+    options: &DecideOptions,
+    log: &CallLog,
+) -> Result<Value, Failure> {
+    let _ = log.take();
+    let started = Instant::now();
+    let decision = engine.decide_json(request, options);
+    let took = started.elapsed();
+    let calls: Vec<Value> = log
+        .take()
+        .into_iter()
+        .map(|(call, took)| {
+            json!({
+                "hook": call.hook,
+                "args_digest": call.args_digest,
+                "result": call.result,
+                "error": call.error,
+                "duration": duration_bucket(took),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "decision": decision?,
+        "hook_calls": calls,
+        "duration": duration_bucket(took),
+    }))
+}
 
 /// Runs `eval`.
 pub fn run(args: &EvalArgs) -> Result<ExitCode, Failure> {
     stdin_once(args.config.as_deref(), &args.input)?;
     let runtime = PolicyRuntime::new();
+    let logging = args.explain && args.format == Format::Json;
+    let log = Arc::new(CallLog::default());
     let loaded = load_engine(
         args.engine.as_deref(),
         args.policy.as_deref(),
         args.config.as_deref(),
         &runtime,
+        logging.then(|| log.clone() as Arc<dyn CallObserver>),
     )?;
     let input = read_text(&args.input)?;
     let origin = display(&args.input);
     let options = DecideOptions {
-        trace: args.trace,
+        // The decision log always carries the full trace.
+        trace: args.trace || logging,
         on_hook_error: if args.fallback {
             OnHookError::Fallback
         } else {
             OnHookError::Fail
         },
     };
+    if logging {
+        let report = match (args.batch, args.pick.as_deref()) {
+            (true, _) => {
+                let requests: Vec<Value> = match several_requests(&input) {
+                    Some(requests) => requests.into_iter().map(|(_, r)| r).collect(),
+                    None => {
+                        return Err(Failure::new(format_args!(
+                            "`--batch`: `{origin}` is not a JSON array of requests"
+                        )))
+                    }
+                };
+                let logs = requests
+                    .iter()
+                    .map(|r| decision_log(&loaded.engine, &r.to_string(), &options, &log))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Value::Array(logs)
+            }
+            (false, Some(pick)) => {
+                let requests = several_requests(&input).ok_or_else(|| {
+                    Failure::new(format_args!(
+                        "`--pick {pick}`: `{origin}` holds one request, not an array of them; leave out --pick"
+                    ))
+                })?;
+                let request = picked(&requests, pick, &origin)?;
+                decision_log(&loaded.engine, &request.to_string(), &options, &log)?
+            }
+            (false, None) => {
+                if let Some(requests) = several_requests(&input) {
+                    return Err(several_requests_failure(&requests, &origin));
+                }
+                decision_log(&loaded.engine, &input, &options, &log)?
+            }
+        };
+        println!("{}", pretty(&report));
+        return Ok(ExitCode::SUCCESS);
+    }
     let decision = match (args.batch, args.pick.as_deref()) {
         (true, _) => match several_requests(&input) {
             Some(requests) => {

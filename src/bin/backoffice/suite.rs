@@ -2,7 +2,7 @@
 //!
 //! The file format is documented in `docs/policy-tests.md`.
 
-use crate::args::{ErrorFormat, Format, TestArgs};
+use crate::args::{CoverageFormat, ErrorFormat, Format, TestArgs};
 use crate::check::pretty;
 use crate::common::{display, parse_json, read_text, resolve_engine, Failure};
 use crate::matching::{lookup, subset_diff, Mismatch};
@@ -615,7 +615,7 @@ fn run_hook_case(ws: &mut Workspace, file: &LoadedFile, case: &PolicyCase) -> Ca
 }
 
 /// A coverage line for one policy.
-struct PolicyCoverage {
+pub struct PolicyCoverage {
     policy: String,
     source: String,
     coverage: Coverage,
@@ -643,6 +643,29 @@ fn ranges(lines: &[u32]) -> String {
         });
     }
     parts.join(", ")
+}
+
+/// Line coverage as an lcov tracefile: one record per policy (`SF` its path as the
+/// report names it), a `DA:line,count` for every statement line (count 1 when the line
+/// ran in any case, 0 when it never did; hit counts are not kept), `LF` and `LH`.
+pub fn lcov(coverage: &[PolicyCoverage]) -> String {
+    let mut text = String::new();
+    for c in coverage {
+        text.push_str("TN:\n");
+        text.push_str(&format!("SF:{}\n", c.policy));
+        for line in &c.coverage.statement_lines {
+            let hit = u8::from(c.coverage.executed_lines.contains(line));
+            text.push_str(&format!("DA:{line},{hit}\n"));
+        }
+        text.push_str(&format!("LF:{}\n", c.coverage.statement_lines.len()));
+        let hit = c
+            .coverage
+            .statement_lines
+            .intersection(&c.coverage.executed_lines)
+            .count();
+        text.push_str(&format!("LH:{hit}\nend_of_record\n"));
+    }
+    text
 }
 
 fn print_case_failure(report: &CaseReport, errors: ErrorFormat) {
@@ -680,6 +703,11 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, Failure> {
     if args.no_coverage && args.threshold.is_some() {
         return Err(Failure::new(
             "--threshold needs coverage; drop --no-coverage",
+        ));
+    }
+    if args.no_coverage && args.coverage_format == CoverageFormat::Lcov {
+        return Err(Failure::new(
+            "--coverage-format lcov needs coverage; drop --no-coverage",
         ));
     }
     let filter = args
@@ -795,6 +823,18 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, Failure> {
             .collect(),
         None => Vec::new(),
     };
+    let lcov_written = match args.coverage_format {
+        CoverageFormat::Summary => None,
+        CoverageFormat::Lcov => {
+            std::fs::write(&args.coverage_output, lcov(&coverage)).map_err(|e| {
+                Failure::new(format_args!(
+                    "cannot write `{}`: {e}",
+                    display(&args.coverage_output)
+                ))
+            })?;
+            Some(display(&args.coverage_output))
+        }
+    };
     let passed = reports.iter().filter(|r| r.passed).count();
     let failed = reports.len() - passed;
     let ok = failed == 0 && below.is_empty();
@@ -837,6 +877,9 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, Failure> {
                 }
             }
         }
+        if let Some(path) = &lcov_written {
+            println!("  lcov tracefile: {path}");
+        }
         if let Some(threshold) = args.threshold {
             for c in &below {
                 println!(
@@ -870,6 +913,10 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, Failure> {
             "threshold": args.threshold.map(|t| t.to_string()),
             "below_threshold": below.iter().map(|c| c.policy.clone()).collect::<Vec<_>>(),
         });
+        let mut report = report;
+        if let (Some(path), Some(map)) = (&lcov_written, report.as_object_mut()) {
+            map.insert("lcov".to_string(), json!(path));
+        }
         println!("{}", pretty(&report));
     }
     Ok(if ok {

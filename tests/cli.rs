@@ -681,10 +681,12 @@ fn hooks_lists_each_engines_hooks() {
     assert!(out.status.success());
     let text = stdout(&out);
     assert!(
-        text.starts_with("routing engine (3 hooks)\n  fn eligible(node, order)\n      "),
+        text.starts_with(
+            "routing engine (3 hooks)\n  fn eligible(node: node, order: order)\n      "
+        ),
         "{text}"
     );
-    assert!(text.contains("\n  fn chain(order)\n"), "{text}");
+    assert!(text.contains("\n  fn chain(order: order)\n"), "{text}");
 
     let out = run(repo(), &["hooks", "--format", "json"]);
     assert!(out.status.success());

@@ -124,12 +124,7 @@ fn golden_fixture_messages_name_no_rust_types() {
         }
     }
     assert!(scanned >= 40, "only {scanned} decisions scanned");
-    // Known, in `src/returns/pipeline.rs` (the item status printed with `{:?}`), to be
-    // fixed there; remove each line here with its fix.
-    let known = [
-        r#"returns/policy_dress_and_lipstick.json .trace.steps[6].message: ["PartiallyAccepted"] in "PartiallyAccepted: refund 138.33 EUR by original_payment""#,
-    ];
-    assert_eq!(found, known, "{}", found.join("\n"));
+    assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
 #[test]

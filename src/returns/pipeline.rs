@@ -102,7 +102,8 @@ impl ReturnsEngine {
         let settlement = super::settlement::paid(settlement, &refund);
         run.step("outcome", || {
             format!(
-                "{status:?}: refund {} by {}",
+                "{}: refund {} by {}",
+                status.as_str(),
                 settlement.amount,
                 settlement.method.as_str()
             )

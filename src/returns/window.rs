@@ -182,9 +182,10 @@ impl ReturnsEngine {
             Answer::Value(days) => {
                 run.step("window_days", || {
                     format!(
-                        "policy sets the window of line {} to {:?}",
+                        "policy sets the window of line {} to {}",
                         line.line_id,
                         days.days()
+                            .map_or_else(|| "unlimited".to_string(), |d| format!("{d} days"))
                     )
                 });
                 length = days;

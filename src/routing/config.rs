@@ -19,6 +19,17 @@ pub enum SplitMode {
     ByUnit,
 }
 
+impl SplitMode {
+    /// The snake_case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SplitMode::WholeOrder => "whole_order",
+            SplitMode::ByLine => "by_line",
+            SplitMode::ByUnit => "by_unit",
+        }
+    }
+}
+
 /// What a rule does when the request lacks the data it needs (e.g. `closest` without
 /// coordinates, `lowest_cost` with a node that has no cost model).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -161,8 +161,8 @@ pub(super) fn unfillable(
             (
                 "split_constraints",
                 format!(
-                    "line {} ({}): requested {}, available {} in total but not within {} shipment(s) under {:?} splitting",
-                    need.line_id, need.sku, need.demand, available, problem.max_shipments, problem.mode
+                    "line {} ({}): requested {}, available {} in total but not within {} shipment(s) under `{}` splitting",
+                    need.line_id, need.sku, need.demand, available, problem.max_shipments, problem.mode.as_str()
                 ),
             )
         };

@@ -138,7 +138,7 @@ pub fn expansion_languages() -> impl Iterator<Item = &'static str> {
 }
 
 /// Every plausible normalised form of a street or place string, the match-key form
-/// first (see the [module documentation](self)). Empty input gives no forms.
+/// first. Empty input gives no forms.
 ///
 /// ```
 /// use backoffice::address::{expand, ExpandOptions};

@@ -8,7 +8,7 @@
 //! 1. returns [`Answer::Default`] at once when the policy does not define the hook (no
 //!    argument is built);
 //! 2. builds each argument from its view, with only the fields the hook can read
-//!    ([`checks::reads`](super::checks)), all read-only; an argument the decision passes
+//!    (found by the bind-time read analysis), all read-only; an argument the decision passes
 //!    again and again ([`Arg::shared`]) is built once per decision and shared, unless the
 //!    hook reads one of its [live](super::schema::Field::live) fields, which the engine sets
 //!    as the decision goes on: then it is built from the view at each call, so a hook

@@ -62,11 +62,16 @@ print(found[0])
 ' "$kind"
 }
 
-step "shared library (cdylib)"
-SHARED_LIB="$(artefact cdylib rustc --release --features ffi --lib --crate-type cdylib)"
+# Both library kinds come from one compilation (asking for them one at a time would
+# build the crate twice). BACKOFFICE_FFI_PROFILE picks the cargo profile: `release` by
+# default (what users ship); CI uses `ci` (optimised, no LTO: much quicker to build).
+PROFILE="${BACKOFFICE_FFI_PROFILE:-release}"
+LIBRARY_BUILD=(rustc --profile "$PROFILE" --features ffi --lib --crate-type cdylib,staticlib)
+step "shared and static library (cdylib, staticlib; profile $PROFILE)"
+SHARED_LIB="$(artefact cdylib "${LIBRARY_BUILD[@]}")"
 echo "$SHARED_LIB"
-step "static library (staticlib)"
-STATIC_LIB="$(artefact staticlib rustc --release --features ffi --lib --crate-type staticlib)"
+# Built above: this asks cargo again only to be told the static library's path.
+STATIC_LIB="$(artefact staticlib "${LIBRARY_BUILD[@]}")"
 echo "$STATIC_LIB"
 step "Rust reference for the byte-for-byte comparison"
 REFERENCE="$(artefact bin build --all-features --example ffi_reference)"

@@ -6,7 +6,12 @@
 //! The suite wires `_attack()` into each hook of each engine listed in
 //! [`ENGINE_KINDS`] (so engines are covered as they are registered), runs it on a golden
 //! fixture of that engine that reaches the hook, and checks that:
-//! - the decision ends with the documented diagnostic within a bounded time;
+//! - the decision ends with the documented diagnostic after one hook call, stopped by
+//!   the runtime's limits (no clock is read: each call is ended by the operation,
+//!   call-depth, size or variable limit that the diagnostic names);
+//! - with `OnHookError::Fallback` the engine calls the hostile hook no more often than it
+//!   calls a hook that abstains (`()`) on the same request, so a decision's work is
+//!   bounded by that count times the per-call limits;
 //! - the same engine is usable for the next call: with `OnHookError::Fallback` it decides
 //!   and records a `policy_error` reason, and failing again gives the same diagnostic;
 //! - a hook returning a value of the wrong shape is `policy.bad_return` naming the hook.
@@ -22,22 +27,48 @@
 )]
 
 use backoffice::engine::{hooks_of, AnyEngine, ENGINE_KINDS};
-use backoffice::policy::{DecideOptions, HookSpec, OnHookError, Policy, PolicyRuntime};
+use backoffice::policy::{
+    CallObserver, DecideOptions, HookCall, HookSpec, OnHookError, Policy, PolicyRuntime,
+};
 use backoffice::Error;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, OnceLock};
 
-/// Wall-clock bound for one decision whose hook is hostile. Optimised builds stop a
-/// hostile hook within milliseconds (see the `policy/hostile_loop` bench); unoptimised
-/// test builds run rhai about 10× slower, and the machine may be shared.
-fn budget() -> Duration {
-    if cfg!(debug_assertions) {
-        Duration::from_secs(5)
-    } else {
-        Duration::from_millis(250)
+/// The hook calls of one policy (and its clones), as its observer saw them.
+#[derive(Default)]
+struct Calls(Mutex<Vec<HookCall>>);
+
+impl CallObserver for Calls {
+    fn started(&self, _hook: &str) {}
+    fn finished(&self, call: HookCall) {
+        self.0.lock().unwrap().push(call);
     }
+}
+
+impl Calls {
+    /// The calls since the last `take`.
+    fn take(&self) -> Vec<HookCall> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+/// How often the engine calls `hook` on `fixture` when the hook abstains (`()`), under
+/// `options`.
+fn calm_calls(kind: &str, hook: &HookSpec, fixture: &Fixture, options: &DecideOptions) -> usize {
+    let calls = Arc::new(Calls::default());
+    let calm = compile(&hook_fn(hook, "()"))
+        .unwrap()
+        .with_observer(calls.clone());
+    let _ = engine(kind, fixture, calm).decide_json(&fixture.request, options);
+    let calls = calls.take();
+    assert!(
+        !calls.is_empty(),
+        "{kind}.{} is not called on {}",
+        hook.name,
+        fixture.name
+    );
+    calls.len()
 }
 
 fn root() -> PathBuf {
@@ -174,26 +205,37 @@ fn attack(file: &str) {
             (_, Err(err)) => panic!("{context}: does not compile: {err}"),
             (_, Ok(policy)) => policy,
         };
-        let engine = engine(kind, fixture, policy);
-        let start = Instant::now();
+        let calls = Arc::new(Calls::default());
+        let engine = engine(kind, fixture, policy.with_observer(calls.clone()));
         let first = engine.decide_json(&fixture.request, &FAIL);
-        let took = start.elapsed();
-        assert!(took < budget(), "{context}: took {took:?}");
+        let made = calls.take();
         match &expect {
             Expect::Run(code) => {
                 let err = first.expect_err(&context);
                 assert_eq!(policy_code(&err), Some(code.as_str()), "{context}: {err}");
                 assert!(err.to_string().contains(hook.name), "{context}: {err}");
+                // One call, ended by the limit (or refusal) the diagnostic names.
+                assert_eq!(made.len(), 1, "{context}: {made:?}");
+                assert_eq!(made[0].hook, hook.name, "{context}");
+                assert_eq!(made[0].error.as_deref(), Some(code.as_str()), "{context}");
                 // Still usable: the documented fallback decides, with a policy_error reason.
-                let start = Instant::now();
                 let fallback = engine
                     .decide_json(&fixture.request, &FALLBACK)
                     .unwrap_or_else(|e| panic!("{context}: fallback failed: {e}"));
-                // A fallback may call the hook more than once (e.g. once per node).
+                // A fallback may call the hook more than once (e.g. once per node), but
+                // not more often than it calls an abstaining hook, and every call is
+                // ended by its limit.
+                let made = calls.take();
+                let calm = calm_calls(kind, hook, fixture, &FALLBACK);
                 assert!(
-                    start.elapsed() < budget() * 20,
-                    "{context}: fallback took {:?}",
-                    start.elapsed()
+                    !made.is_empty() && made.len() <= calm,
+                    "{context}: {} calls in the fallback, {calm} for an abstaining hook",
+                    made.len()
+                );
+                assert!(
+                    made.iter()
+                        .all(|c| c.error.as_deref() == Some(code.as_str())),
+                    "{context}: {made:?}"
                 );
                 let codes: Vec<&str> = fallback["reasons"]
                     .as_array()
@@ -208,6 +250,16 @@ fn attack(file: &str) {
             }
             Expect::Ok => {
                 let decision = first.unwrap_or_else(|e| panic!("{context}: {e}"));
+                // As many calls as for an abstaining hook, each of which returned.
+                assert_eq!(
+                    made.len(),
+                    calm_calls(kind, hook, fixture, &FAIL),
+                    "{context}"
+                );
+                assert!(
+                    made.iter().all(|c| c.error.is_none()),
+                    "{context}: {made:?}"
+                );
                 let output = decision["trace"]["policy_output"].as_array().unwrap();
                 assert!(
                     !output.is_empty(),

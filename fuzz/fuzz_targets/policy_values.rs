@@ -2,17 +2,18 @@
 //! integers, decimals, money, booleans, unit) passed to a small fixed set of policies that
 //! do what real hooks do (arithmetic with exact division, string building, map and array
 //! walks, recursion, loops). Asserts: no panic; every failure is a `policy.` diagnostic;
-//! every call ends within a bounded time; reading results with the `bridge::expect_*`
-//! helpers never panics.
+//! reading results with the `bridge::expect_*` helpers never panics. Calls are bounded by
+//! the runtime's operation limit (10,000 here), not by a clock: a wall-clock bound failed
+//! on a loaded machine (a loop stopped by the 200,000-operation default took 2.3 s under
+//! ASan), and libFuzzer's `-timeout` still reports a real hang.
 #![no_main]
 
 use arbitrary::Arbitrary;
-use backoffice::policy::{bridge, Policy, PolicyRuntime};
+use backoffice::policy::{bridge, Limits, Policy, PolicyRuntime};
 use backoffice::{Currency, Money};
 use libfuzzer_sys::fuzz_target;
 use rust_decimal::Decimal;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 #[derive(Debug, Arbitrary)]
 enum Value {
@@ -89,7 +90,10 @@ const POLICIES: [&str; 6] = [
 fn policies() -> &'static Vec<Policy> {
     static POLICIES_COMPILED: OnceLock<Vec<Policy>> = OnceLock::new();
     POLICIES_COMPILED.get_or_init(|| {
-        let runtime = PolicyRuntime::new();
+        let runtime = PolicyRuntime::new().with_limits(Limits {
+            max_operations: 10_000,
+            ..Limits::default()
+        });
         POLICIES
             .iter()
             .enumerate()
@@ -106,7 +110,6 @@ fuzz_target!(|input: (Value, Value)| {
         return;
     };
     for policy in policies() {
-        let start = Instant::now();
         match policy.call("h", (a.clone(), b.clone())) {
             Ok(out) => {
                 let v = &out.value;
@@ -120,11 +123,5 @@ fuzz_target!(|input: (Value, Value)| {
             }
             Err(d) => assert!(d.code.starts_with("policy."), "{d:?}"),
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(2),
-            "{} took {:?}",
-            policy.name(),
-            start.elapsed()
-        );
     }
 });

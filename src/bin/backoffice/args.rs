@@ -210,7 +210,8 @@ pub struct BenchArgs {
     /// How long to measure, in seconds (after a warm-up of a tenth of it).
     #[arg(long, default_value = "2", value_name = "SECONDS")]
     pub seconds: rust_decimal::Decimal,
-    /// Stop after this many evaluations even if time is left.
+    /// Stop after this many evaluations even if time is left (the warm-up then runs at
+    /// most a tenth of them).
     #[arg(long, value_name = "N")]
     pub max_iterations: Option<u64>,
     /// Text or JSON.

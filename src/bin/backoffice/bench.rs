@@ -37,19 +37,29 @@ impl Measured {
     }
 }
 
+/// Measures `engine` on `input` for `budget` (after a warm-up of a tenth of it), or for
+/// `max` evaluations when that comes first (after a warm-up of a tenth of them). At
+/// least one evaluation is measured, however slow the machine, and with `max` the count
+/// of measured evaluations is exactly `max` whenever the budget is long enough.
 fn measure(engine: &AnyEngine, input: &str, budget: Duration, max: Option<u64>) -> Measured {
     let options = DecideOptions::default();
     let warm_up = budget / 10;
+    let warm_up_max = max.map(|m| m / 10);
     let start = Instant::now();
-    while start.elapsed() < warm_up {
+    let mut warmed = 0u64;
+    while start.elapsed() < warm_up && warm_up_max.is_none_or(|m| warmed < m) {
         let _ = engine.decide_json(input, &options);
+        warmed += 1;
     }
     let mut samples = Vec::new();
     let start = Instant::now();
-    while start.elapsed() < budget && max.is_none_or(|m| (samples.len() as u64) < m) {
+    loop {
         let t = Instant::now();
         let _ = engine.decide_json(input, &options);
         samples.push(t.elapsed());
+        if start.elapsed() >= budget || max.is_some_and(|m| samples.len() as u64 >= m) {
+            break;
+        }
     }
     let elapsed = start.elapsed();
     samples.sort_unstable();

@@ -48,6 +48,31 @@ fn floor_after_an_ordinal_is_a_unit_not_a_suffix() {
 }
 
 #[test]
+fn a_number_sign_after_a_designator_belongs_to_it() {
+    assert_lines(&[
+        ("100 Gold Street, Fl No. 7", "100 GOLD ST FL 7"),
+        ("100 Gold Street Floor No 7", "100 GOLD ST FL 7"),
+        ("100 Gold Street Fl # 7", "100 GOLD ST FL 7"),
+        ("100 Gold Street, Apt No. 5", "100 GOLD ST APT 5"),
+        ("100 Gold Street Suite Number 210", "100 GOLD ST STE 210"),
+        ("100 Gold Street Unit #3", "100 GOLD ST UNIT 3"),
+        ("100 Gold Street Room No. 12", "100 GOLD ST RM 12"),
+        ("100 Gold Street Bldg No 4", "100 GOLD ST BLDG 4"),
+    ]);
+    // The match key has the floor's number, never the street type FALL.
+    let key = |line: &str| match_key(&us_lines(&[line])).unwrap();
+    let expected = "us|60601|il|chicago||100 gold street 7";
+    for line in [
+        "100 Gold Street, Fl No. 7",
+        "100 Gold Street Fl 7",
+        "100 GOLD ST FL # 7",
+        "100 Gold Street Floor Number 7",
+    ] {
+        assert_eq!(key(line), expected, "{line}");
+    }
+}
+
+#[test]
 fn crt_is_a_court() {
     assert_lines(&[
         ("3121 187th street crt n", "3121 187TH STREET CT N"),

@@ -39,11 +39,14 @@
 //!
 //! Use [`AddressEngine`] to add a policy (`validate(address)` may add problems) and to
 //! get a [`Decision`](crate::Decision) with reasons.
+//!
+//! [`expand`](mod@expand) gives every plausible normalised form of a street or place
+//! string (libpostal's dictionaries, 60 languages); its items are also re-exported here.
 
 mod country;
 mod data;
 mod engine;
-mod expand;
+pub mod expand;
 mod label;
 mod locality;
 mod postal;

@@ -654,18 +654,34 @@ fn trailing_units(
         if !is_identifier(last.text) {
             break;
         }
-        let Some((start, canonical)) = phrase_ending_at(dicts, |d| &d.units, tokens, end - 1)
+        let Some((mut start, mut canonical)) =
+            phrase_ending_at(dicts, |d| &d.units, tokens, end - 1)
         else {
             break;
         };
+        let mut designator_end = end - 1;
+        // A number sign after a designator (`Fl No. 7`, `Apt # 5`, `Ste Number 210`)
+        // belongs to the designator: the unit is the floor, apartment or suite.
+        if canonical == NUMBER_SIGN {
+            if let Some((outer, word)) = phrase_ending_at(dicts, |d| &d.units, tokens, start)
+                .filter(|(_, word)| *word != NUMBER_SIGN)
+            {
+                designator_end = start;
+                start = outer;
+                canonical = word;
+            }
+        }
         units.push((
-            word_of(tokens.get(start..end - 1).unwrap_or(&[]), canonical),
+            word_of(tokens.get(start..designator_end).unwrap_or(&[]), canonical),
             last.text.to_string(),
         ));
         end = start;
     }
     (end, units)
 }
+
+/// The canonical word of a bare number sign used as a unit designator (`#`, `No.`).
+const NUMBER_SIGN: &str = "number";
 
 /// Whether the only word left would be a Publication 28 suffix (`South St`: `South` is
 /// the name, not a directional).

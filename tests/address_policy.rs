@@ -94,7 +94,11 @@ fn example_policy_regions_and_house_numbers_beside_builtin_problems() {
         .unwrap();
     assert_eq!(
         d.reason_codes(),
-        ["mismatching_value", "region_not_served", "problems_from_policy"]
+        [
+            "mismatching_value",
+            "region_not_served",
+            "problems_from_policy"
+        ]
     );
     assert_eq!(
         d.reasons[2].message,

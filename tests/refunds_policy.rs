@@ -73,11 +73,7 @@ fn eu_customer_on_a_recent_order_gets_eur_and_the_merchant_absorbs_fx() {
     assert!(is_balanced(&plan.ledger));
     assert_eq!(
         decision.reason_codes(),
-        vec![
-            "refund_planned",
-            "fx_loss",
-            "refund_currency_from_policy",
-        ]
+        vec!["refund_planned", "fx_loss", "refund_currency_from_policy",]
     );
     let ReasonSource::Policy(source) = &decision.reasons[2].source else {
         panic!("not a policy reason")

@@ -72,6 +72,11 @@ pub(super) fn decide_with(
         Err(short) => outcome::unfillable(&problem, &short, &mut reasons),
     };
     let shipments = outcome.shipments();
-    reasons.extend(rules::rank_reason(&session, &request.nodes, &ranked, shipments));
+    reasons.extend(rules::rank_reason(
+        &session,
+        &request.nodes,
+        &ranked,
+        shipments,
+    ));
     Ok(outcome::finish(outcome, reasons, failures, session, trace))
 }

@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 /// The eligible nodes of `request`, as candidates (not yet ranked), in node-id order when
 /// the `eligible` hook or the trace sees that order; a node the hook excludes has a
 /// `node_excluded_by_policy` reason.
+// The request, its index and needs, the session, and where reasons go: one stage's inputs.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn candidates<'r>(
     request: &'r RoutingRequest,
     index: &StockIndex<'r>,

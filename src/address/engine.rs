@@ -413,7 +413,7 @@ impl AddressEngine {
     ///     tags: vec!["oversized".into()],
     /// })?;
     /// assert!(!decision.outcome.valid);
-    /// assert_eq!(decision.reason_codes(), ["po_box_not_allowed"]);
+    /// assert_eq!(decision.reason_codes(), ["po_box_not_allowed", "problems_from_policy"]);
     /// # Ok::<(), backoffice::Error>(())
     /// ```
     pub fn with_policy(mut self, policy: Policy) -> Result<Self, Error> {

@@ -51,7 +51,14 @@ fn example_policy_refuses_po_boxes_for_oversized_items() {
         })
         .unwrap();
     assert!(!sofa.outcome.valid);
-    assert_eq!(sofa.reason_codes(), ["po_box_not_allowed"]);
+    assert_eq!(
+        sofa.reason_codes(),
+        ["po_box_not_allowed", "problems_from_policy"]
+    );
+    assert_eq!(
+        sofa.reasons[1].message,
+        "the policy's `validate` changes the address from valid to not valid, 1 problem(s); it adds po_box_not_allowed (address_lines)"
+    );
     let problem = &sofa.outcome.problems[0];
     assert_eq!(
         (problem.field.as_str(), problem.message.as_str()),
@@ -85,12 +92,26 @@ fn example_policy_regions_and_house_numbers_beside_builtin_problems() {
             "96201",
         )))
         .unwrap();
-    assert_eq!(d.reason_codes(), ["mismatching_value", "region_not_served"]);
+    assert_eq!(
+        d.reason_codes(),
+        [
+            "mismatching_value",
+            "region_not_served",
+            "problems_from_policy"
+        ]
+    );
+    assert_eq!(
+        d.reasons[2].message,
+        "the policy's `validate` changes the address from not valid, 1 problem(s) to not valid, 2 problem(s); it adds region_not_served (administrative_area)"
+    );
     assert_eq!(d.outcome.problems[1].message, "we do not deliver to AE");
     let d = engine
         .decide(&AddressRequest::new(us("Main Street", "CA", "94043")))
         .unwrap();
-    assert_eq!(d.reason_codes(), ["missing_house_number"]);
+    assert_eq!(
+        d.reason_codes(),
+        ["missing_house_number", "problems_from_policy"]
+    );
     assert_eq!(
         d.outcome.problems[0].message,
         "no house number in \"Main Street\""
@@ -123,7 +144,7 @@ fn a_single_map_and_an_omitted_field_are_accepted() {
         .decide(&AddressRequest::new(us("1 Main St", "CA", "94043")))
         .unwrap();
     assert_eq!(d.outcome.problems[0].field, "address");
-    assert_eq!(d.reason_codes(), ["manual_check"]);
+    assert_eq!(d.reason_codes(), ["manual_check", "problems_from_policy"]);
 }
 
 #[test]

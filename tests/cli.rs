@@ -435,11 +435,11 @@ fn eval_explain_prints_tables() {
         "{text}"
     );
     assert!(
-        text.contains("\nREASONS\ncode    source        subject  message\n"),
+        text.contains("\nREASONS\ncode              source                subject  message\n"),
         "{text}"
     );
     assert!(
-        text.contains("\nrouted  rule routing           routed in 1 shipment(s): DC-MUNICH (2)\n"),
+        text.contains("\nrouted            rule routing                   routed in 1 shipment(s): DC-MUNICH (2)\n"),
         "{text}"
     );
 }
@@ -523,7 +523,7 @@ const ROUTING_SUITE: &str = r#"{
   "cases": [
     {"name": "warehouse first", "input_file": "order.json",
      "expect": {"outcome": {"status": "routed", "shipments": [{"node_id": "DC-MUNICH"}]},
-                "reasons": {"exactly": ["routed"]}}},
+                "reasons": {"exactly": ["routed", "rank_from_policy"]}}},
     {"name": "stores rank second", "hook": "rank",
      "args": [{"kind": "store"}, {}], "expect": 1},
     {"name": "wrong expectation", "input_file": "order.json",
@@ -551,7 +551,7 @@ test routing.test.json :: wrong expectation ... FAILED
 failures:
 
 ---- routing.test.json :: wrong expectation ----
-reasons: expected to contain [chain_from_policy], got [routed]
+reasons: expected to contain [chain_from_policy], got [routed, rank_from_policy]
 (- expected, + actual)
   outcome.shipments[0].node_id
     - \"STORE-BERLIN\"
@@ -617,7 +617,7 @@ fn test_json_format_and_coverage_threshold() {
     );
     assert_eq!(
         failed["failures"][0],
-        "reasons: expected to contain [chain_from_policy], got [routed]"
+        "reasons: expected to contain [chain_from_policy], got [routed, rank_from_policy]"
     );
     assert_eq!(failed["actual"]["outcome"]["status"], "routed");
     assert_eq!(report["cases"][1]["kind"], "hook");

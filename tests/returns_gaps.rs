@@ -140,7 +140,7 @@ fn a_used_item_pays_return_shipping_even_when_defective() {
         .unwrap();
     assert_eq!(
         reason.message,
-        "the policy sets the return-shipping fee of line 1 to 4.95 EUR (the built-in rule: 0.00 EUR, waived: reason `defective` is the merchant's fault)"
+        "the policy's `return_shipping_fee` changes the return-shipping fee of line 1 from 0.00 EUR (waived: reason `defective` is the merchant's fault) to 4.95 EUR"
     );
     assert_eq!(reason.subject.as_deref(), Some("1"));
     let ReasonSource::Policy(source) = &reason.source else {
@@ -373,7 +373,7 @@ fn the_example_policy_routes_large_refunds_to_senior_review() {
     let reason = d.reasons.iter().find(|r| r.code == "review_route").unwrap();
     assert_eq!(
         reason.message,
-        "the policy routes the review to queue `senior_review` with priority urgent, to be handled within 8 hours: a refund of 899.00 EUR is 500 or more"
+        "the policy's `review_route` changes the review route from queue `returns_review`, priority normal, within 48 hours to queue `senior_review`, priority urgent, within 8 hours; a refund of 899.00 EUR is 500 or more"
     );
     let ReasonSource::Policy(source) = &reason.source else {
         panic!("{reason:?}")
@@ -390,7 +390,7 @@ fn the_example_policy_routes_large_refunds_to_senior_review() {
     );
     assert_eq!(
         message(&d, "review_route"),
-        "the policy routes the review to queue `returns_review` with priority low, to be handled within 48 hours"
+        "the policy's `review_route` changes the review route from queue `returns_review`, priority normal, within 48 hours to queue `returns_review`, priority low, within 48 hours"
     );
     // Fraud reviews keep the configured route.
     let mut request = one_item("99.00", "new");

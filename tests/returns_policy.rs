@@ -101,7 +101,20 @@ fn opened_cosmetics_are_rejected_by_the_policy() {
     assert_eq!(lipstick.status, ItemStatus::Rejected);
     assert_eq!(
         lipstick.reason_codes,
-        ["within_return_window", "opened_cosmetics"]
+        [
+            "within_return_window",
+            "opened_cosmetics",
+            "eligibility_from_policy"
+        ]
+    );
+    let changed = d
+        .reasons
+        .iter()
+        .find(|r| r.code == "eligibility_from_policy")
+        .unwrap();
+    assert_eq!(
+        changed.message,
+        "the policy's `eligibility` changes the status of line 2 from accepted to rejected"
     );
     let reason = d
         .reasons
@@ -166,10 +179,21 @@ fn a_policy_cannot_shorten_or_reject_inside_the_statutory_minimum() {
     assert_eq!(
         d.outcome.items[0].reason_codes,
         [
+            "window_from_policy",
             "within_return_window",
             "no_returns",
-            "statutory_window_protects"
+            "statutory_window_protects",
+            "eligibility_from_policy"
         ]
+    );
+    let messages: Vec<&str> = d.reasons.iter().map(|r| r.message.as_str()).collect();
+    assert_eq!(
+        messages[0],
+        "the policy's `window_days` changes the return window of line 1 from 30 days to 14 days; the policy asked for 3 days, below the statutory minimum"
+    );
+    assert_eq!(
+        messages[4],
+        "the policy's `eligibility` changes the status of line 1 from accepted to review"
     );
     // After the statutory window the policy's rejection stands.
     let d = e.decide(&request(15, None, "new")).unwrap();
@@ -197,7 +221,12 @@ fn the_policy_may_accept_what_the_built_ins_reject() {
     assert_eq!(d.outcome.items[0].status, ItemStatus::Accepted);
     assert_eq!(
         d.outcome.items[0].reason_codes,
-        ["within_return_window", "final_sale", "goodwill"]
+        [
+            "within_return_window",
+            "final_sale",
+            "goodwill",
+            "eligibility_from_policy"
+        ]
     );
 }
 

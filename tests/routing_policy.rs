@@ -223,6 +223,36 @@ fn a_bad_chain_is_a_bad_return() {
 }
 
 #[test]
+fn an_empty_chain_is_a_bad_return_at_the_returned_array() {
+    let e = engine(
+        &[Rule::Priority],
+        "fn chain(order) {\n    if order.tags.len() > 5 { return (); }\n    []\n}",
+    );
+    let err = e.decide(&request(&[], &[])).unwrap_err();
+    let diag = &err.diagnostics()[0];
+    assert_eq!(diag.code, "policy.bad_return");
+    assert_eq!(diag.hook.as_deref(), Some("chain"));
+    assert_eq!(
+        diag.message,
+        "hook `chain` returned array [], expected a non-empty array of rule names (preferred_node, minimize_splits, stay_in_market, closest, priority, most_stock, lowest_cost, policy) or ()"
+    );
+    assert_eq!(
+        diag.help.as_deref(),
+        Some("an empty chain ranks nodes by id alone; return at least one rule name, or () for the configured chain")
+    );
+    // The array the hook handed back (the only one it returns): line 3, column 5.
+    assert_eq!((diag.line, diag.column), (Some(3), Some(5)));
+    // Under the fallback switch the configured chain decides, with a `policy_error`.
+    let options = DecideOptions {
+        trace: false,
+        on_hook_error: OnHookError::Fallback,
+    };
+    let d = e.decide_with(&request(&[], &[]), &options).unwrap();
+    assert_eq!(shipped_from(&d.outcome), vec!["DC-MUNICH"]);
+    assert_eq!(d.reason_codes(), vec!["routed", "policy_error"]);
+}
+
+#[test]
 fn eligible_may_return_false_and_print() {
     let e = engine(
         &[Rule::MinimizeSplits, Rule::Priority],

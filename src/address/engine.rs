@@ -5,7 +5,7 @@ use super::street::{PoBox, SecondaryUnit};
 use super::{analyze, Address, AddressConfig, AddressOutcome, Problem, StreetLine};
 use crate::policy::schema::{Field, FieldType, Record};
 use crate::policy::session::{
-    Answer, Arg, BoundHooks, Fallback, Fill, HookArg, HookId, HookSession,
+    changed, Answer, Arg, BoundHooks, Change, Fallback, Fill, HookArg, HookId, HookSession,
 };
 use crate::policy::{bridge, DecideOptions, HookSpec, Policy};
 use crate::{Decision, Diagnostic, Error, Reason, Trace};
@@ -413,7 +413,7 @@ impl AddressEngine {
     ///     tags: vec!["oversized".into()],
     /// })?;
     /// assert!(!decision.outcome.valid);
-    /// assert_eq!(decision.reason_codes(), ["po_box_not_allowed"]);
+    /// assert_eq!(decision.reason_codes(), ["po_box_not_allowed", "problems_from_policy"]);
     /// # Ok::<(), backoffice::Error>(())
     /// ```
     pub fn with_policy(mut self, policy: Policy) -> Result<Self, Error> {
@@ -475,6 +475,17 @@ impl AddressEngine {
                         );
                         trace.policy_output.extend(output);
                     }
+                    let before = problems_text(outcome.problems.len());
+                    let after = problems_text(outcome.problems.len().saturating_add(added.len()));
+                    let codes: Vec<String> = added
+                        .iter()
+                        .map(|p| format!("{} ({})", p.code, p.field))
+                        .collect();
+                    let note = format!("it adds {}", codes.join(", "));
+                    let change =
+                        Change::new("problems_from_policy", "the address", &before, &after)
+                            .note(&note);
+                    let summary = changed(source.clone(), change);
                     for problem in added {
                         reasons.push(
                             Reason::from_policy(
@@ -486,6 +497,7 @@ impl AddressEngine {
                         );
                         outcome.problems.push(problem);
                     }
+                    reasons.extend(summary);
                 }
                 (Err(reason), _) => {
                     let code = reason
@@ -525,6 +537,15 @@ impl AddressEngine {
             reasons,
             trace,
         })
+    }
+}
+
+/// An address's verdict as messages write it: `valid`, `not valid, 2 problem(s)`.
+fn problems_text(count: usize) -> String {
+    if count == 0 {
+        "valid".to_string()
+    } else {
+        format!("not valid, {count} problem(s)")
     }
 }
 

@@ -562,6 +562,92 @@ pub enum Answer<T> {
     Failed(Option<Reason>),
 }
 
+/// A value a hook changed, for the reason that records it ([`HookSession::changed`]).
+///
+/// Values are written as people read them (`15 %`, `60 days`, `store_credit`): enum
+/// values in their JSON spelling, amounts with their currency.
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    /// The reason's stable code, e.g. `restocking_fee_from_policy`.
+    pub code: &'static str,
+    /// What the value is, as a noun phrase: `the restocking fee of line 1`.
+    pub what: &'a str,
+    /// The value the built-in rules (the configuration) give.
+    pub builtin: &'a str,
+    /// The value that applies now that the hook answered.
+    pub chosen: &'a str,
+    /// More to say, after a semicolon: the hook's own reason, a limit that applied.
+    pub note: Option<&'a str>,
+    /// What the reason is about (a line id, a node id), when it is about one thing.
+    pub subject: Option<&'a str>,
+}
+
+impl<'a> Change<'a> {
+    /// `what` changed from `builtin` to `chosen`, recorded under `code`.
+    pub fn new(code: &'static str, what: &'a str, builtin: &'a str, chosen: &'a str) -> Self {
+        Change {
+            code,
+            what,
+            builtin,
+            chosen,
+            note: None,
+            subject: None,
+        }
+    }
+
+    /// The same, with a note after the values.
+    pub fn note(self, note: &'a str) -> Self {
+        Change {
+            note: Some(note),
+            ..self
+        }
+    }
+
+    /// The same, about `subject`.
+    pub fn about(self, subject: &'a str) -> Self {
+        Change {
+            subject: Some(subject),
+            ..self
+        }
+    }
+}
+
+/// The reason recording that the policy's `hook` changed a value, or `None` when the hook
+/// left it as the built-in rules have it. The one rule for every engine:
+///
+/// - a hook that answers `()` has no opinion: the built-in value applies, with no policy
+///   reason (callers do not ask);
+/// - a hook whose answer leaves the value as the built-in rules have it changed nothing:
+///   no reason either (the call is in the trace and the decision log);
+/// - a hook whose answer changes the value gives one reason, with `change.code`, the
+///   message ``the policy's `HOOK` changes WHAT from BUILTIN to CHOSEN`` (then `; NOTE`),
+///   and the policy's source: its name, digest, the hook and the hook's line.
+pub fn changed(source: PolicySource, change: Change<'_>) -> Option<Reason> {
+    if change.builtin == change.chosen {
+        return None;
+    }
+    let mut message = String::with_capacity(
+        48 + source.hook.len() + change.what.len() + change.builtin.len() + change.chosen.len(),
+    );
+    message.push_str("the policy's `");
+    message.push_str(&source.hook);
+    message.push_str("` changes ");
+    message.push_str(change.what);
+    message.push_str(" from ");
+    message.push_str(change.builtin);
+    message.push_str(" to ");
+    message.push_str(change.chosen);
+    if let Some(note) = change.note {
+        message.push_str("; ");
+        message.push_str(note);
+    }
+    let reason = Reason::from_policy(change.code, message, source);
+    Some(match change.subject {
+        Some(subject) => reason.about(subject),
+        None => reason,
+    })
+}
+
 /// One decision's calls of policy hooks.
 pub struct HookSession<'h> {
     hooks: Option<&'h BoundHooks>,
@@ -597,6 +683,12 @@ impl<'h> HookSession<'h> {
         let hooks = self.hooks?;
         let spec = hooks.hooks.get(hook.index())?;
         Some(hooks.policy.source_ref(spec.name))
+    }
+
+    /// The reason recording that `hook` changed a value ([`changed`]); `None` when the
+    /// value is the built-in one, or the policy does not define `hook`.
+    pub fn changed(&self, hook: HookId, change: Change<'_>) -> Option<Reason> {
+        changed(self.source(hook)?, change)
     }
 
     /// What the hooks printed so far (kept only when tracing), emptied.

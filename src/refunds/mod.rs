@@ -40,9 +40,9 @@
 //!
 //! Each of `refund_currency`, `rate_source`, `remainder_absorbed_by` and `minimum_refund`
 //! can be decided per request by a policy hook of that name ([`HOOKS`]); a hook that
-//! returns `()` keeps the configured choice, and every choice a policy makes is recorded
-//! as a reason (`refund_currency_from_policy`, ...) naming the policy, its digest and the
-//! hook's line. Replays never call the policy. See
+//! returns `()` keeps the configured choice, and every choice a policy makes that differs
+//! from the configuration is recorded as a reason (`refund_currency_from_policy`, ...)
+//! naming the configured and the chosen value, the policy, its digest and the hook's line. Replays never call the policy. See
 //! `examples/policies/refunds.rhai` for EU customers refunded in a EUR store currency.
 //!
 //! ```

@@ -4,9 +4,10 @@
 //! The hooks run in a fixed order (`refund_currency`, `rate_source`,
 //! `remainder_absorbed_by`, `minimum_refund`), all with the same two arguments, the order
 //! and the prorated refund ([`hooks::OrderArg`], [`hooks::RefundArg`]), shared by the four
-//! calls. Every choice a hook makes is a `*_from_policy` reason naming the configured and
-//! the chosen value, with the policy's source (name, digest, hook, line); a hook that returns `()`
-//! keeps the configured choice, and so does one that fails under
+//! calls. Every choice of a hook that differs from the configuration is a `*_from_policy`
+//! reason naming the configured and the chosen value, with the policy's source (name,
+//! digest, hook, line); a hook that chooses the configured value, or returns `()`, keeps
+//! the configured choice without a reason, and so does one that fails under
 //! [`OnHookError::Fallback`](crate::policy::OnHookError::Fallback), with its
 //! `policy_error` reason.
 
@@ -15,7 +16,7 @@ use super::hooks::{self, OrderArg, RefundArg};
 use super::proration::Proration;
 use super::types::{RateSource, RefundCurrency, RefundRequest, RemainderAbsorbedBy};
 use super::validate::OrderState;
-use crate::policy::session::{Answer, Arg, Fallback, HookId, HookSession};
+use crate::policy::session::{Answer, Arg, Change, Fallback, HookSession};
 use crate::{Currency, Error, Money, Reason};
 use rust_decimal::Decimal;
 
@@ -87,18 +88,13 @@ pub(super) fn choose(
     let answer = session.call(hook, args(), fallback, hooks::read_refund_currency)?;
     let refund_currency = match decided(answer, reasons) {
         Some(choice) => {
-            let message = format!(
-                "the policy chose the {} currency{}",
-                choice.as_str(),
-                versus(choice.as_str(), config.refund_currency.as_str())
-            );
-            from_policy(
-                session,
-                hook,
+            let change = Change::new(
                 "refund_currency_from_policy",
-                message,
-                reasons,
+                "the refund currency",
+                config.refund_currency.as_str(),
+                choice.as_str(),
             );
+            reasons.extend(session.changed(hook, change));
             choice
         }
         None => config.refund_currency,
@@ -110,12 +106,13 @@ pub(super) fn choose(
     let answer = session.call(hook, args(), fallback, hooks::read_rate_source)?;
     let rate_source = match decided(answer, reasons) {
         Some(source) => {
-            let message = format!(
-                "the policy chose the {} rate{}",
+            let change = Change::new(
+                "rate_source_from_policy",
+                "the rate source",
+                config.rate_source.as_str(),
                 source.as_str(),
-                versus(source.as_str(), config.rate_source.as_str())
             );
-            from_policy(session, hook, "rate_source_from_policy", message, reasons);
+            reasons.extend(session.changed(hook, change));
             source
         }
         None => config.rate_source,
@@ -126,13 +123,13 @@ pub(super) fn choose(
     let answer = session.call(hook, args(), fallback, hooks::read_remainder_absorbed_by)?;
     let absorbed_by = match decided(answer, reasons) {
         Some(who) => {
-            let message = format!(
-                "the policy has the {} absorb the FX difference{}",
+            let change = Change::new(
+                "remainder_absorbed_by_from_policy",
+                "who absorbs the FX difference",
+                config.remainder_absorbed_by.as_str(),
                 who.as_str(),
-                versus(who.as_str(), config.remainder_absorbed_by.as_str())
             );
-            let code = "remainder_absorbed_by_from_policy";
-            from_policy(session, hook, code, message, reasons);
+            reasons.extend(session.changed(hook, change));
             who
         }
         None => config.remainder_absorbed_by,
@@ -144,22 +141,24 @@ pub(super) fn choose(
     let answer = session.call(hook, args(), fallback, read)?;
     let minimum = match decided(answer, reasons) {
         Some(amount) => {
-            let chosen = Money::new(amount, currency).to_string();
-            let configured = configured_minimum(config, currency).map_or_else(
+            let configured = configured_minimum(config, currency);
+            let builtin = configured.map_or_else(
                 || "none".to_string(),
                 |m| Money::new(m, currency).to_string(),
             );
-            let message = format!(
-                "the policy set the minimum refund to {chosen}{}",
-                versus(&chosen, &configured)
-            );
-            from_policy(
-                session,
-                hook,
+            // The same amount written with another scale (`5` for `5.00`) is no change.
+            let chosen = if configured == Some(amount) {
+                builtin.clone()
+            } else {
+                Money::new(amount, currency).to_string()
+            };
+            let change = Change::new(
                 "minimum_refund_from_policy",
-                message,
-                reasons,
+                "the minimum refund",
+                &builtin,
+                &chosen,
             );
+            reasons.extend(session.changed(hook, change));
             Some(amount)
         }
         None => configured_minimum(config, currency),
@@ -184,29 +183,5 @@ fn decided<T>(answer: Answer<T>, reasons: &mut Vec<Reason>) -> Option<T> {
             None
         }
         Answer::Default => None,
-    }
-}
-
-/// ` instead of the configured OLD`, or `, as configured` when the policy chose the
-/// configured value.
-fn versus(chosen: &str, configured: &str) -> String {
-    if chosen == configured {
-        ", as configured".to_string()
-    } else {
-        format!(" instead of the configured {configured}")
-    }
-}
-
-/// Records that the policy's `hook` made a choice.
-fn from_policy(
-    session: &HookSession<'_>,
-    hook: HookId,
-    code: &'static str,
-    message: String,
-    reasons: &mut Vec<Reason>,
-) {
-    // A hook that answered is defined, so the policy is there.
-    if let Some(source) = session.source(hook) {
-        reasons.push(Reason::from_policy(code, message, source));
     }
 }

@@ -5,7 +5,7 @@ use super::hooks::{read_disposition, Facts, RequestView, DISPOSITION};
 use super::pipeline::{ItemWork, Run};
 use super::types::{Condition, Disposition, ItemStatus};
 use super::ReturnsEngine;
-use crate::policy::session::{Answer, Fallback, HookSession};
+use crate::policy::session::{Answer, Change, Fallback, HookSession};
 use crate::Error;
 
 impl ReturnsEngine {
@@ -18,6 +18,7 @@ impl ReturnsEngine {
         works: &mut [ItemWork<'_>],
     ) -> Result<(), Error> {
         for index in 0..works.len() {
+            let mut changed = None;
             let disposition = {
                 let Some(work) = works.get(index) else {
                     continue;
@@ -37,7 +38,13 @@ impl ReturnsEngine {
                     fallback,
                     read_disposition,
                 )? {
-                    Answer::Value(disposition) => disposition,
+                    Answer::Value(disposition) => {
+                        let what = format!("the disposition of line {}", work.line.line_id);
+                        let (from, to) = (builtin.as_str(), disposition.as_str());
+                        let change = Change::new("disposition_from_policy", &what, from, to);
+                        changed = hooks.changed(DISPOSITION, change);
+                        disposition
+                    }
                     Answer::Default => builtin,
                     Answer::Failed(reason) => {
                         run.hook_failed(reason);
@@ -47,6 +54,9 @@ impl ReturnsEngine {
             };
             if let Some(work) = works.get_mut(index) {
                 work.disposition = Some(disposition);
+                if let Some(reason) = changed {
+                    run.item_reason(work, reason);
+                }
             }
         }
         Ok(())

@@ -7,7 +7,7 @@ use super::pipeline::{ItemWork, Run};
 use super::types::{Condition, ItemRefund, ItemStatus, ReturnWindow, WindowBasis};
 use super::validate::Checked;
 use super::ReturnsEngine;
-use crate::policy::session::{Answer, Fallback, HookSession};
+use crate::policy::session::{Answer, Change, Fallback, HookSession};
 use crate::{Error, Reason};
 
 impl ReturnsEngine {
@@ -53,7 +53,7 @@ impl ReturnsEngine {
                 .get(item.reason.as_str())
                 .is_some_and(|c| c.merchant_fault);
 
-            let length = self.window_length(run, hooks, facts, &works, index)?;
+            let (length, window_reason) = self.window_length(run, hooks, facts, &works, index)?;
             let (window, inside_statutory) =
                 self.window(request, line, length, facts.request_date)?;
             let mut work = ItemWork {
@@ -72,6 +72,9 @@ impl ReturnsEngine {
                 priced: false,
                 disposition: None,
             };
+            if let Some(reason) = window_reason {
+                run.item_reason(&mut work, reason);
+            }
             self.validators(run, &mut work, requested_through)?;
             works.push(work);
             self.eligibility_hook(run, hooks, facts, &mut works, index)?;
@@ -129,6 +132,12 @@ impl ReturnsEngine {
                 run.step("eligibility", || {
                     format!("policy decides line {}: {}", line.line_id, status.as_str())
                 });
+                let what = format!("the status of line {}", line.line_id);
+                let (from, to) = (work.status.as_str(), status.as_str());
+                let change = Change::new("eligibility_from_policy", &what, from, to);
+                if let Some(reason) = hooks.changed(ELIGIBILITY, change) {
+                    run.item_reason(work, reason);
+                }
                 work.status = status;
             }
             Answer::Default => {}

@@ -8,7 +8,7 @@ use super::types::{
 };
 use super::types::{ItemRefund, ItemStatus};
 use super::ReturnsEngine;
-use crate::policy::session::{Answer, Fallback, HookSession};
+use crate::policy::session::{Answer, Change, Fallback, HookSession};
 use crate::{Error, Money, Reason};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -392,16 +392,22 @@ impl ReturnsEngine {
         run.refund_total = Some(merchandise_total.amount());
         let view = RequestView::new(facts, works, run.refund_total);
         let fallback = Fallback::new("only the built-in signals count; the request goes to review");
+        let customer = request.order.customer_id.as_deref();
+        let mut builtin = None;
         match hooks.call(FRAUD_SIGNALS, [view.arg()], fallback, read_fraud_signals)? {
-            Answer::Value(extra) => signals.extend(extra),
+            Answer::Value(extra) => {
+                builtin = Some(assess(&self.config.fraud, customer, signals.clone()));
+                signals.extend(extra);
+            }
             Answer::Default => {}
             Answer::Failed(reason) => run.hook_failed(reason),
         }
-        let assessment = assess(
-            &self.config.fraud,
-            request.order.customer_id.as_deref(),
-            signals,
-        );
+        let assessment = assess(&self.config.fraud, customer, signals);
+        if let Some(builtin) = builtin {
+            let (from, to) = (score_text(&builtin), score_text(&assessment));
+            let change = Change::new("fraud_signals_from_policy", "the fraud score", &from, &to);
+            run.reasons.extend(hooks.changed(FRAUD_SIGNALS, change));
+        }
         run.step("fraud", || {
             format!(
                 "score {} ({}) from {}",
@@ -480,6 +486,25 @@ impl ReturnsEngine {
             )),
         }
     }
+}
+
+/// A fraud score as messages write it: `55 (review: serial_returner +40, x +15)`.
+fn score_text(assessment: &FraudAssessment) -> String {
+    let signals = if assessment.signals.is_empty() {
+        "no signals".to_string()
+    } else {
+        assessment
+            .signals
+            .iter()
+            .map(|s| format!("{} {:+}", s.code, s.weight))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "{} ({}: {signals})",
+        assessment.score,
+        assessment.action.as_str()
+    )
 }
 
 #[cfg(test)]

@@ -49,21 +49,25 @@
 //! lists them with the fields of their arguments); each may return `()` to leave the
 //! decision to the built-in rules:
 //!
-//! | hook | decides | built-in rule it replaces |
-//! |---|---|---|
-//! | `eligibility(item, request)` | accept, reject or review one item, with a reason | the validators |
-//! | `window_days(item, request)` | one item's window in days, or `"unlimited"` | `window.default_days`, `window.category_days` |
-//! | `restocking_fee_percent(item, request)` | one item's restocking fee, 0 to 100 % | `restocking_fee` |
-//! | `return_shipping_fee(item, request)` | one item's return-shipping fee: `#{amount, currency}`, a decimal or an int, in the order's currency | `return_shipping_fee`, waived when the reason is the merchant's fault |
-//! | `disposition(item, request)` | what happens to one item's goods | `disposition` |
-//! | `fraud_signals(request)` | extra fraud signals | — (added to the built-in ones) |
-//! | `settlement(request)` | how the refund is paid | `settlement` |
-//! | `review_route(request)` | `#{queue?, priority?, expected_hours?, reason?}` for a request in review | `review_routing` |
+//! | hook | decides | built-in rule it replaces | reason when it changes the value |
+//! |---|---|---|---|
+//! | `eligibility(item, request)` | accept, reject or review one item, with a reason | the validators | its own code and message, and `eligibility_from_policy` |
+//! | `window_days(item, request)` | one item's window in days, or `"unlimited"` | `window.default_days`, `window.category_days` | `window_from_policy` |
+//! | `restocking_fee_percent(item, request)` | one item's restocking fee, 0 to 100 % | `restocking_fee` | `restocking_fee_from_policy` |
+//! | `return_shipping_fee(item, request)` | one item's return-shipping fee: `#{amount, currency}`, a decimal or an int, in the order's currency | `return_shipping_fee`, waived when the reason is the merchant's fault | `policy_return_shipping_fee` |
+//! | `disposition(item, request)` | what happens to one item's goods | `disposition` | `disposition_from_policy` |
+//! | `fraud_signals(request)` | extra fraud signals | — (added to the built-in ones) | `fraud_signals_from_policy` |
+//! | `settlement(request)` | how the refund is paid | `settlement` | `policy_settlement` |
+//! | `review_route(request)` | `#{queue?, priority?, expected_hours?, reason?}` for a request in review | `review_routing` | `review_route` (from the policy) |
+//!
+//! A hook's reason names the value the built-in rules give and the one that applies, with
+//! the policy's name, digest, hook and line; a hook that answers `()`, or with the value
+//! the built-in rules give, has no such reason (see `docs/reasons.md`).
 //!
 //! A fee the `return_shipping_fee` hook sets replaces that item's share of the
 //! configured fee (the other items keep theirs) and is recorded with a
 //! `policy_return_shipping_fee` reason naming the policy, the hook's line and the fee the
-//! built-in rule would have charged. So a used item can pay for the label even when its
+//! built-in rule would have charged (when the two differ). So a used item can pay for the label even when its
 //! reason is `defective`:
 //!
 //! ```

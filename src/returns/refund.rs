@@ -17,7 +17,7 @@ use super::types::{ItemRefund, ItemStatus, Order, RefundTotals};
 use super::validate::Checked;
 use super::ReturnsEngine;
 use crate::money::{allocate, CurrencyOverrides};
-use crate::policy::session::{Answer, Fallback, HookSession};
+use crate::policy::session::{Answer, Change, Fallback, HookSession};
 use crate::{Currency, Error, Money, Reason, RoundingMode};
 use rust_decimal::Decimal;
 
@@ -251,18 +251,18 @@ impl ReturnsEngine {
                     read_restocking_fee_percent,
                 )?;
                 match answer {
-                    Answer::Value(percent) => percent,
-                    Answer::Default => builtin,
+                    Answer::Value(percent) => (percent, Some(builtin)),
+                    Answer::Default => (builtin, None),
                     Answer::Failed(reason) => {
                         run.hook_failed(reason);
-                        builtin
+                        (builtin, None)
                     }
                 }
             };
             let Some(work) = works.get_mut(index) else {
                 continue;
             };
-            let percent = answer;
+            let (percent, replaced) = answer;
             let fee = work
                 .refund
                 .merchandise
@@ -270,6 +270,16 @@ impl ReturnsEngine {
                 .round(self.config.restocking_fee.rounding)?;
             work.refund.restocking_fee_percent = percent.normalize();
             work.refund.restocking_fee = negative(fee);
+            if let Some(builtin) = replaced {
+                let what = format!("the restocking fee of line {}", work.line.line_id);
+                let from = format!("{} %", builtin.normalize());
+                let to = format!("{} % ({fee})", percent.normalize());
+                let from = if builtin == percent { to.clone() } else { from };
+                let change = Change::new("restocking_fee_from_policy", &what, &from, &to);
+                if let Some(reason) = hooks.changed(RESTOCKING_FEE_PERCENT, change) {
+                    run.item_reason(work, reason);
+                }
+            }
         }
         Ok(())
     }
@@ -369,24 +379,21 @@ impl ReturnsEngine {
             match answer {
                 Answer::Value(fee) => {
                     let builtin = negative(work.refund.return_shipping_fee);
-                    if let Some(source) = hooks.source(RETURN_SHIPPING_FEE) {
-                        let rule =
-                            if work.merchant_fault && self.config.waive_fees_for_merchant_fault {
-                                format!(
-                                    "{builtin}, waived: reason `{}` is the merchant's fault",
-                                    work.item.reason
-                                )
-                            } else {
-                                builtin.to_string()
-                            };
-                        let reason = Reason::from_policy(
-                            "policy_return_shipping_fee",
-                            format!(
-                                "the policy sets the return-shipping fee of line {} to {fee} (the built-in rule: {rule})",
-                                work.line.line_id
-                            ),
-                            source,
-                        );
+                    let what = format!("the return-shipping fee of line {}", work.line.line_id);
+                    let waived = work.merchant_fault && self.config.waive_fees_for_merchant_fault;
+                    let from = if fee == builtin {
+                        fee.to_string()
+                    } else if waived {
+                        format!(
+                            "{builtin} (waived: reason `{}` is the merchant's fault)",
+                            work.item.reason
+                        )
+                    } else {
+                        builtin.to_string()
+                    };
+                    let to = fee.to_string();
+                    let change = Change::new("policy_return_shipping_fee", &what, &from, &to);
+                    if let Some(reason) = hooks.changed(RETURN_SHIPPING_FEE, change) {
                         run.item_reason(work, reason);
                     }
                     run.step("return_shipping_fee", || {

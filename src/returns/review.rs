@@ -6,7 +6,7 @@ use super::hooks::{read_review_route, Facts, RequestView, REVIEW_ROUTE};
 use super::pipeline::{ItemWork, Run};
 use super::types::ReviewRoute;
 use super::ReturnsEngine;
-use crate::policy::session::{Answer, Fallback, HookSession};
+use crate::policy::session::{Answer, Change, Fallback, HookSession};
 use crate::{Error, Reason};
 
 impl ReturnsEngine {
@@ -26,44 +26,30 @@ impl ReturnsEngine {
             let fallback = Fallback::new("the configured review route applies");
             hooks.call(REVIEW_ROUTE, [view.arg()], fallback, read_review_route)?
         };
-        let source = hooks.source(REVIEW_ROUTE);
-        let (route, reason) = match (answer, source) {
-            (Answer::Value(chosen), Some(source)) => {
+        let (route, reason) = match answer {
+            Answer::Value(chosen) => {
                 let route = ReviewRoute {
                     queue: chosen.queue.unwrap_or_else(|| configured.queue.clone()),
                     priority: chosen.priority.unwrap_or(configured.priority),
                     expected_hours: chosen.expected_hours.unwrap_or(configured.expected_hours),
                 };
-                let why = chosen
-                    .reason
-                    .map_or_else(String::new, |reason| format!(": {reason}"));
-                let message = format!(
-                    "the policy routes the review to queue `{}` with priority {}, to be handled within {} hours{why}",
-                    route.queue,
-                    route.priority.as_str(),
-                    route.expected_hours,
-                );
-                (route, Reason::from_policy("review_route", message, source))
+                let (from, to) = (route_text(&configured), route_text(&route));
+                let change = Change::new("review_route", "the review route", &from, &to);
+                let change = match &chosen.reason {
+                    Some(why) => change.note(why),
+                    None => change,
+                };
+                match hooks.changed(REVIEW_ROUTE, change) {
+                    Some(reason) => (route, reason),
+                    None => (route, self.configured_reason(&configured, queue)),
+                }
             }
-            (answer, _) => {
+            answer => {
                 if let Answer::Failed(reason) = answer {
                     run.hook_failed(reason);
                 }
-                let origin = if self.config.review_routing.queues.contains_key(queue) {
-                    format!("`review_routing.queues.{queue}`")
-                } else {
-                    "`review_routing.default`".to_string()
-                };
-                let message = format!(
-                    "the review waits in queue `{}` with priority {}, to be handled within {} hours ({origin})",
-                    configured.queue,
-                    configured.priority.as_str(),
-                    configured.expected_hours,
-                );
-                (
-                    configured,
-                    Reason::builtin("review_route", "review_routing", message),
-                )
+                let reason = self.configured_reason(&configured, queue);
+                (configured, reason)
             }
         };
         run.step("review_route", || {
@@ -78,6 +64,22 @@ impl ReturnsEngine {
         Ok(route)
     }
 
+    /// The built-in `review_route` reason for the configured `route` of `queue`.
+    fn configured_reason(&self, route: &ReviewRoute, queue: &str) -> Reason {
+        let origin = if self.config.review_routing.queues.contains_key(queue) {
+            format!("`review_routing.queues.{queue}`")
+        } else {
+            "`review_routing.default`".to_string()
+        };
+        let message = format!(
+            "the review waits in queue `{}` with priority {}, to be handled within {} hours ({origin})",
+            route.queue,
+            route.priority.as_str(),
+            route.expected_hours,
+        );
+        Reason::builtin("review_route", "review_routing", message)
+    }
+
     /// The configured route of `queue`: its entry in `review_routing.queues`, else the
     /// default.
     fn configured_route(&self, queue: &str) -> ReviewRoute {
@@ -89,4 +91,14 @@ impl ReturnsEngine {
             expected_hours: target.expected_hours,
         }
     }
+}
+
+/// A review route as messages write it: ``queue `q`, priority high, within 8 hours``.
+fn route_text(route: &ReviewRoute) -> String {
+    format!(
+        "queue `{}`, priority {}, within {} hours",
+        route.queue,
+        route.priority.as_str(),
+        route.expected_hours
+    )
 }

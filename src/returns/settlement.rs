@@ -6,7 +6,7 @@ use super::pipeline::{ItemWork, Run};
 use super::refund::zero;
 use super::types::{ItemStatus, RefundTotals, Replacement, Settlement, SettlementMethod};
 use super::ReturnsEngine;
-use crate::policy::session::{Answer, Fallback, HookSession};
+use crate::policy::session::{Answer, Change, Fallback, HookSession};
 use crate::{Error, Reason};
 
 impl ReturnsEngine {
@@ -53,21 +53,17 @@ impl ReturnsEngine {
             read_settlement(value, exchange_ready)
         })?;
         match answer {
-            Answer::Value(chosen) if chosen != method => {
-                if let Some(source) = hooks.source(SETTLEMENT) {
-                    run.reasons.push(Reason::from_policy(
-                        "policy_settlement",
-                        format!(
-                            "the policy settles by {} instead of {}",
-                            chosen.as_str(),
-                            method.as_str()
-                        ),
-                        source,
-                    ));
-                }
+            Answer::Value(chosen) => {
+                let change = Change::new(
+                    "policy_settlement",
+                    "the settlement",
+                    method.as_str(),
+                    chosen.as_str(),
+                );
+                run.reasons.extend(hooks.changed(SETTLEMENT, change));
                 method = chosen;
             }
-            Answer::Value(_) | Answer::Default => {}
+            Answer::Default => {}
             Answer::Failed(reason) => run.hook_failed(reason),
         }
         let replacements = if method == SettlementMethod::Exchange {

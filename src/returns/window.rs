@@ -7,8 +7,8 @@ use super::hooks::{read_window_days, Facts, RequestView, WINDOW_DAYS};
 use super::pipeline::{ItemWork, Run};
 use super::types::{Order, OrderLine, ReturnRequest, ReturnWindow, WindowBasis};
 use super::ReturnsEngine;
-use crate::policy::session::{Answer, Fallback, HookSession};
-use crate::Error;
+use crate::policy::session::{Answer, Change, Fallback, HookSession};
+use crate::{Error, Reason};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc, Weekday};
 
 /// The merchant's time zone: an IANA zone or a fixed offset from UTC.
@@ -147,7 +147,8 @@ pub(crate) fn last_day(basis: NaiveDate, days: u32, extend: bool) -> Option<(Nai
 /// The window stage of one item: its length (configuration, then the `window_days`
 /// hook, never below the statutory minimum) and the window itself.
 impl ReturnsEngine {
-    /// The window length of the item at `index` (the items before it are in `works`).
+    /// The window length of the item at `index` (the items before it are in `works`),
+    /// with the `window_from_policy` reason when the `window_days` hook changed it.
     pub(crate) fn window_length(
         &self,
         run: &mut Run,
@@ -155,25 +156,33 @@ impl ReturnsEngine {
         facts: &Facts<'_>,
         works: &[ItemWork<'_>],
         index: usize,
-    ) -> Result<WindowLength, Error> {
+    ) -> Result<(WindowLength, Option<Reason>), Error> {
         let Some(line) = facts.lines.get(index).copied() else {
             return Err(Error::invalid(
                 format!("items[{index}].line_id"),
                 "unknown line",
             ));
         };
-        let mut length = self
+        let configured = self
             .config
             .window
             .category_days
             .get(&line.category)
             .copied()
             .unwrap_or(self.config.window.default_days);
+        let minimum = self.config.window.statutory_minimum_days;
+        let at_least_minimum = |length: WindowLength| match (minimum, length) {
+            (Some(minimum), WindowLength::Days(days)) if days < minimum => {
+                WindowLength::Days(minimum)
+            }
+            _ => length,
+        };
         let request = RequestView::new(facts, works, None);
         let item = request.item(index);
         let fallback = Fallback::new("the configured window applies; the request goes to review")
             .about(&line.line_id);
-        match hooks.call(
+        let mut reason = None;
+        let length = match hooks.call(
             WINDOW_DAYS,
             [item.arg(), request.arg()],
             fallback,
@@ -184,23 +193,34 @@ impl ReturnsEngine {
                     format!(
                         "policy sets the window of line {} to {}",
                         line.line_id,
-                        days.days()
-                            .map_or_else(|| "unlimited".to_string(), |d| format!("{d} days"))
+                        length_text(days)
                     )
                 });
-                length = days;
+                let (builtin, applied) = (at_least_minimum(configured), at_least_minimum(days));
+                let what = format!("the return window of line {}", line.line_id);
+                let (builtin_text, applied_text) = (length_text(builtin), length_text(applied));
+                let note = (applied != days).then(|| {
+                    format!(
+                        "the policy asked for {}, below the statutory minimum",
+                        length_text(days)
+                    )
+                });
+                let mut change =
+                    Change::new("window_from_policy", &what, &builtin_text, &applied_text)
+                        .about(&line.line_id);
+                if let Some(note) = &note {
+                    change = change.note(note);
+                }
+                reason = hooks.changed(WINDOW_DAYS, change);
+                applied
             }
-            Answer::Default => {}
-            Answer::Failed(reason) => run.hook_failed(reason),
-        }
-        if let (Some(minimum), WindowLength::Days(days)) =
-            (self.config.window.statutory_minimum_days, length)
-        {
-            if days < minimum {
-                length = WindowLength::Days(minimum);
+            Answer::Default => at_least_minimum(configured),
+            Answer::Failed(failure) => {
+                run.hook_failed(failure);
+                at_least_minimum(configured)
             }
-        }
-        Ok(length)
+        };
+        Ok((length, reason))
     }
 
     /// The window of one item and whether the request is inside the statutory minimum.
@@ -250,6 +270,13 @@ impl ReturnsEngine {
         };
         Ok((window, inside_statutory))
     }
+}
+
+/// A window length as messages write it: `30 days` or `unlimited`.
+fn length_text(length: WindowLength) -> String {
+    length
+        .days()
+        .map_or_else(|| "unlimited".to_string(), |d| format!("{d} days"))
 }
 
 /// The date a line's window counts from: its delivery, else the order's; then shipment;

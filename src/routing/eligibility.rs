@@ -11,12 +11,15 @@ use super::hooks::{
 use super::index::StockIndex;
 use super::plan::{Candidate, Need};
 use super::{available_to_promise, great_circle_km, Node, Order, RoutingRequest};
-use crate::policy::session::{Arg, Fallback, HookSession};
+use crate::policy::session::{Arg, Change, Fallback, HookSession};
 use crate::{Error, Reason, Trace};
 use std::collections::BTreeMap;
 
 /// The eligible nodes of `request`, as candidates (not yet ranked), in node-id order when
-/// the `eligible` hook or the trace sees that order.
+/// the `eligible` hook or the trace sees that order; a node the hook excludes has a
+/// `node_excluded_by_policy` reason.
+// The request, its index and needs, the session, and where reasons go: one stage's inputs.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn candidates<'r>(
     request: &'r RoutingRequest,
     index: &StockIndex<'r>,
@@ -24,6 +27,7 @@ pub(super) fn candidates<'r>(
     needs: &[Need<'r>],
     session: &mut HookSession<'_>,
     failures: &mut Vec<Reason>,
+    reasons: &mut Vec<Reason>,
     mut trace: Option<&mut Trace>,
 ) -> Result<Vec<Candidate<'r>>, Error> {
     let order = &request.order;
@@ -61,6 +65,11 @@ pub(super) fn candidates<'r>(
             read_eligible,
         )?;
         if let Some(Verdict::Exclude(why)) = settle(answer, failures) {
+            let what = format!("node {}", node.id);
+            let change = Change::new("node_excluded_by_policy", &what, "eligible", "excluded")
+                .note(&why)
+                .about(&node.id);
+            reasons.extend(session.changed(ELIGIBLE, change));
             if let Some(t) = trace.as_deref_mut() {
                 t.step(
                     "eligibility",

@@ -46,7 +46,7 @@ pub static HOOKS: &[HookSpec] = &[
         name: "chain",
         params: &["order"],
         args: &[FieldType::Record(&ORDER)],
-        returns: "an array of rule names, or () for the configured chain",
+        returns: "a non-empty array of rule names, or () for the configured chain",
         doc: "Chooses the rule chain for this order (e.g. express orders put `closest` first).",
     },
 ];
@@ -405,7 +405,7 @@ pub(super) const CHAIN_FALLBACK: &str = "using the configured chain";
 
 const ELIGIBLE_SHAPE: &str = "true, false, a string (the reason to exclude) or ()";
 const RANK_SHAPE: &str = "a number (lower ships first) or ()";
-const CHAIN_SHAPE: &str = "an array of rule names (preferred_node, minimize_splits, stay_in_market, closest, priority, most_stock, lowest_cost, policy) or ()";
+const CHAIN_SHAPE: &str = "a non-empty array of rule names (preferred_node, minimize_splits, stay_in_market, closest, priority, most_stock, lowest_cost, policy) or ()";
 
 /// Reads `eligible`'s result (not `()`).
 pub(super) fn read_eligible(value: &Dynamic) -> Result<Verdict, Diagnostic> {
@@ -413,7 +413,7 @@ pub(super) fn read_eligible(value: &Dynamic) -> Result<Verdict, Diagnostic> {
         return Ok(if keep {
             Verdict::Keep
         } else {
-            Verdict::Exclude("the policy's `eligible` returned false".to_string())
+            Verdict::Exclude("no reason given".to_string())
         });
     }
     bridge::expect_string(value, "eligible", ELIGIBLE_SHAPE).map(Verdict::Exclude)
@@ -427,6 +427,11 @@ pub(super) fn read_rank(value: &Dynamic) -> Result<Decimal, Diagnostic> {
 /// Reads `chain`'s result (not `()`): rule names, each once.
 pub(super) fn read_chain(value: &Dynamic) -> Result<Vec<Rule>, Diagnostic> {
     let items = bridge::expect_array(value, "chain", CHAIN_SHAPE)?;
+    if items.is_empty() {
+        return Err(bridge::bad_return("chain", CHAIN_SHAPE, value).with_help(
+            "an empty chain ranks nodes by id alone; return at least one rule name, or () for the configured chain",
+        ));
+    }
     let mut rules: Vec<Rule> = Vec::with_capacity(items.len());
     for item in &items {
         let name = bridge::expect_string(item, "chain", CHAIN_SHAPE)?;

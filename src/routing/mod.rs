@@ -103,17 +103,20 @@
 //!
 //! A policy attached with [`RoutingEngine::with_policy`] may define any of [`HOOKS`]:
 //!
-//! - `chain(order)` returns an array of rule names (the chain for this order) or `()` for
-//!   the configured chain; the reason `chain_from_policy` records a change.
-//! - `eligible(node, order)` returns `false` or a string (the node is out, the string is
-//!   the reason in the trace) or `true`/`()` (it stays). Called, in node-id order, for every
+//! - `chain(order)` returns a non-empty array of rule names (the chain for this order) or
+//!   `()` for the configured chain; the reason `chain_from_policy` records a change (from
+//!   the configured chain to the policy's). An empty array is a `policy.bad_return`.
+//! - `eligible(node, order)` returns `false` or a string (the node is out, with a
+//!   `node_excluded_by_policy` reason about it whose message carries the string) or
+//!   `true`/`()` (it stays, no reason). Called, in node-id order, for every
 //!   node the built-in checks let through that has a stock row for one of the order's SKUs
 //!   (a node without one can ship nothing and is left out before the hooks).
 //! - `rank(node, order)` returns a number, lower first, or `()` to abstain; it is the node
 //!   key of the `policy` rule. It is called only for nodes holding stock or backorders for
 //!   the order; with `minimize_splits` in the chain and no trace requested, only for nodes
 //!   of the node sets the search fills (results are memoized), which gives the same plan
-//!   with far fewer calls.
+//!   with far fewer calls. One `rank_from_policy` reason lists the ranks of the nodes
+//!   that ship (the ranks of the others depend on how far the search looked).
 //!
 //! `order` is `#{id, channel, tags, holder, preferred_node, units, ship_to: #{country,
 //! market, region, postal_code, latitude, longitude}, lines: [#{line_id, sku, quantity,

@@ -40,6 +40,7 @@ pub(super) fn decide_with(
         &needs,
         &mut session,
         &mut failures,
+        &mut reasons,
         trace.as_mut(),
     )?;
     eligibility::check_preferred(order, &candidates, &mut reasons);
@@ -52,7 +53,10 @@ pub(super) fn decide_with(
         trace.is_some(),
         &mut reasons,
     )?;
-    let mut rank = |c: &Candidate<'_>| rules::rank(&mut session, &mut failures, c, &skus, order);
+    // The ranks `rank` gives, for the `rank_from_policy` reason.
+    let mut ranked = Vec::new();
+    let mut rank =
+        |c: &Candidate<'_>| rules::rank(&mut session, &mut failures, &mut ranked, c, &skus, order);
     rules::node_keys(&mut candidates, &ranking, &needs, order, &mut rank)?;
     let candidates = rules::rank_order(candidates, &ranking.chain, trace.as_mut());
     let preferred = order.preferred_node.as_deref();
@@ -67,5 +71,12 @@ pub(super) fn decide_with(
         Ok(fill) => outcome::routed(&problem, &fill, order.holder(), &mut reasons),
         Err(short) => outcome::unfillable(&problem, &short, &mut reasons),
     };
+    let shipments = outcome.shipments();
+    reasons.extend(rules::rank_reason(
+        &session,
+        &request.nodes,
+        &ranked,
+        shipments,
+    ));
     Ok(outcome::finish(outcome, reasons, failures, session, trace))
 }

@@ -7,8 +7,8 @@ use super::hooks::{
 };
 use super::plan::{into_rank_order, Candidate, Need};
 use super::search::Resolver;
-use super::{MissingData, Order, Rule};
-use crate::policy::session::{Arg, Fallback, HookSession};
+use super::{MissingData, Node, Order, Rule, Shipment};
+use crate::policy::session::{Arg, Change, Fallback, HookSession};
 use crate::{Error, Reason, Trace};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -31,11 +31,9 @@ pub(super) fn chain(
     )?;
     let chain = match settle(answer, failures) {
         Some(chain) => {
-            reasons.push(Reason::builtin(
-                "chain_from_policy",
-                "chain",
-                format!("the policy chose the rule chain {}", join_rules(&chain)),
-            ));
+            let (from, to) = (join_rules(configured), join_rules(&chain));
+            let change = Change::new("chain_from_policy", "the rule chain", &from, &to);
+            reasons.extend(session.changed(CHAIN, change));
             chain
         }
         None => configured.to_vec(),
@@ -255,10 +253,13 @@ pub(super) fn node_keys<'a>(
     Ok(())
 }
 
-/// `rank(node, order)` for one candidate: its `policy` key, or `None` to abstain.
+/// `rank(node, order)` for one candidate: its `policy` key, or `None` to abstain. A
+/// rank the hook gives is also noted in `ranked` (by the node's position in the
+/// request), for [`rank_reason`].
 pub(super) fn rank(
     session: &mut HookSession<'_>,
     failures: &mut Vec<Reason>,
+    ranked: &mut Vec<(usize, Decimal)>,
     candidate: &Candidate<'_>,
     skus: &BTreeMap<&str, usize>,
     order: &Order,
@@ -270,7 +271,39 @@ pub(super) fn rank(
         Fallback::new(RANK_FALLBACK),
         read_rank,
     )?;
-    Ok(settle(answer, failures))
+    let key = settle(answer, failures);
+    if let Some(key) = key {
+        ranked.push((candidate.index, key));
+    }
+    Ok(key)
+}
+
+/// The `rank_from_policy` reason: the ranks `rank` gave the nodes that ship (lowest
+/// first, ties by node id), which without the hook the `policy` rule does not have. One
+/// reason per decision, about the nodes that ship: the other nodes' ranks depend on how
+/// far the search looked (ranks are asked lazily), and a decision may rank hundreds.
+pub(super) fn rank_reason(
+    session: &HookSession<'_>,
+    nodes: &[Node],
+    ranked: &[(usize, Decimal)],
+    shipments: &[Shipment],
+) -> Option<Reason> {
+    let mut shipping: Vec<(&str, Decimal)> = ranked
+        .iter()
+        .filter_map(|(i, key)| nodes.get(*i).map(|n| (n.id.as_str(), *key)))
+        .filter(|(id, _)| shipments.iter().any(|s| s.node_id == *id))
+        .collect();
+    if shipping.is_empty() {
+        return None;
+    }
+    shipping.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(b.0)));
+    let listed: Vec<String> = shipping
+        .iter()
+        .map(|(node, key)| format!("{node} {}", key.normalize()))
+        .collect();
+    let to = format!("{} (lower ships first)", listed.join(", "));
+    let what = "the rule `policy` ranks of the nodes that ship";
+    session.changed(RANK, Change::new("rank_from_policy", what, "none", &to))
 }
 
 /// The candidates in rank order (the chain's node keys, then node ids), traced.

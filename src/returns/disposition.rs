@@ -1,11 +1,11 @@
 //! The disposition stage: what happens to the goods of every item that is not rejected,
 //! from the configuration, then the `disposition` hook.
 
-use super::hooks::{read_disposition, Facts, RequestView, DISPOSITION};
-use super::pipeline::{ItemWork, Run};
-use super::types::{Condition, Disposition, ItemStatus};
+use super::hooks::{read_disposition, Facts, DISPOSITION};
+use super::pipeline::{ItemHook, ItemWork, Run};
+use super::types::{Condition, Disposition};
 use super::ReturnsEngine;
-use crate::policy::session::{Answer, Fallback, HookSession};
+use crate::policy::session::{Answer, HookSession};
 use crate::Error;
 
 impl ReturnsEngine {
@@ -17,39 +17,23 @@ impl ReturnsEngine {
         facts: &Facts<'_>,
         works: &mut [ItemWork<'_>],
     ) -> Result<(), Error> {
-        for index in 0..works.len() {
-            let disposition = {
-                let Some(work) = works.get(index) else {
-                    continue;
-                };
-                if work.status == ItemStatus::Rejected {
-                    continue;
-                }
-                let builtin = self.builtin_disposition(work);
-                let request = RequestView::new(facts, works, None);
-                let item = request.item(index);
-                let fallback =
-                    Fallback::new("the configured disposition applies; the request goes to review")
-                        .about(&work.line.line_id);
-                match hooks.call(
-                    DISPOSITION,
-                    [item.arg(), request.arg()],
-                    fallback,
-                    read_disposition,
-                )? {
-                    Answer::Value(disposition) => disposition,
-                    Answer::Default => builtin,
-                    Answer::Failed(reason) => {
-                        run.hook_failed(reason);
-                        builtin
-                    }
+        let ask = ItemHook {
+            hook: DISPOSITION,
+            fallback: "the configured disposition applies; the request goes to review",
+            read: read_disposition,
+        };
+        run.each_item(hooks, facts, works, ask, |run, _, work, answer| {
+            let disposition = match answer {
+                Answer::Value(disposition) => disposition,
+                Answer::Default => self.builtin_disposition(work),
+                Answer::Failed(reason) => {
+                    run.hook_failed(reason);
+                    self.builtin_disposition(work)
                 }
             };
-            if let Some(work) = works.get_mut(index) {
-                work.disposition = Some(disposition);
-            }
-        }
-        Ok(())
+            work.disposition = Some(disposition);
+            Ok(())
+        })
     }
 
     fn builtin_disposition(&self, work: &ItemWork<'_>) -> Disposition {

@@ -5,7 +5,7 @@ use super::hooks::{read_disposition, Facts, DISPOSITION};
 use super::pipeline::{ItemHook, ItemWork, Run};
 use super::types::{Condition, Disposition};
 use super::ReturnsEngine;
-use crate::policy::session::{Answer, HookSession};
+use crate::policy::session::HookSession;
 use crate::Error;
 
 impl ReturnsEngine {
@@ -23,15 +23,7 @@ impl ReturnsEngine {
             read: read_disposition,
         };
         run.each_item(hooks, facts, works, ask, |run, _, work, answer| {
-            let disposition = match answer {
-                Answer::Value(disposition) => disposition,
-                Answer::Default => self.builtin_disposition(work),
-                Answer::Failed(reason) => {
-                    run.hook_failed(reason);
-                    self.builtin_disposition(work)
-                }
-            };
-            work.disposition = Some(disposition);
+            work.disposition = Some(run.value_or(answer, || self.builtin_disposition(work)));
             Ok(())
         })
     }

@@ -61,6 +61,18 @@ impl Run {
         self.policy_failed = true;
     }
 
+    /// The hook's value, or else `builtin()` (recording the failure when the hook failed).
+    pub(crate) fn value_or<T>(&mut self, answer: Answer<T>, builtin: impl FnOnce() -> T) -> T {
+        match answer {
+            Answer::Value(value) => value,
+            Answer::Default => builtin(),
+            Answer::Failed(reason) => {
+                self.hook_failed(reason);
+                builtin()
+            }
+        }
+    }
+
     /// Asks a per-item hook about every item that is not rejected, in order, and hands
     /// each answer to `apply`, which also sees the session (for the hook's source). When
     /// the policy does not define the hook (or there is no policy), no view of the

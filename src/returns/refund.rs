@@ -235,14 +235,7 @@ impl ReturnsEngine {
             read: read_restocking_fee_percent,
         };
         run.each_item(hooks, facts, works, ask, |run, _, work, answer| {
-            let percent = match answer {
-                Answer::Value(percent) => percent,
-                Answer::Default => self.builtin_restocking_percent(work),
-                Answer::Failed(reason) => {
-                    run.hook_failed(reason);
-                    self.builtin_restocking_percent(work)
-                }
-            };
+            let percent = run.value_or(answer, || self.builtin_restocking_percent(work));
             let fee = work
                 .refund
                 .merchandise

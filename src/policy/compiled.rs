@@ -207,90 +207,9 @@ impl Policy {
             );
         }
 
-        let mut statement_lines = BTreeSet::new();
-        let mut calls: Vec<(String, Position)> = Vec::new();
-        let mut variables: std::collections::HashSet<String> = ast
-            .iter_functions()
-            .flat_map(|f| f.params.iter().map(|p| p.to_string()).collect::<Vec<_>>())
-            .collect();
-        ast.walk(&mut |path: &[ASTNode]| {
-            if let Some(node) = path.last() {
-                match node {
-                    ASTNode::Stmt(Stmt::Block(..)) | ASTNode::Stmt(Stmt::Noop(..)) => {}
-                    ASTNode::Stmt(stmt) => {
-                        match stmt {
-                            Stmt::FnCall(call, pos) => {
-                                if let Some(d) =
-                                    sandbox_call(call.name.as_str(), *pos, name, source)
-                                {
-                                    diagnostics.push(d);
-                                } else {
-                                    calls.push((call.name.to_string(), *pos));
-                                }
-                            }
-                            Stmt::Var(var, ..) => {
-                                variables.insert(var.0.name.to_string());
-                            }
-                            _ => {}
-                        }
-                        if let Some(line) = stmt.position().line() {
-                            statement_lines.insert(u32::try_from(line).unwrap_or(u32::MAX));
-                        }
-                    }
-                    ASTNode::Expr(rhai::Expr::FnCall(call, pos)) => {
-                        if let Some(d) = sandbox_call(call.name.as_str(), *pos, name, source) {
-                            diagnostics.push(d);
-                        } else {
-                            calls.push((call.name.to_string(), *pos));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            true
-        });
-        // A call to a function that exists nowhere would only fail when the hook runs;
-        // report it now. Operators are calls too (`+`, `==`): only names are checked, and
-        // a variable holding a function pointer may be called like a function.
-        let defined: std::collections::HashSet<&str> =
-            ast.iter_functions().map(|f| f.name).collect();
-        for (function, pos) in &calls {
-            let is_name = function
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_alphabetic() || c == '_');
-            if is_name
-                && !defined.contains(function.as_str())
-                && !variables.contains(function)
-                && !runtime.is_known_function(function)
-            {
-                let written = defined.iter().copied().filter(|f| !f.starts_with("anon$"));
-                let mut builtin: Vec<&str> = runtime
-                    .inner
-                    .known_functions
-                    .iter()
-                    .map(String::as_str)
-                    .collect();
-                builtin.sort_unstable();
-                let mut candidates: Vec<&str> = written.collect();
-                candidates.sort_unstable();
-                candidates.extend(builtin);
-                let help = match crate::error::closest_name(function, candidates) {
-                    Some(similar) => format!("did you mean `{similar}`? the functions policies can call are listed in the `backoffice::policy` documentation"),
-                    None => "check the spelling; the functions policies can call are listed in the `backoffice::policy` documentation".to_string(),
-                };
-                diagnostics.push(located(
-                    Diagnostic::error(
-                        "policy.unknown_function",
-                        format!("there is no function called `{function}`"),
-                    )
-                    .with_help(help)
-                    .with_policy(name),
-                    *pos,
-                    source,
-                ));
-            }
-        }
+        diagnostics.extend(super::checks::functions::check_calls(
+            &ast, runtime, name, source,
+        ));
         // A closure stored inside a variable it captures is a reference cycle that is
         // never freed: every call of the hook would leak it.
         let is_native = |f: &str| runtime.is_known_function(f);
@@ -350,6 +269,7 @@ impl Policy {
             .records_coverage()
             .then(|| Arc::new(Mutex::new(BTreeSet::new())));
 
+        let statement_lines = super::checks::lines::statement_lines(&ast);
         Ok(Policy {
             inner: Arc::new(PolicyInner {
                 name: name.to_string(),
@@ -806,7 +726,8 @@ fn line_col(pos: Position) -> (u32, u32) {
     (line, column)
 }
 
-fn located(diagnostic: Diagnostic, pos: Position, source: &str) -> Diagnostic {
+/// `diagnostic` placed at `pos` in `source`, when the position is known.
+pub(crate) fn located(diagnostic: Diagnostic, pos: Position, source: &str) -> Diagnostic {
     if pos.is_none() {
         diagnostic
     } else {
@@ -842,32 +763,6 @@ fn closure_cycle_diagnostic(
         cycle.at,
         source,
     )
-}
-
-/// Calls a sandboxed script cannot make, with the advice to give.
-fn sandbox_call(function: &str, pos: Position, policy: &str, source: &str) -> Option<Diagnostic> {
-    let (message, help) = match function {
-        "timestamp" => (
-            "`timestamp()` is not available: policies cannot read the clock",
-            "use the time passed in the request (e.g. `request.now`), so that the same input always gives the same decision",
-        ),
-        "eval" => (
-            "`eval` is not available in policies",
-            "write the code directly in the hook",
-        ),
-        "sleep" => (
-            "`sleep()` is not available: a policy must not block the thread it runs on",
-            "decide from the input; waiting belongs to the caller",
-        ),
-        _ => return None,
-    };
-    Some(located(
-        Diagnostic::error("policy.sandbox", message)
-            .with_help(help)
-            .with_policy(policy),
-        pos,
-        source,
-    ))
 }
 
 fn parse_diagnostic(err: &ParseError, policy: &str, source: &str) -> Diagnostic {

@@ -1,11 +1,11 @@
 //! The disposition stage: what happens to the goods of every item that is not rejected,
 //! from the configuration, then the `disposition` hook.
 
-use super::hooks::{read_disposition, Facts, RequestView, DISPOSITION};
-use super::pipeline::{ItemWork, Run};
-use super::types::{Condition, Disposition, ItemStatus};
+use super::hooks::{read_disposition, Facts, DISPOSITION};
+use super::pipeline::{ItemHook, ItemWork, Run};
+use super::types::{Condition, Disposition};
 use super::ReturnsEngine;
-use crate::policy::session::{Answer, Change, Fallback, HookSession};
+use crate::policy::session::{Answer, Change, HookSession};
 use crate::Error;
 
 impl ReturnsEngine {
@@ -17,49 +17,26 @@ impl ReturnsEngine {
         facts: &Facts<'_>,
         works: &mut [ItemWork<'_>],
     ) -> Result<(), Error> {
-        for index in 0..works.len() {
-            let mut changed = None;
-            let disposition = {
-                let Some(work) = works.get(index) else {
-                    continue;
-                };
-                if work.status == ItemStatus::Rejected {
-                    continue;
-                }
-                let builtin = self.builtin_disposition(work);
-                let request = RequestView::new(facts, works, None);
-                let item = request.item(index);
-                let fallback =
-                    Fallback::new("the configured disposition applies; the request goes to review")
-                        .about(&work.line.line_id);
-                match hooks.call(
-                    DISPOSITION,
-                    [item.arg(), request.arg()],
-                    fallback,
-                    read_disposition,
-                )? {
-                    Answer::Value(disposition) => {
-                        let what = format!("the disposition of line {}", work.line.line_id);
-                        let (from, to) = (builtin.as_str(), disposition.as_str());
-                        let change = Change::new("disposition_from_policy", &what, from, to);
-                        changed = hooks.changed(DISPOSITION, change);
-                        disposition
-                    }
-                    Answer::Default => builtin,
-                    Answer::Failed(reason) => {
-                        run.hook_failed(reason);
-                        builtin
-                    }
-                }
-            };
-            if let Some(work) = works.get_mut(index) {
-                work.disposition = Some(disposition);
-                if let Some(reason) = changed {
+        let ask = ItemHook {
+            hook: DISPOSITION,
+            fallback: "the configured disposition applies; the request goes to review",
+            read: read_disposition,
+        };
+        run.each_item(hooks, facts, works, ask, |run, hooks, work, answer| {
+            let builtin = self.builtin_disposition(work);
+            let from_policy = matches!(answer, Answer::Value(_));
+            let disposition = run.value_or(answer, || builtin);
+            work.disposition = Some(disposition);
+            if from_policy {
+                let what = format!("the disposition of line {}", work.line.line_id);
+                let (from, to) = (builtin.as_str(), disposition.as_str());
+                let change = Change::new("disposition_from_policy", &what, from, to);
+                if let Some(reason) = hooks.changed(DISPOSITION, change) {
                     run.item_reason(work, reason);
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     fn builtin_disposition(&self, work: &ItemWork<'_>) -> Disposition {

@@ -1,14 +1,16 @@
 //! One decision, as the list of its stages, and the state the stages share.
 
 use super::hooks::Facts;
+use super::hooks::RequestView;
 use super::types::{
     Disposition, FraudAction, FraudAssessment, ItemOutcome, ItemRefund, ItemStatus, OrderLine,
     RequestStatus, ReturnItem, ReturnOutcome, ReturnRequest, ReturnWindow,
 };
 use super::ReturnsEngine;
-use crate::policy::session::HookSession;
+use crate::policy::session::{Answer, Fallback, HookId, HookSession};
 use crate::policy::DecideOptions;
-use crate::{Decision, Error, Reason, Trace};
+use crate::{Decision, Diagnostic, Error, Reason, Trace};
+use rhai::Dynamic;
 
 /// What the engine has worked out about one item so far. Hooks see it through
 /// [`ItemView`](super::hooks::ItemView).
@@ -58,6 +60,68 @@ impl Run {
         self.reasons.extend(reason);
         self.policy_failed = true;
     }
+
+    /// The hook's value, or else `builtin()` (recording the failure when the hook failed).
+    pub(crate) fn value_or<T>(&mut self, answer: Answer<T>, builtin: impl FnOnce() -> T) -> T {
+        match answer {
+            Answer::Value(value) => value,
+            Answer::Default => builtin(),
+            Answer::Failed(reason) => {
+                self.hook_failed(reason);
+                builtin()
+            }
+        }
+    }
+
+    /// Asks a per-item hook about every item that is not rejected, in order, and hands
+    /// each answer to `apply`, which also sees the session (for the hook's source). When
+    /// the policy does not define the hook (or there is no policy), no view of the
+    /// request or the item is made: every such item gets [`Answer::Default`].
+    pub(crate) fn each_item<'r, T>(
+        &mut self,
+        hooks: &mut HookSession<'_>,
+        facts: &Facts<'_>,
+        works: &mut [ItemWork<'r>],
+        ask: ItemHook<impl Fn(&Dynamic) -> Result<T, Diagnostic>>,
+        mut apply: impl FnMut(
+            &mut Run,
+            &HookSession<'_>,
+            &mut ItemWork<'r>,
+            Answer<T>,
+        ) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let defined = hooks.defines(ask.hook);
+        for index in 0..works.len() {
+            let answer = {
+                let Some(work) = works.get(index) else {
+                    continue;
+                };
+                if work.status == ItemStatus::Rejected {
+                    continue;
+                }
+                if defined {
+                    let request = RequestView::new(facts, works, None);
+                    let item = request.item(index);
+                    let fallback = Fallback::new(ask.fallback).about(&work.line.line_id);
+                    hooks.call(ask.hook, [item.arg(), request.arg()], fallback, &ask.read)?
+                } else {
+                    Answer::Default
+                }
+            };
+            if let Some(work) = works.get_mut(index) {
+                apply(self, hooks, work, answer)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A hook asked about each item ([`Run::each_item`]): which, what the engine does if it
+/// fails (for the `policy_error` reason), and how its result is read.
+pub(crate) struct ItemHook<R> {
+    pub(crate) hook: HookId,
+    pub(crate) fallback: &'static str,
+    pub(crate) read: R,
 }
 
 impl ReturnsEngine {

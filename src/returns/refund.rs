@@ -9,15 +9,15 @@
 
 use super::config::ReturnShippingFee;
 use super::hooks::{
-    read_restocking_fee_percent, read_return_shipping_fee, Facts, RequestView,
-    RESTOCKING_FEE_PERCENT, RETURN_SHIPPING_FEE,
+    read_restocking_fee_percent, read_return_shipping_fee, Facts, RESTOCKING_FEE_PERCENT,
+    RETURN_SHIPPING_FEE,
 };
-use super::pipeline::{ItemWork, Run};
+use super::pipeline::{ItemHook, ItemWork, Run};
 use super::types::{ItemRefund, ItemStatus, Order, RefundTotals};
 use super::validate::Checked;
 use super::ReturnsEngine;
 use crate::money::{allocate, CurrencyOverrides};
-use crate::policy::session::{Answer, Change, Fallback, HookSession};
+use crate::policy::session::{Answer, Change, HookSession};
 use crate::{Currency, Error, Money, Reason, RoundingMode};
 use rust_decimal::Decimal;
 
@@ -229,40 +229,15 @@ impl ReturnsEngine {
         facts: &Facts<'_>,
         works: &mut [ItemWork<'_>],
     ) -> Result<(), Error> {
-        for index in 0..works.len() {
-            let answer = {
-                let Some(work) = works.get(index) else {
-                    continue;
-                };
-                if work.status == ItemStatus::Rejected {
-                    continue;
-                }
-                let builtin = self.builtin_restocking_percent(work);
-                let request = RequestView::new(facts, works, None);
-                let item = request.item(index);
-                let fallback = Fallback::new(
-                    "the configured restocking fee applies; the request goes to review",
-                )
-                .about(&work.line.line_id);
-                let answer = hooks.call(
-                    RESTOCKING_FEE_PERCENT,
-                    [item.arg(), request.arg()],
-                    fallback,
-                    read_restocking_fee_percent,
-                )?;
-                match answer {
-                    Answer::Value(percent) => (percent, Some(builtin)),
-                    Answer::Default => (builtin, None),
-                    Answer::Failed(reason) => {
-                        run.hook_failed(reason);
-                        (builtin, None)
-                    }
-                }
-            };
-            let Some(work) = works.get_mut(index) else {
-                continue;
-            };
-            let (percent, replaced) = answer;
+        let ask = ItemHook {
+            hook: RESTOCKING_FEE_PERCENT,
+            fallback: "the configured restocking fee applies; the request goes to review",
+            read: read_restocking_fee_percent,
+        };
+        run.each_item(hooks, facts, works, ask, |run, hooks, work, answer| {
+            let builtin = self.builtin_restocking_percent(work);
+            let from_policy = matches!(answer, Answer::Value(_));
+            let percent = run.value_or(answer, || builtin);
             let fee = work
                 .refund
                 .merchandise
@@ -270,7 +245,7 @@ impl ReturnsEngine {
                 .round(self.config.restocking_fee.rounding)?;
             work.refund.restocking_fee_percent = percent.normalize();
             work.refund.restocking_fee = negative(fee);
-            if let Some(builtin) = replaced {
+            if from_policy {
                 let what = format!("the restocking fee of line {}", work.line.line_id);
                 let from = format!("{} %", builtin.normalize());
                 let to = format!("{} % ({fee})", percent.normalize());
@@ -280,8 +255,8 @@ impl ReturnsEngine {
                     run.item_reason(work, reason);
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// What the units of one item were paid, capped at what is left of the line.
@@ -349,33 +324,12 @@ impl ReturnsEngine {
         currency: Currency,
     ) -> Result<(), Error> {
         self.builtin_shipping_fees(works, currency)?;
-        if !hooks.defines(RETURN_SHIPPING_FEE) {
-            return Ok(());
-        }
-        for index in 0..works.len() {
-            let answer = {
-                let Some(work) = works.get(index) else {
-                    continue;
-                };
-                if work.status == ItemStatus::Rejected {
-                    continue;
-                }
-                let request = RequestView::new(facts, works, None);
-                let item = request.item(index);
-                let fallback = Fallback::new(
-                    "the built-in return-shipping fee applies; the request goes to review",
-                )
-                .about(&work.line.line_id);
-                hooks.call(
-                    RETURN_SHIPPING_FEE,
-                    [item.arg(), request.arg()],
-                    fallback,
-                    |value| read_return_shipping_fee(value, currency),
-                )?
-            };
-            let Some(work) = works.get_mut(index) else {
-                continue;
-            };
+        let ask = ItemHook {
+            hook: RETURN_SHIPPING_FEE,
+            fallback: "the built-in return-shipping fee applies; the request goes to review",
+            read: |value: &rhai::Dynamic| read_return_shipping_fee(value, currency),
+        };
+        run.each_item(hooks, facts, works, ask, |run, hooks, work, answer| {
             match answer {
                 Answer::Value(fee) => {
                     let builtin = negative(work.refund.return_shipping_fee);
@@ -404,8 +358,8 @@ impl ReturnsEngine {
                 Answer::Default => {}
                 Answer::Failed(reason) => run.hook_failed(reason),
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Shares the configured return-shipping fee over the items that pay it.

@@ -6,15 +6,21 @@
 //! - [`fields`]: `policy.unknown_field` and `policy.type_mismatch` against the engine's
 //!   [schemas](super::schema);
 //! - [`arguments`]: `policy.argument_write`, writes into a hook's read-only arguments;
-//! - [`closures`]: `policy.closure_cycle`, closures stored in a variable they capture.
+//! - [`closures`]: `policy.closure_cycle`, closures stored in a variable they capture;
+//! - [`functions`]: `policy.sandbox` and `policy.unknown_function`, calls that are not
+//!   allowed or of functions that exist nowhere;
+//! - [`lines`]: the executable lines of a script, for line coverage.
 //!
 //! Rhai does not expose a function body's statements on their own, so every analysis
 //! attributes the nodes of [`AST::walk`] to functions by position, through [`Bodies`] and
-//! [`walk_body`], and follows access chains with [`root_variable`].
+//! [`walk_body`], and follows access chains with [`root_variable`]; checks of the whole
+//! script (top-level statements included) visit its nodes with [`walk_script`].
 
 pub(crate) mod arguments;
 pub(crate) mod closures;
 pub(crate) mod fields;
+pub(crate) mod functions;
+pub(crate) mod lines;
 pub(crate) mod reads;
 
 use rhai::{ASTNode, Expr, Position, ScriptFuncDef, AST};
@@ -119,6 +125,17 @@ pub(crate) fn walk_body(
         } else {
             true
         }
+    });
+}
+
+/// Walks every node of the script (every function, closures and top-level statements),
+/// calling `on_node` with the node.
+pub(crate) fn walk_script(ast: &AST, on_node: &mut dyn FnMut(&ASTNode)) {
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(node) = path.last() {
+            on_node(node);
+        }
+        true
     });
 }
 

@@ -1,8 +1,8 @@
 //! Arrow record batches to requests: the documented flat input schema of each engine.
 //!
 //! A batch's columns are mapped to the engine's JSON request shape once per batch (a
-//! [`InputPlan`]); each row then becomes one request's JSON text without any Python
-//! object in between. The mapping (also in `python/README.md` and the stubs):
+//! [`InputPlan`]); each row then becomes one request's JSON value, read by the engine into
+//! its typed request, without JSON text or any Python object in between. The mapping (also in `python/README.md` and the stubs):
 //!
 //! - **Any engine**: a single column `request` of JSON text (one request per row), or
 //!   columns named after the request's top-level fields, nested as Arrow `struct` and
@@ -19,6 +19,21 @@
 //!   `address_lines` as `list<string>` or `address_line1`, `address_line2`, ...,
 //!   `locality`, `dependent_locality`, `administrative_area`, `postal_code`,
 //!   `sorting_code`, `organization`, `recipient`) and `tags`.
+//! - **routing** (flat): the order's fields as `order_<field>` columns (`order_id`,
+//!   `order_tags`, ...) or by their own names (`channel`, `preferred_node`, `holder`,
+//!   `lines` and `kits` as `list<struct>`, `ship_to` as a struct), the ship-to address as
+//!   `ship_to_<field>` columns (`ship_to_country`, `ship_to_market`, `ship_to_region`,
+//!   `ship_to_postal_code`, `ship_to_latitude`, `ship_to_longitude` as decimals), and
+//!   `nodes` and `stock` (`list<struct>` in the request's shape), `now`.
+//! - **refunds** (flat): the order's fields as top-level columns (`order_id`,
+//!   `presentment_currency`, `settlement_currency`, `placed_at`, `customer_country`,
+//!   `captures` and `lines` as `list<struct>`; `order_<field>` for any order field, e.g.
+//!   `order_shipping` as a `{amount, currency}` struct), the requested refund as
+//!   `refund_<field>` columns (`refund_idempotency_key`, `refund_reason`,
+//!   `refund_method`, `refund_currency`, `refund_lines` as `list<struct>`,
+//!   `refund_shipping` as a struct), and `earlier_refunds`, `rates` (struct, the rate
+//!   table's shape), `now`. Amounts are `{amount, currency}` structs: a refund has two
+//!   currencies, so no column takes a row currency.
 //!
 //! Values: strings, booleans and integers as they are; `decimal128` as exact decimal text;
 //! `timestamp` as RFC 3339 in UTC (a timestamp without a time zone is read as UTC);
@@ -26,6 +41,7 @@
 //! field out, so the engine's documented default applies (nullable integer columns stay
 //! integers: nothing goes through floats). Float columns are refused: amounts are decimal.
 
+use crate::pyjson::Request;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Date64Type, Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType,
@@ -42,8 +58,9 @@ struct FlatSpec {
     top: &'static [&'static str],
     /// Columns that go into one object of the request: (object, its fields).
     nested: &'static [(&'static str, &'static [&'static str])],
-    /// Column-name prefixes that go into an object: (`customer_`, `customer`).
-    prefixes: &'static [(&'static str, &'static str)],
+    /// Column-name prefixes that go into an object: (`customer_`, `["customer"]`); the
+    /// rest of the name is the field (`ship_to_country` is `order.ship_to.country`).
+    prefixes: &'static [(&'static str, &'static [&'static str])],
     /// Field names whose plain decimal values are money in the row's currency.
     money: &'static [&'static str],
     /// The column holding the row's currency.
@@ -78,7 +95,7 @@ const RETURNS: FlatSpec = FlatSpec {
             "shipping_paid",
         ],
     )],
-    prefixes: &[("customer_", "customer")],
+    prefixes: &[("customer_", &["customer"])],
     money: &[
         "unit_price",
         "discount",
@@ -117,8 +134,18 @@ const ADDRESS: FlatSpec = FlatSpec {
 
 const ROUTING: FlatSpec = FlatSpec {
     top: &["order", "nodes", "stock", "now"],
-    nested: &[],
-    prefixes: &[],
+    nested: &[(
+        "order",
+        &[
+            "channel",
+            "ship_to",
+            "preferred_node",
+            "lines",
+            "kits",
+            "holder",
+        ],
+    )],
+    prefixes: &[("ship_to_", &["order", "ship_to"]), ("order_", &["order"])],
     money: &[],
     currency: None,
     numbered_lines: None,
@@ -126,8 +153,19 @@ const ROUTING: FlatSpec = FlatSpec {
 
 const REFUNDS: FlatSpec = FlatSpec {
     top: &["order", "earlier_refunds", "refund", "rates", "now"],
-    nested: &[],
-    prefixes: &[],
+    nested: &[(
+        "order",
+        &[
+            "order_id",
+            "presentment_currency",
+            "settlement_currency",
+            "placed_at",
+            "customer_country",
+            "captures",
+            "lines",
+        ],
+    )],
+    prefixes: &[("refund_", &["refund"]), ("order_", &["order"])],
     money: &[],
     currency: None,
     numbered_lines: None,
@@ -251,12 +289,13 @@ impl InputPlan {
         self.rows
     }
 
-    /// The JSON text of row `row`'s request, or why the row cannot become one
+    /// Row `row`'s request (its JSON text from a `request` column, otherwise its JSON
+    /// value built from the columns), or why the row cannot become one
     /// (`(field, message)`).
-    pub fn request_text(&self, row: usize) -> Result<String, (String, String)> {
+    pub fn request(&self, row: usize) -> Result<Request, (String, String)> {
         if let Some(request) = &self.request {
             return match string_at(request.as_ref(), row) {
-                Some(text) => Ok(text.to_string()),
+                Some(text) => Ok(Request::Text(text.to_string())),
                 None => Err(("request".to_string(), "the request is null".to_string())),
             };
         }
@@ -279,7 +318,7 @@ impl InputPlan {
                 Target::Line(path) => append(&mut root, path, value),
             }
         }
-        Ok(Value::Object(root).to_string())
+        Ok(Request::Value(Value::Object(root)))
     }
 }
 
@@ -295,7 +334,9 @@ fn target(spec: &FlatSpec, name: &str) -> Option<Target> {
     for (prefix, object) in spec.prefixes {
         if let Some(rest) = name.strip_prefix(prefix) {
             if !rest.is_empty() {
-                return Some(Target::Path(vec![object.to_string(), rest.to_string()]));
+                let mut path: Vec<String> = object.iter().map(|s| s.to_string()).collect();
+                path.push(rest.to_string());
+                return Some(Target::Path(path));
             }
         }
     }

@@ -15,16 +15,29 @@
 //!   `address_lines` (canonical), `locality`, `dependent_locality`,
 //!   `administrative_area`, `postal_code`, `sorting_code`, `organization`, `recipient`,
 //!   `label` (the printable label's lines), `match_key`.
-//! - **routing**: `status`, `shipment_nodes` (one node id per shipment).
+//! - **routing**: `status`, `chain` (the rule chain used), `shipment_nodes` and
+//!   `shipment_distances_km` (one element per shipment; the distance as exact decimal
+//!   text, null when unknown), `reservation_nodes`, `reservation_skus`,
+//!   `reservation_quantities` (one element per reservation to place), `short_line_ids`,
+//!   `short_skus`, `short_requested`, `short_available` (one element per line that could
+//!   not be filled). Quantities are `list<int64>`.
 //! - **refunds**: `refund_amount`, `refund_currency`, `method`, `rate_used` (string, the
-//!   exact rate), `replay` (bool).
+//!   exact rate), `replay` (bool), `order_id`, `idempotency_key`, `fingerprint`,
+//!   `refund_currency_choice` (`presentment`, ...), `presentment_amount`,
+//!   `presentment_currency`, `shipping_amount` and `cash_rounding_amount` (in the refund's
+//!   currency), `line_ids`, `line_quantities`, `line_amounts`, `line_taxes` (one element per
+//!   refunded line), `fx_rate_source`, `fx_capture_rate` (exact text),
+//!   `settlement_amount`, `settlement_currency`, `fx_gain_loss` (in the settlement
+//!   currency).
 
+use crate::extract::{segments, Cell, Leaf, Plan, Spec};
 use arrow_array::builder::{
-    BooleanBuilder, Decimal128Builder, Int32Builder, ListBuilder, StringBuilder,
+    BooleanBuilder, Decimal128Builder, Int32Builder, Int64Builder, ListBuilder, StringBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Precision and scale of every amount column.
@@ -43,6 +56,7 @@ enum Extract {
     /// element itself).
     StrList(&'static str, &'static str),
     AmountList(&'static str, &'static str),
+    IntList(&'static str, &'static str),
 }
 
 struct Column {
@@ -54,7 +68,7 @@ const fn col(name: &'static str, extract: Extract) -> Column {
     Column { name, extract }
 }
 
-use Extract::{Amount, AmountList, Bool, Int, Str, StrList};
+use Extract::{Amount, AmountList, Bool, Int, IntList, Str, StrList};
 
 const RETURNS: &[Column] = &[
     col("status", Str("/outcome/status")),
@@ -109,7 +123,34 @@ const ADDRESS: &[Column] = &[
 
 const ROUTING: &[Column] = &[
     col("status", Str("/outcome/status")),
+    col("chain", StrList("/outcome/chain", "")),
     col("shipment_nodes", StrList("/outcome/shipments", "/node_id")),
+    col(
+        "shipment_distances_km",
+        StrList("/outcome/shipments", "/distance_km"),
+    ),
+    col(
+        "reservation_nodes",
+        StrList("/outcome/reservations", "/node_id"),
+    ),
+    col("reservation_skus", StrList("/outcome/reservations", "/sku")),
+    col(
+        "reservation_quantities",
+        IntList("/outcome/reservations", "/quantity"),
+    ),
+    col(
+        "short_line_ids",
+        StrList("/outcome/short_lines", "/line_id"),
+    ),
+    col("short_skus", StrList("/outcome/short_lines", "/sku")),
+    col(
+        "short_requested",
+        IntList("/outcome/short_lines", "/requested"),
+    ),
+    col(
+        "short_available",
+        IntList("/outcome/short_lines", "/available"),
+    ),
 ];
 
 const REFUNDS: &[Column] = &[
@@ -118,6 +159,50 @@ const REFUNDS: &[Column] = &[
     col("method", Str("/outcome/plan/method")),
     col("rate_used", Str("/outcome/plan/fx/rate_used")),
     col("replay", Bool("/outcome/replay")),
+    col("order_id", Str("/outcome/plan/order_id")),
+    col("idempotency_key", Str("/outcome/plan/idempotency_key")),
+    col("fingerprint", Str("/outcome/plan/fingerprint")),
+    col(
+        "refund_currency_choice",
+        Str("/outcome/plan/refund_currency"),
+    ),
+    col(
+        "presentment_amount",
+        Amount("/outcome/plan/presentment_amount/amount"),
+    ),
+    col(
+        "presentment_currency",
+        Str("/outcome/plan/presentment_amount/currency"),
+    ),
+    col("shipping_amount", Amount("/outcome/plan/shipping/amount")),
+    col(
+        "cash_rounding_amount",
+        Amount("/outcome/plan/cash_rounding/amount"),
+    ),
+    col("line_ids", StrList("/outcome/plan/lines", "/line_id")),
+    col(
+        "line_quantities",
+        IntList("/outcome/plan/lines", "/quantity"),
+    ),
+    col(
+        "line_amounts",
+        AmountList("/outcome/plan/lines", "/amount/amount"),
+    ),
+    col(
+        "line_taxes",
+        AmountList("/outcome/plan/lines", "/tax/amount"),
+    ),
+    col("fx_rate_source", Str("/outcome/plan/fx/rate_source")),
+    col("fx_capture_rate", Str("/outcome/plan/fx/capture_rate")),
+    col(
+        "settlement_amount",
+        Amount("/outcome/plan/fx/settlement_amount/amount"),
+    ),
+    col(
+        "settlement_currency",
+        Str("/outcome/plan/fx/settlement_amount/currency"),
+    ),
+    col("fx_gain_loss", Amount("/outcome/plan/fx/gain_loss/amount")),
 ];
 
 const COMMON: &[Column] = &[
@@ -140,10 +225,69 @@ fn columns(kind: &str) -> &'static [Column] {
 /// One row's result.
 #[derive(Debug)]
 pub enum RowResult {
-    /// The decision's JSON text (empty unless asked for) and its JSON value.
-    Decided { text: String, value: Value },
+    /// The decision's JSON text (empty unless asked for) and its cells, one per column of
+    /// [`plan`] (the engine's columns, then `reason_codes`).
+    Decided { text: String, cells: Vec<Cell> },
     /// The error object `{code, message, field?, diagnostics}`.
     Failed(Value),
+}
+
+/// The engine's decision columns (its own, then `reason_codes`) as an extraction plan.
+pub fn plan(kind: &str) -> Plan {
+    let specs = decision_columns(kind)
+        .map(|column| match column.extract {
+            Str(p) | Int(p) | Bool(p) | Amount(p) => Spec::Scalar(segments(p)),
+            StrList(list, item) | AmountList(list, item) | IntList(list, item) => {
+                Spec::List(segments(list), segments(item))
+            }
+        })
+        .collect();
+    Plan::new(specs)
+}
+
+/// The columns read from a decision (not the `error_*` ones), in result order.
+fn decision_columns(kind: &str) -> impl Iterator<Item = &'static Column> {
+    columns(kind)
+        .iter()
+        .chain(COMMON)
+        .filter(|c| !c.name.starts_with("error_"))
+}
+
+/// A row's value for one column: the decision's cell, or the error object's field for
+/// `error_*` columns, as one [`Cell`].
+fn cell_of(row: &RowResult, index: Option<usize>, extract: Extract) -> Cow<'_, Cell> {
+    match (row, index, extract) {
+        (RowResult::Decided { cells, .. }, Some(i), _) => match cells.get(i) {
+            Some(cell) => Cow::Borrowed(cell),
+            None => Cow::Owned(Cell::Absent),
+        },
+        (RowResult::Failed(error), None, Str(pointer)) => match at(error, pointer) {
+            Some(Value::String(text)) => Cow::Owned(Cell::Scalar(Leaf::Str(text.clone()))),
+            _ => Cow::Owned(Cell::Absent),
+        },
+        _ => Cow::Owned(Cell::Absent),
+    }
+}
+
+fn str_of(leaf: Option<&Leaf>) -> Option<&str> {
+    match leaf {
+        Some(Leaf::Str(text)) => Some(text),
+        _ => None,
+    }
+}
+
+fn int_of(leaf: Option<&Leaf>) -> Option<i64> {
+    match leaf {
+        Some(Leaf::Int(n)) => Some(*n),
+        _ => None,
+    }
+}
+
+fn scalar(cell: &Cell) -> Option<&Leaf> {
+    match cell {
+        Cell::Scalar(leaf) => Some(leaf),
+        _ => None,
+    }
 }
 
 fn amount_type() -> DataType {
@@ -159,6 +303,7 @@ fn data_type(extract: Extract) -> DataType {
         Amount(_) => amount_type(),
         StrList(_, _) => item(DataType::Utf8),
         AmountList(_, _) => item(amount_type()),
+        IntList(_, _) => item(DataType::Int64),
     }
 }
 
@@ -175,8 +320,8 @@ pub fn schema(kind: &str, include_json: bool) -> Schema {
     Schema::new(fields)
 }
 
-fn amount(value: Option<&Value>) -> Option<i128> {
-    let text = value?.as_str()?;
+fn amount(text: Option<&str>) -> Option<i128> {
+    let text = text?;
     let mut decimal: rust_decimal::Decimal = text.parse().ok()?;
     let scale = u32::try_from(AMOUNT_SCALE).ok()?;
     if decimal.scale() > scale {
@@ -195,15 +340,6 @@ fn at<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> {
         .try_fold(value, |node, key| node.as_object()?.get(key))
 }
 
-/// The JSON a column reads in a row: the decision, or the error object for `error_*`.
-fn source_of(row: &RowResult, is_error_column: bool) -> Option<&Value> {
-    match (row, is_error_column) {
-        (RowResult::Decided { value, .. }, false) => Some(value),
-        (RowResult::Failed(error), true) => Some(error),
-        _ => None,
-    }
-}
-
 /// Builds the result batch: passed-through columns first, then the engine's columns.
 pub fn build(
     kind: &str,
@@ -217,72 +353,81 @@ pub fn build(
         fields.push(field);
         arrays.push(array);
     }
+    let mut decision_index = 0;
     for column in columns(kind).iter().chain(COMMON) {
-        let is_error_column = column.name.starts_with("error_");
-        let source = |row| source_of(row, is_error_column);
+        let index = if column.name.starts_with("error_") {
+            None
+        } else {
+            decision_index += 1;
+            Some(decision_index - 1)
+        };
+        let cells = results
+            .iter()
+            .map(|row| cell_of(row, index, column.extract));
         let array: ArrayRef = match column.extract {
-            Str(pointer) => {
+            Str(_) => {
                 let mut b = StringBuilder::with_capacity(results.len(), results.len() * 8);
-                for row in results {
-                    b.append_option(
-                        source(row)
-                            .and_then(|v| at(v, pointer))
-                            .and_then(Value::as_str),
-                    );
+                for cell in cells {
+                    b.append_option(str_of(scalar(&cell)));
                 }
                 Arc::new(b.finish())
             }
-            Int(pointer) => {
+            Int(_) => {
                 let mut b = Int32Builder::with_capacity(results.len());
-                for row in results {
-                    b.append_option(
-                        source(row)
-                            .and_then(|v| at(v, pointer))
-                            .and_then(Value::as_i64)
-                            .and_then(|n| i32::try_from(n).ok()),
-                    );
+                for cell in cells {
+                    b.append_option(int_of(scalar(&cell)).and_then(|n| i32::try_from(n).ok()));
                 }
                 Arc::new(b.finish())
             }
-            Bool(pointer) => {
+            Bool(_) => {
                 let mut b = BooleanBuilder::with_capacity(results.len());
-                for row in results {
-                    b.append_option(
-                        source(row)
-                            .and_then(|v| at(v, pointer))
-                            .and_then(Value::as_bool),
-                    );
+                for cell in cells {
+                    b.append_option(match scalar(&cell) {
+                        Some(Leaf::Bool(v)) => Some(*v),
+                        _ => None,
+                    });
                 }
                 Arc::new(b.finish())
             }
-            Amount(pointer) => {
+            Amount(_) => {
                 let mut b = Decimal128Builder::with_capacity(results.len())
                     .with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)?;
-                for row in results {
-                    b.append_option(amount(source(row).and_then(|v| at(v, pointer))));
+                for cell in cells {
+                    b.append_option(amount(str_of(scalar(&cell))));
                 }
                 Arc::new(b.finish())
             }
-            StrList(list, item) => {
+            StrList(_, _) => {
                 let mut b = ListBuilder::new(StringBuilder::new());
-                for row in results {
-                    match source(row)
-                        .and_then(|v| at(v, list))
-                        .and_then(Value::as_array)
-                    {
-                        Some(items) => {
-                            for element in items {
-                                b.values()
-                                    .append_option(at(element, item).and_then(Value::as_str));
+                for cell in cells {
+                    match &*cell {
+                        Cell::List(items) => {
+                            for item in items {
+                                b.values().append_option(str_of(item.as_ref()));
                             }
                             b.append(true);
                         }
-                        None => b.append(false),
+                        _ => b.append(false),
                     }
                 }
                 Arc::new(b.finish())
             }
-            AmountList(list, item) => {
+            IntList(_, _) => {
+                let mut b = ListBuilder::new(Int64Builder::new());
+                for cell in cells {
+                    match &*cell {
+                        Cell::List(items) => {
+                            for item in items {
+                                b.values().append_option(int_of(item.as_ref()));
+                            }
+                            b.append(true);
+                        }
+                        _ => b.append(false),
+                    }
+                }
+                Arc::new(b.finish())
+            }
+            AmountList(_, _) => {
                 let values = Decimal128Builder::new()
                     .with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)?;
                 let mut b = ListBuilder::new(values).with_field(Arc::new(Field::new(
@@ -290,18 +435,15 @@ pub fn build(
                     amount_type(),
                     true,
                 )));
-                for row in results {
-                    match source(row)
-                        .and_then(|v| at(v, list))
-                        .and_then(Value::as_array)
-                    {
-                        Some(items) => {
-                            for element in items {
-                                b.values().append_option(amount(at(element, item)));
+                for cell in cells {
+                    match &*cell {
+                        Cell::List(items) => {
+                            for item in items {
+                                b.values().append_option(amount(str_of(item.as_ref())));
                             }
                             b.append(true);
                         }
-                        None => b.append(false),
+                        _ => b.append(false),
                     }
                 }
                 Arc::new(b.finish())

@@ -1,6 +1,6 @@
 //! `backoffice._backoffice`: the compiled part of the Python package `backoffice`.
 //!
-//! A thin layer over [`backoffice::engine::AnyEngine`]: requests go in as Python values,
+//! A thin layer over each engine's typed Rust API ([`typed`]): requests go in as Python values,
 //! JSON text or Arrow record batches, decisions come out as Python values, JSON text or
 //! Arrow record batches. The GIL is released while Rust decides, and one [`Engine`] may be
 //! used by any number of threads at once.
@@ -13,12 +13,14 @@ mod arrow_in;
 mod arrow_out;
 mod bench;
 mod errors;
+mod extract;
 mod locate;
 mod pyjson;
+mod typed;
 
 use arrow_array::RecordBatch;
 use arrow_pyarrow::{FromPyArrow, ToPyArrow};
-use backoffice::engine::{hooks_of, AnyEngine, ENGINE_KINDS};
+use backoffice::engine::{hooks_of, ENGINE_KINDS};
 use backoffice::policy::{DecideOptions, Policy, PolicyRuntime};
 use backoffice::Error;
 use errors::Failure;
@@ -27,13 +29,14 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use typed::Decider;
 
 /// The name a policy gets when none is given.
 const DEFAULT_POLICY_NAME: &str = "policy.rhai";
 
 /// The engine and the calls inside it.
 struct State {
-    engine: Option<Arc<AnyEngine>>,
+    engine: Option<Arc<dyn Decider>>,
     in_flight: usize,
 }
 
@@ -49,7 +52,7 @@ struct Engine {
 /// A call inside the engine: holds it alive and counts as in flight until dropped.
 struct Call<'a> {
     owner: &'a Engine,
-    engine: Arc<AnyEngine>,
+    engine: Arc<dyn Decider>,
 }
 
 impl Drop for Call<'_> {
@@ -157,7 +160,7 @@ impl Engine {
             .map(|p| (p.name().to_string(), p.digest().to_string()));
         let engine = py
             .detach(|| {
-                AnyEngine::new(kind, config.as_deref(), policy).map_err(|e| {
+                typed::build(kind, config.as_deref(), policy).map_err(|e| {
                     Failure::located(&e, kind, Doc::Config, config.as_deref().unwrap_or(""))
                 })
             })
@@ -166,7 +169,7 @@ impl Engine {
             kind,
             policy: described,
             state: Mutex::new(State {
-                engine: Some(Arc::new(engine)),
+                engine: Some(Arc::from(engine)),
                 in_flight: 0,
             }),
             idle: Condvar::new(),
@@ -217,7 +220,7 @@ impl Engine {
         let options = options(trace, on_hook_error).map_err(|e| errors::raise_invalid(py, &e))?;
         let text = pyjson::request_text(request, "request")?;
         let call = self.enter()?;
-        py.detach(|| decide_text(&call.engine, &text, &options))
+        py.detach(|| decide_text(call.engine.as_ref(), &text, &options))
             .map_err(|f| f.raise(py))
     }
 
@@ -239,11 +242,12 @@ impl Engine {
         typed: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = options(trace, on_hook_error).map_err(|e| errors::raise_invalid(py, &e))?;
-        let text = pyjson::request_text(request, "request")?;
+        let request = pyjson::request_value(request, "request")?;
         let call = self.enter()?;
         let value = py
-            .detach(|| decide_value(&call.engine, &text, &options))
-            .map_err(|f| f.raise(py))?;
+            .detach(|| decide_request(call.engine.as_ref(), &request, &options, false))
+            .map_err(|f| f.raise(py))?
+            .0;
         drop(call);
         pyjson::to_py(py, &value, typed)
     }
@@ -263,16 +267,20 @@ impl Engine {
     ) -> PyResult<Bound<'py, PyList>> {
         let options = options(trace, on_hook_error).map_err(|e| errors::raise_invalid(py, &e))?;
         // Each element's JSON text, or why it has none (that element's error).
-        let mut texts: Vec<Result<String, Failure>> = Vec::new();
+        let mut texts: Vec<Result<pyjson::Request, Failure>> = Vec::new();
         if let Ok(text) = requests.cast::<PyString>() {
             // JSON text of an array of requests.
             let items: Vec<serde_json::Value> = serde_json::from_str(&text.to_cow()?)
                 .map_err(|e| errors::raise(py, &Error::from_json(&e)))?;
-            texts.extend(items.iter().map(|item| Ok(item.to_string())));
+            texts.extend(
+                items
+                    .iter()
+                    .map(|item| Ok(pyjson::Request::Text(item.to_string()))),
+            );
         } else {
             for item in requests.try_iter()? {
                 texts.push(
-                    pyjson::convert_request(&item?, "request").map_err(|e| Failure {
+                    pyjson::convert_request_value(&item?, "request").map_err(|e| Failure {
                         class: errors::Class::InvalidArgument,
                         object: Error::invalid(e.field, e.message).to_json_value(),
                     }),
@@ -283,7 +291,10 @@ impl Engine {
         let results: Vec<Result<serde_json::Value, Failure>> = py.detach(|| {
             texts
                 .into_iter()
-                .map(|text| decide_value(&call.engine, &text?, &options))
+                .map(|request| {
+                    decide_request(call.engine.as_ref(), &request?, &options, false)
+                        .map(|(value, _)| value)
+                })
                 .collect()
         });
         drop(call);
@@ -344,7 +355,7 @@ impl Engine {
             n => n,
         };
         let results =
-            py.detach(|| decide_rows(&call.engine, &plan, &options, threads, include_json));
+            py.detach(|| decide_rows(call.engine.as_ref(), &plan, &options, threads, include_json));
         drop(call);
         let out = arrow_out::build(self.kind, &results, include_json, passthrough)
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -389,58 +400,84 @@ impl Engine {
 }
 
 /// Decides one request's JSON text; a shape error names the field's path.
-fn decide_text(engine: &AnyEngine, text: &str, options: &DecideOptions) -> Result<String, Failure> {
+fn decide_text(
+    engine: &dyn Decider,
+    text: &str,
+    options: &DecideOptions,
+) -> Result<String, Failure> {
     engine
-        .decide_json_string(text, options)
+        .text_to_text(text, options)
         .map_err(|e| Failure::located(&e, engine.kind(), Doc::Request, text))
 }
 
-/// Decides one request's JSON text into the decision's JSON value (made from the typed
-/// decision directly, without text in between).
-fn decide_value(
-    engine: &AnyEngine,
-    text: &str,
+/// Decides one request into the decision's JSON value and, when `with_text`, its JSON
+/// text. A request given as a value is read without text in between; if it fails, it is
+/// decided again from its JSON text, so that the error (field, line, column) is the one
+/// the same request as text gets.
+fn decide_request(
+    engine: &dyn Decider,
+    request: &pyjson::Request,
     options: &DecideOptions,
-) -> Result<serde_json::Value, Failure> {
-    engine
-        .decide_json(text, options)
-        .map_err(|e| Failure::located(&e, engine.kind(), Doc::Request, text))
+    with_text: bool,
+) -> Result<(serde_json::Value, Option<String>), Failure> {
+    if let pyjson::Request::Value(value) = request {
+        if let Ok(decided) = engine.value_to_value(value, options, with_text) {
+            return Ok(decided);
+        }
+    }
+    let text = request.text();
+    let located = |e: Error| Failure::located(&e, engine.kind(), Doc::Request, &text);
+    if with_text {
+        let decision = engine.text_to_text(&text, options).map_err(located)?;
+        let value = serde_json::from_str(&decision).map_err(|e| Failure {
+            class: errors::Class::InvalidArgument,
+            object: Error::from_json(&e).to_json_value(),
+        })?;
+        Ok((value, Some(decision)))
+    } else {
+        let value = engine.text_to_value(&text, options).map_err(located)?;
+        Ok((value, None))
+    }
 }
 
 /// Decides every row of `plan`, on `threads` threads over contiguous chunks.
 fn decide_rows(
-    engine: &AnyEngine,
+    engine: &dyn Decider,
     plan: &arrow_in::InputPlan,
     options: &DecideOptions,
     threads: usize,
     include_json: bool,
 ) -> Vec<arrow_out::RowResult> {
     let rows = plan.rows();
+    let extract = arrow_out::plan(engine.kind());
     let one = |row: usize| -> arrow_out::RowResult {
-        let text = match plan.request_text(row) {
-            Ok(text) => text,
+        let request = match plan.request(row) {
+            Ok(request) => request,
             Err((field, message)) => {
                 return arrow_out::RowResult::Failed(Error::invalid(field, message).to_json_value())
             }
         };
-        if !include_json {
-            return match decide_value(engine, &text, options) {
-                Ok(value) => arrow_out::RowResult::Decided {
-                    text: String::new(),
-                    value,
-                },
-                Err(failure) => arrow_out::RowResult::Failed(failure.object),
-            };
+        if let pyjson::Request::Value(value) = &request {
+            if let Ok((cells, text)) =
+                engine.cells(typed::Input::Value(value), options, &extract, include_json)
+            {
+                return arrow_out::RowResult::Decided {
+                    text: text.unwrap_or_default(),
+                    cells,
+                };
+            }
         }
-        match decide_text(engine, &text, options) {
-            Ok(decision) => match serde_json::from_str(&decision) {
-                Ok(value) => arrow_out::RowResult::Decided {
-                    text: decision,
-                    value,
-                },
-                Err(e) => arrow_out::RowResult::Failed(Error::from_json(&e).to_json_value()),
+        // The text path, also for a row that failed above: its error is the one the same
+        // request as JSON text gets (field, line and column).
+        let text = request.text();
+        match engine.cells(typed::Input::Text(&text), options, &extract, include_json) {
+            Ok((cells, decision)) => arrow_out::RowResult::Decided {
+                text: decision.unwrap_or_default(),
+                cells,
             },
-            Err(failure) => arrow_out::RowResult::Failed(failure.object),
+            Err(e) => arrow_out::RowResult::Failed(
+                Failure::located(&e, engine.kind(), Doc::Request, &text).object,
+            ),
         }
     };
     let threads = threads.clamp(1, rows.max(1));

@@ -81,6 +81,50 @@ pub fn request_text(value: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
     convert_request(value, name).map_err(|e| crate::errors::invalid_argument(value.py(), &e))
 }
 
+/// A request as the engines read it: JSON text (given as `str`/`bytes`) or the JSON value
+/// of a Python value.
+#[derive(Debug)]
+pub enum Request {
+    /// JSON text, read by the engine as it is.
+    Text(String),
+    /// The JSON value of a Python value (no text in between).
+    Value(Value),
+}
+
+impl Request {
+    /// The request's JSON text (made from the value if it has none).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Request::Text(text) => std::borrow::Cow::Borrowed(text),
+            Request::Value(value) => std::borrow::Cow::Owned(value.to_string()),
+        }
+    }
+}
+
+/// Like [`convert_request`], keeping a Python value's JSON as a value.
+pub fn convert_request_value(
+    value: &Bound<'_, PyAny>,
+    name: &str,
+) -> Result<Request, ConvertError> {
+    if value.cast::<PyString>().is_ok() || value.cast::<PyBytes>().is_ok() {
+        return convert_request(value, name).map(Request::Text);
+    }
+    let mut path = String::new();
+    to_json_at(value, &mut path, 0)
+        .map(Request::Value)
+        .map_err(|mut e| {
+            if e.field.is_empty() {
+                e.field = name.to_string();
+            }
+            e
+        })
+}
+
+/// Like [`convert_request_value`], raising `InvalidArgument`.
+pub fn request_value(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Request> {
+    convert_request_value(value, name).map_err(|e| crate::errors::invalid_argument(value.py(), &e))
+}
+
 /// Like [`request_text`], with the conversion error as it is.
 pub fn convert_request(value: &Bound<'_, PyAny>, name: &str) -> Result<String, ConvertError> {
     if let Ok(text) = value.cast::<PyString>() {

@@ -1,0 +1,156 @@
+//! The engines behind the Python `Engine`: each engine's typed Rust API, chosen by kind
+//! name once, with requests read from JSON text or from a JSON value already built (a
+//! Python dict's or an Arrow row's), and decisions written as JSON text or value.
+//!
+//! The text path is exactly [`backoffice::engine::AnyEngine`]'s: [`from_json`] into the
+//! engine's `Request`, `decide_with`, `serde_json::to_string` of the decision (same bytes as
+//! a Rust caller's). The value path skips the text on both sides: [`from_json_value`] into
+//! the `Request` and `serde_json::to_value` of the decision. A request that fails on the
+//! value path is decided again on the text path by the caller, so every error object
+//! (message, field, line and column) is the text path's, whatever the input form.
+
+use crate::extract::{Cell, Plan};
+use backoffice::engine::{
+    config_from_json, from_json, from_json_value, visit_engine, Engine, EngineVisitor,
+};
+use backoffice::policy::{DecideOptions, Policy};
+use backoffice::Error;
+use serde_json::Value;
+
+/// One engine of any kind, with the decision forms the bindings use.
+pub trait Decider: Send + Sync {
+    /// The engine's kind name.
+    fn kind(&self) -> &'static str;
+    /// Request text to decision text (the C ABI's and the Rust API's bytes).
+    fn text_to_text(&self, text: &str, options: &DecideOptions) -> Result<String, Error>;
+    /// Request text to the decision's JSON value.
+    fn text_to_value(&self, text: &str, options: &DecideOptions) -> Result<Value, Error>;
+    /// A request's JSON value (an object) to the decision's JSON value and, when `text`,
+    /// also its JSON text.
+    fn value_to_value(
+        &self,
+        request: &Value,
+        options: &DecideOptions,
+        text: bool,
+    ) -> Result<(Value, Option<String>), Error>;
+    /// A request to the result cells of `plan` (read from the typed decision, without a
+    /// JSON value) and, when `text`, the decision's JSON text.
+    fn cells(
+        &self,
+        request: Input<'_>,
+        options: &DecideOptions,
+        plan: &Plan,
+        text: bool,
+    ) -> Result<(Vec<Cell>, Option<String>), Error>;
+}
+
+/// A request as JSON text or as a JSON value.
+#[derive(Clone, Copy)]
+pub enum Input<'a> {
+    /// JSON text.
+    Text(&'a str),
+    /// A JSON value (an object).
+    Value(&'a Value),
+}
+
+struct Typed<E: Engine>(E);
+
+fn json<T>(result: Result<T, serde_json::Error>) -> Result<T, Error> {
+    result.map_err(|e| Error::from_json(&e))
+}
+
+impl<E: Engine> Decider for Typed<E> {
+    fn kind(&self) -> &'static str {
+        E::KIND
+    }
+
+    fn text_to_text(&self, text: &str, options: &DecideOptions) -> Result<String, Error> {
+        let request: E::Request = from_json(text)?;
+        let decision = self.0.decide_with(&request, options)?;
+        json(serde_json::to_string(&decision))
+    }
+
+    fn text_to_value(&self, text: &str, options: &DecideOptions) -> Result<Value, Error> {
+        let request: E::Request = from_json(text)?;
+        let decision = self.0.decide_with(&request, options)?;
+        json(serde_json::to_value(&decision))
+    }
+
+    fn value_to_value(
+        &self,
+        request: &Value,
+        options: &DecideOptions,
+        text: bool,
+    ) -> Result<(Value, Option<String>), Error> {
+        if !request.is_object() {
+            return Err(Error::invalid("input", "expected a JSON object"));
+        }
+        let request: E::Request = from_json_value(request)?;
+        let decision = self.0.decide_with(&request, options)?;
+        let value = json(serde_json::to_value(&decision))?;
+        let text = if text {
+            Some(json(serde_json::to_string(&decision))?)
+        } else {
+            None
+        };
+        Ok((value, text))
+    }
+
+    fn cells(
+        &self,
+        request: Input<'_>,
+        options: &DecideOptions,
+        plan: &Plan,
+        text: bool,
+    ) -> Result<(Vec<Cell>, Option<String>), Error> {
+        let request: E::Request = match request {
+            Input::Text(text) => from_json(text)?,
+            Input::Value(value) => {
+                if !value.is_object() {
+                    return Err(Error::invalid("input", "expected a JSON object"));
+                }
+                from_json_value(value)?
+            }
+        };
+        let decision = self.0.decide_with(&request, options)?;
+        let cells = plan
+            .extract(&decision)
+            .map_err(|e| Error::invalid("decision", e.to_string()))?;
+        let text = if text {
+            Some(json(serde_json::to_string(&decision))?)
+        } else {
+            None
+        };
+        Ok((cells, text))
+    }
+}
+
+/// Builds the engine called `kind` from its JSON configuration (`None` for the defaults)
+/// and an optional compiled policy, as `AnyEngine::new` does.
+pub fn build(
+    kind: &str,
+    config_json: Option<&str>,
+    policy: Option<Policy>,
+) -> Result<Box<dyn Decider>, Error> {
+    struct Build<'a> {
+        config_json: Option<&'a str>,
+        policy: Option<Policy>,
+    }
+    impl EngineVisitor for Build<'_> {
+        type Output = Result<Box<dyn Decider>, Error>;
+        fn visit<E: Engine>(self) -> Self::Output {
+            let mut engine = E::from_config(config_from_json(self.config_json)?)?;
+            if let Some(policy) = self.policy {
+                engine = engine.attach_policy(policy)?;
+            }
+            Ok(Box::new(Typed(engine)))
+        }
+    }
+    visit_engine(
+        kind,
+        Build {
+            config_json,
+            policy,
+        },
+    )?
+}

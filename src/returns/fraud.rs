@@ -413,12 +413,7 @@ impl ReturnsEngine {
                 "score {} ({}) from {}",
                 assessment.score,
                 assessment.action.as_str(),
-                assessment
-                    .signals
-                    .iter()
-                    .map(|s| format!("{} {:+}", s.code, s.weight))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                signal_list(&assessment)
             )
         });
         self.fraud_reasons(run, &assessment);
@@ -488,17 +483,22 @@ impl ReturnsEngine {
     }
 }
 
+/// The signals of an assessment as messages write them: `serial_returner +40, x +15`.
+fn signal_list(assessment: &FraudAssessment) -> String {
+    assessment
+        .signals
+        .iter()
+        .map(|s| format!("{} {:+}", s.code, s.weight))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A fraud score as messages write it: `55 (review: serial_returner +40, x +15)`.
 fn score_text(assessment: &FraudAssessment) -> String {
     let signals = if assessment.signals.is_empty() {
         "no signals".to_string()
     } else {
-        assessment
-            .signals
-            .iter()
-            .map(|s| format!("{} {:+}", s.code, s.weight))
-            .collect::<Vec<_>>()
-            .join(", ")
+        signal_list(assessment)
     };
     format!(
         "{} ({}: {signals})",

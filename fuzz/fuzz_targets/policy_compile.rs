@@ -102,12 +102,7 @@ fuzz_target!(|data: &[u8]| {
             let Some(grammar) = ENGINES.get(usize::from(engine) % ENGINES.len()) else {
                 return;
             };
-            let hooks: Vec<(&'static str, &[&'static str])> = hooks_of(grammar.kind)
-                .expect("every grammar engine has hooks")
-                .iter()
-                .map(|h| (h.name, h.params))
-                .collect();
-            damage(script.render(grammar, &hooks), &edits)
+            damage(script.render_for(grammar), &edits)
         }
     };
     match Policy::compile("fuzz.rhai", &source, runtime()) {

@@ -25,7 +25,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use backoffice::address::AddressEngine;
-use backoffice::engine::{from_json, hooks_of, Engine};
+use backoffice::engine::{from_json, Engine};
 use backoffice::policy::{
     CallObserver, DecideOptions, HookCall, Limits, OnHookError, Policy, PolicyRuntime,
 };
@@ -239,12 +239,7 @@ fuzz_target!(|data: &[u8]| {
         let Ok(script) = Script::arbitrary_take_rest(Unstructured::new(body)) else {
             return;
         };
-        let hooks: Vec<(&'static str, &[&'static str])> = hooks_of(grammar.kind)
-            .expect("every grammar engine has hooks")
-            .iter()
-            .map(|h| (h.name, h.params))
-            .collect();
-        script.render(grammar, &hooks)
+        script.render_for(grammar)
     };
     let policy = match Policy::compile("fuzz.rhai", &source, runtime()) {
         Ok(policy) => policy,

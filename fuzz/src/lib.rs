@@ -842,6 +842,17 @@ impl Renderer {
 }
 
 impl Script {
+    /// The Rhai source of this script for `engine`, with the engine's own hooks as
+    /// `backoffice::engine::hooks_of` lists them.
+    pub fn render_for(&self, engine: &EngineGrammar) -> String {
+        let hooks: Vec<(&'static str, &[&'static str])> = backoffice::engine::hooks_of(engine.kind)
+            .expect("every grammar engine has hooks")
+            .iter()
+            .map(|h| (h.name, h.params))
+            .collect();
+        self.render(engine, &hooks)
+    }
+
     /// The Rhai source of this script for `engine`, whose hooks are `hooks` (names and
     /// parameter names, as `backoffice::engine::hooks_of` lists them).
     pub fn render(

@@ -138,11 +138,15 @@ pub(crate) fn clean(text: &str) -> String {
         }
         return out;
     }
-    for c in text.nfc() {
+    // Control and format characters go before composition: dropping one between two
+    // combining marks after NFC would leave marks out of canonical order, and a second
+    // clean would then reorder them (the canonical form must be a fixed point).
+    let kept = text.chars().filter(|c| {
+        c.is_whitespace() || *c == '\u{00A0}' || !(c.is_control() || is_format_char(*c))
+    });
+    for c in kept.nfc() {
         if c.is_whitespace() || c == '\u{00A0}' {
             pending_space = true;
-        } else if c.is_control() || is_format_char(c) {
-            // dropped: control characters, zero-width and bidi controls
         } else {
             if pending_space && !out.is_empty() {
                 out.push(' ');

@@ -16,6 +16,7 @@ mod errors;
 mod extract;
 mod locate;
 mod pyjson;
+mod pyserde;
 mod typed;
 
 use arrow_array::RecordBatch;
@@ -242,6 +243,20 @@ impl Engine {
         typed: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = options(trace, on_hook_error).map_err(|e| errors::raise_invalid(py, &e))?;
+        // A dict goes straight to the typed request and the decision straight to Python
+        // values; anything else, and a request that path does not finish, takes the JSON
+        // value path (the reference for results and errors).
+        if request.cast::<PyDict>().is_ok() {
+            if let Ok(call) = self.enter() {
+                let fast =
+                    call.engine
+                        .decide_py(py, std::slice::from_ref(request), &options, typed);
+                drop(call);
+                if let Some(Some(decision)) = fast.into_iter().next() {
+                    return Ok(decision);
+                }
+            }
+        }
         let request = pyjson::request_value(request, "request")?;
         let call = self.enter()?;
         let value = py
@@ -266,8 +281,10 @@ impl Engine {
         typed: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let options = options(trace, on_hook_error).map_err(|e| errors::raise_invalid(py, &e))?;
-        // Each element's JSON text, or why it has none (that element's error).
-        let mut texts: Vec<Result<pyjson::Request, Failure>> = Vec::new();
+        // Each element's JSON text, or why it has none (that element's error); `None`
+        // for an element already decided on the direct path (see `decide`).
+        let mut texts: Vec<Option<Result<pyjson::Request, Failure>>> = Vec::new();
+        let mut fast: Vec<Option<Bound<'py, PyAny>>> = Vec::new();
         if let Ok(text) = requests.cast::<PyString>() {
             // JSON text of an array of requests.
             let items: Vec<serde_json::Value> = serde_json::from_str(&text.to_cow()?)
@@ -275,34 +292,54 @@ impl Engine {
             texts.extend(
                 items
                     .iter()
-                    .map(|item| Ok(pyjson::Request::Text(item.to_string()))),
+                    .map(|item| Some(Ok(pyjson::Request::Text(item.to_string())))),
             );
         } else {
-            for item in requests.try_iter()? {
-                texts.push(
-                    pyjson::convert_request_value(&item?, "request").map_err(|e| Failure {
+            let items = requests
+                .try_iter()?
+                .collect::<PyResult<Vec<Bound<'py, PyAny>>>>()?;
+            if let Ok(call) = self.enter() {
+                fast = call.engine.decide_py(py, &items, &options, typed);
+            }
+            for (index, item) in items.iter().enumerate() {
+                if matches!(fast.get(index), Some(Some(_))) {
+                    texts.push(None);
+                    continue;
+                }
+                texts.push(Some(
+                    pyjson::convert_request_value(item, "request").map_err(|e| Failure {
                         class: errors::Class::InvalidArgument,
                         object: Error::invalid(e.field, e.message).to_json_value(),
                     }),
-                );
+                ));
             }
         }
         let call = self.enter()?;
-        let results: Vec<Result<serde_json::Value, Failure>> = py.detach(|| {
+        let results: Vec<Option<Result<serde_json::Value, Failure>>> = py.detach(|| {
             texts
                 .into_iter()
                 .map(|request| {
-                    decide_request(call.engine.as_ref(), &request?, &options, false)
-                        .map(|(value, _)| value)
+                    request.map(|request| {
+                        decide_request(call.engine.as_ref(), &request?, &options, false)
+                            .map(|(value, _)| value)
+                    })
                 })
                 .collect()
         });
         drop(call);
         let out = PyList::empty(py);
+        let mut fast = fast.into_iter();
         for result in results {
-            match result {
-                Ok(value) => out.append(pyjson::to_py(py, &value, typed)?)?,
-                Err(failure) => out.append(failure.exception(py)?)?,
+            let decided = fast.next().flatten();
+            match (result, decided) {
+                (Some(Ok(value)), _) => out.append(pyjson::to_py(py, &value, typed)?)?,
+                (Some(Err(failure)), _) => out.append(failure.exception(py)?)?,
+                (None, Some(decision)) => out.append(decision)?,
+                (None, None) => {
+                    return Err(PyValueError::new_err(
+                        "internal error: a request was neither decided nor refused",
+                    ))
+                }
             }
         }
         Ok(out)

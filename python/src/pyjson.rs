@@ -163,104 +163,73 @@ pub fn convert_request(value: &Bound<'_, PyAny>, name: &str) -> Result<String, C
 /// cannot exhaust the stack).
 pub const MAX_DEPTH: usize = 128;
 
-fn to_json_at(
-    value: &Bound<'_, PyAny>,
-    path: &mut String,
-    depth: usize,
-) -> Result<Value, ConvertError> {
+/// What a Python value is, as a request reads it: a leaf already in its JSON form, a dict
+/// or a list/tuple. The one place that says which Python types a request may hold and
+/// what each becomes, shared by [`to_json_at`] and the direct reader in `pyserde`.
+pub(crate) enum Shape<'py> {
+    /// `None`, `bool`, `int`, `str`, `Decimal`, `datetime`, `date` or `float`, as JSON.
+    Leaf(Value),
+    /// A dict (keys are checked where it is read).
+    Dict(Bound<'py, PyDict>),
+    /// A list or tuple.
+    Seq(Bound<'py, PyAny>),
+}
+
+/// The [`Shape`] of `value`, or why it has none (at `path`).
+pub(crate) fn shape<'py>(
+    value: &Bound<'py, PyAny>,
+    path: &str,
+) -> Result<Shape<'py>, ConvertError> {
     let py = value.py();
-    if depth > MAX_DEPTH {
-        return Err(ConvertError::at(
-            path,
-            format!("nested more than {MAX_DEPTH} dicts and lists deep"),
-        ));
-    }
     if value.is_none() {
-        return Ok(Value::Null);
+        return Ok(Shape::Leaf(Value::Null));
     }
     // `bool` is a subclass of `int`: test it first.
     if let Ok(b) = value.cast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
+        return Ok(Shape::Leaf(Value::Bool(b.is_true())));
     }
     if value.is_instance_of::<PyInt>() {
         if let Ok(n) = value.extract::<i64>() {
-            return Ok(Value::Number(n.into()));
+            return Ok(Shape::Leaf(Value::Number(n.into())));
         }
         if let Ok(n) = value.extract::<u64>() {
-            return Ok(Value::Number(n.into()));
+            return Ok(Shape::Leaf(Value::Number(n.into())));
         }
         let text = value
             .str()
             .and_then(|s| s.to_cow().map(|c| c.into_owned()))
             .map_err(|e| ConvertError::at(path, e.to_string()))?;
-        return number(&text, path);
+        return number(&text, path).map(Shape::Leaf);
     }
     if let Ok(s) = value.cast::<PyString>() {
         let text = s
             .to_cow()
             .map_err(|e| ConvertError::at(path, format!("not valid text: {e}")))?;
-        return Ok(Value::String(text.into_owned()));
+        return Ok(Shape::Leaf(Value::String(text.into_owned())));
     }
     if let Ok(dict) = value.cast::<PyDict>() {
-        let mut map = Map::new();
-        let base = path.len();
-        for (key, item) in dict.iter() {
-            let Ok(key) = key.cast::<PyString>() else {
-                return Err(ConvertError::at(
-                    path,
-                    format!(
-                        "a dict key must be a str, not {}",
-                        type_name(&key).unwrap_or_default()
-                    ),
-                ));
-            };
-            let key = key
-                .to_cow()
-                .map_err(|e| ConvertError::at(path, e.to_string()))?;
-            if !path.is_empty() {
-                path.push('.');
-            }
-            path.push_str(&key);
-            let converted = to_json_at(&item, path, depth + 1)?;
-            path.truncate(base);
-            map.insert(key.to_string(), converted);
-        }
-        return Ok(Value::Object(map));
+        return Ok(Shape::Dict(dict.clone()));
     }
     if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
-        let base = path.len();
-        let mut items = Vec::new();
-        for (index, item) in value
-            .try_iter()
-            .map_err(|e| ConvertError::at(path, e.to_string()))?
-            .enumerate()
-        {
-            let item = item.map_err(|e| ConvertError::at(path, e.to_string()))?;
-            path.push_str(&format!("[{index}]"));
-            items.push(to_json_at(&item, path, depth + 1)?);
-            path.truncate(base);
-        }
-        return Ok(Value::Array(items));
+        return Ok(Shape::Seq(value.clone()));
     }
     let is = |cls: PyResult<&Bound<'_, PyAny>>| -> bool {
         cls.and_then(|cls| value.is_instance(cls)).unwrap_or(false)
     };
     if is(decimal_class(py)) {
-        let finite = value
-            .call_method0("is_finite")
-            .and_then(|f| f.is_truthy())
-            .unwrap_or(false);
-        if !finite {
+        let text = value
+            .str()
+            .and_then(|s| s.to_cow().map(|c| c.into_owned()))
+            .map_err(|e| ConvertError::at(path, e.to_string()))?;
+        // A finite Decimal's text is digits, sign, point and exponent; NaN, sNaN and
+        // Infinity (signed or with a payload) are the only texts with `N` or `I`.
+        if text.contains(['N', 'I']) {
             return Err(ConvertError::at(
                 path,
                 "a Decimal amount must be finite (not NaN or Infinity)",
             ));
         }
-        let text = value
-            .str()
-            .and_then(|s| s.to_cow().map(|c| c.into_owned()))
-            .map_err(|e| ConvertError::at(path, e.to_string()))?;
-        return Ok(Value::String(text));
+        return Ok(Shape::Leaf(Value::String(text)));
     }
     // `datetime` is a subclass of `date`: test it first.
     if is(datetime_class(py)) {
@@ -273,10 +242,10 @@ fn to_json_at(
                 "a naive datetime has no time zone; give an aware one, e.g. datetime(..., tzinfo=timezone.utc)",
             ));
         }
-        return iso(value, path);
+        return iso(value, path).map(Shape::Leaf);
     }
     if is(date_class(py)) {
-        return iso(value, path);
+        return iso(value, path).map(Shape::Leaf);
     }
     if value.is_instance_of::<PyFloat>() {
         let f = value
@@ -290,7 +259,7 @@ fn to_json_at(
             .repr()
             .and_then(|s| s.to_cow().map(|c| c.into_owned()))
             .map_err(|e| ConvertError::at(path, e.to_string()))?;
-        return number(&text, path);
+        return number(&text, path).map(Shape::Leaf);
     }
     Err(ConvertError::at(
         path,
@@ -299,6 +268,69 @@ fn to_json_at(
             type_name(value).unwrap_or_default()
         ),
     ))
+}
+
+/// The JSON value of a Python value at `path`, `depth` dicts and lists down.
+pub(crate) fn to_json_at(
+    value: &Bound<'_, PyAny>,
+    path: &mut String,
+    depth: usize,
+) -> Result<Value, ConvertError> {
+    if depth > MAX_DEPTH {
+        return Err(ConvertError::at(
+            path,
+            format!("nested more than {MAX_DEPTH} dicts and lists deep"),
+        ));
+    }
+    match shape(value, path)? {
+        Shape::Leaf(leaf) => Ok(leaf),
+        Shape::Dict(dict) => {
+            let mut map = Map::new();
+            let base = path.len();
+            for (key, item) in dict.iter() {
+                let key = dict_key(&key, path)?;
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&key);
+                let converted = to_json_at(&item, path, depth + 1)?;
+                path.truncate(base);
+                map.insert(key.to_string(), converted);
+            }
+            Ok(Value::Object(map))
+        }
+        Shape::Seq(seq) => {
+            let base = path.len();
+            let mut items = Vec::new();
+            for (index, item) in seq
+                .try_iter()
+                .map_err(|e| ConvertError::at(path, e.to_string()))?
+                .enumerate()
+            {
+                let item = item.map_err(|e| ConvertError::at(path, e.to_string()))?;
+                path.push_str(&format!("[{index}]"));
+                items.push(to_json_at(&item, path, depth + 1)?);
+                path.truncate(base);
+            }
+            Ok(Value::Array(items))
+        }
+    }
+}
+
+/// A dict key as text: keys must be `str`.
+pub(crate) fn dict_key(key: &Bound<'_, PyAny>, path: &str) -> Result<String, ConvertError> {
+    let Ok(key) = key.cast::<PyString>() else {
+        return Err(ConvertError::at(
+            path,
+            format!(
+                "a dict key must be a str, not {}",
+                type_name(key).unwrap_or_default()
+            ),
+        ));
+    };
+    key.to_cow()
+        .map(|c| c.into_owned())
+        .map_err(|e| ConvertError::at(path, e.to_string()))
 }
 
 fn type_name(value: &Bound<'_, PyAny>) -> PyResult<String> {
@@ -321,14 +353,15 @@ fn number(text: &str, path: &str) -> Result<Value, ConvertError> {
 
 /// How a string leaf of a decision is typed, by the name of its field.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Leaf {
+pub(crate) enum Leaf {
     Text,
     Decimal,
     DateTime,
     Date,
 }
 
-fn leaf_kind(key: &str) -> Leaf {
+/// The [`Leaf`] kind of the values under `key`.
+pub(crate) fn leaf_kind(key: &str) -> Leaf {
     match key {
         "amount" | "rate" | "rate_used" | "capture_rate" | "distance_km" => Leaf::Decimal,
         "now" | "deadline" => Leaf::DateTime,
@@ -355,29 +388,8 @@ fn convert<'py>(
     Ok(match value {
         Value::Null => py.None().into_bound(py),
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.into_pyobject(py)?.into_any()
-            } else if let Some(u) = n.as_u64() {
-                u.into_pyobject(py)?.into_any()
-            } else {
-                let text = n.to_string();
-                if text.contains(['.', 'e', 'E']) {
-                    decimal_class(py)?.call1((text,))?
-                } else {
-                    // An integer beyond 64 bits: Python's int reads any size.
-                    py.import("builtins")?.getattr("int")?.call1((text,))?
-                }
-            }
-        }
-        Value::String(s) => {
-            if typed {
-                if let Some(typed) = typed_leaf(py, s, leaf)? {
-                    return Ok(typed);
-                }
-            }
-            PyString::new(py, s).into_any()
-        }
+        Value::Number(n) => number_to_py(py, n)?,
+        Value::String(s) => string_to_py(py, s, typed, leaf)?,
         Value::Array(items) => {
             let list = PyList::empty(py);
             for item in items {
@@ -393,6 +405,39 @@ fn convert<'py>(
             dict.into_any()
         }
     })
+}
+
+/// A JSON number as Python: `int` when integral, else `Decimal` (never `float`).
+pub(crate) fn number_to_py<'py>(py: Python<'py>, n: &Number) -> PyResult<Bound<'py, PyAny>> {
+    Ok(if let Some(i) = n.as_i64() {
+        i.into_pyobject(py)?.into_any()
+    } else if let Some(u) = n.as_u64() {
+        u.into_pyobject(py)?.into_any()
+    } else {
+        let text = n.to_string();
+        if text.contains(['.', 'e', 'E']) {
+            decimal_class(py)?.call1((text,))?
+        } else {
+            // An integer beyond 64 bits: Python's int reads any size.
+            py.import("builtins")?.getattr("int")?.call1((text,))?
+        }
+    })
+}
+
+/// A JSON string as Python: with `typed`, typed by its field's [`Leaf`] kind when it
+/// parses as one, else `str`.
+pub(crate) fn string_to_py<'py>(
+    py: Python<'py>,
+    s: &str,
+    typed: bool,
+    leaf: Leaf,
+) -> PyResult<Bound<'py, PyAny>> {
+    if typed {
+        if let Some(typed) = typed_leaf(py, s, leaf)? {
+            return Ok(typed);
+        }
+    }
+    Ok(PyString::new(py, s).into_any())
 }
 
 fn typed_leaf<'py>(py: Python<'py>, text: &str, leaf: Leaf) -> PyResult<Option<Bound<'py, PyAny>>> {

@@ -228,6 +228,10 @@ impl Engine {
     /// Decides one request (a dict, or JSON text as ``str``/``bytes``) and returns the
     /// decision as a dict.
     ///
+    /// A dict is read straight into the engine's typed request and the decision written
+    /// straight to Python objects, with no JSON in between; the result (values, types and
+    /// key order) is the one the same request as JSON text gets, and so is any error.
+    ///
     /// In the request, ``Decimal`` amounts, aware ``datetime`` and ``date`` values may
     /// stand where the JSON has strings. In the decision (with ``typed=True``, the
     /// default) amounts, rates and percentages are ``Decimal``, timestamps aware UTC
@@ -631,6 +635,14 @@ fn _rust_api_rate(
     .map_err(|e| errors::raise(py, &e))
 }
 
+/// The JSON text a Python value becomes as a request (dicts, lists, `Decimal`, `datetime`,
+/// ...), for the tests of that conversion; raises `InvalidArgument` naming the path of a
+/// value that has no JSON form. Not part of the stable API.
+#[pyfunction]
+fn _request_json(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    pyjson::request_text(value, "value")
+}
+
 #[pymodule]
 fn _backoffice(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
@@ -638,6 +650,7 @@ fn _backoffice(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(hooks, m)?)?;
     m.add_function(wrap_pyfunction!(result_schema, m)?)?;
     m.add_function(wrap_pyfunction!(_rust_api_rate, m)?)?;
+    m.add_function(wrap_pyfunction!(_request_json, m)?)?;
     m.add("KINDS", ENGINE_KINDS.to_vec())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_POLICY_NAME", DEFAULT_POLICY_NAME)?;

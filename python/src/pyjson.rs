@@ -12,6 +12,7 @@
 //! (`*_date`, `last_day`) `date`s. A string under such a name that does not parse stays a
 //! string. Non-integral JSON numbers become `Decimal`, never `float`.
 
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyAny, PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -234,7 +235,7 @@ pub(crate) fn shape<'py>(
     // `datetime` is a subclass of `date`: test it first.
     if is(datetime_class(py)) {
         let tz = value
-            .call_method0("utcoffset")
+            .call_method0(intern!(py, "utcoffset"))
             .map_err(|e| ConvertError::at(path, e.to_string()))?;
         if tz.is_none() {
             return Err(ConvertError::at(
@@ -242,9 +243,19 @@ pub(crate) fn shape<'py>(
                 "a naive datetime has no time zone; give an aware one, e.g. datetime(..., tzinfo=timezone.utc)",
             ));
         }
+        if exactly(value, datetime_class(py)) {
+            return datetime_iso(value, &tz)
+                .map(|text| Shape::Leaf(Value::String(text)))
+                .map_err(|e| ConvertError::at(path, e.to_string()));
+        }
         return iso(value, path).map(Shape::Leaf);
     }
     if is(date_class(py)) {
+        if exactly(value, date_class(py)) {
+            return date_iso(value)
+                .map(|text| Shape::Leaf(Value::String(text)))
+                .map_err(|e| ConvertError::at(path, e.to_string()));
+        }
         return iso(value, path).map(Shape::Leaf);
     }
     if value.is_instance_of::<PyFloat>() {
@@ -337,9 +348,66 @@ fn type_name(value: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(value.get_type().name()?.to_cow()?.into_owned())
 }
 
+/// Whether `value`'s type is `class` itself (not a subclass, which may format itself in
+/// its own way).
+fn exactly(value: &Bound<'_, PyAny>, class: PyResult<&Bound<'_, PyAny>>) -> bool {
+    class.is_ok_and(|class| value.get_type().is(class))
+}
+
+fn int_attr(value: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<i64> {
+    value.getattr(name)?.extract()
+}
+
+/// `date.isoformat()` of a `date` (`YYYY-MM-DD`), from its fields.
+fn date_iso(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let py = value.py();
+    let year = int_attr(value, intern!(py, "year"))?;
+    let month = int_attr(value, intern!(py, "month"))?;
+    let day = int_attr(value, intern!(py, "day"))?;
+    Ok(format!("{year:04}-{month:02}-{day:02}"))
+}
+
+/// `datetime.isoformat()` of an aware `datetime` whose `utcoffset()` is `offset`, from its
+/// fields, character for character what CPython writes: `YYYY-MM-DDTHH:MM:SS`, then
+/// `.ffffff` when the microseconds are not 0, then the offset `+HH:MM` (with `:SS` and
+/// `.ffffff` when the offset has them).
+fn datetime_iso(value: &Bound<'_, PyAny>, offset: &Bound<'_, PyAny>) -> PyResult<String> {
+    use std::fmt::Write;
+    let py = value.py();
+    let mut text = date_iso(value)?;
+    let hour = int_attr(value, intern!(py, "hour"))?;
+    let minute = int_attr(value, intern!(py, "minute"))?;
+    let second = int_attr(value, intern!(py, "second"))?;
+    let micro = int_attr(value, intern!(py, "microsecond"))?;
+    let _ = write!(text, "T{hour:02}:{minute:02}:{second:02}");
+    if micro != 0 {
+        let _ = write!(text, ".{micro:06}");
+    }
+    // A timedelta is normalised: days may be negative, seconds and microseconds are not.
+    let days = int_attr(offset, intern!(py, "days"))?;
+    let seconds = int_attr(offset, intern!(py, "seconds"))?;
+    let micros = int_attr(offset, intern!(py, "microseconds"))?;
+    let mut total = (days * 86_400 + seconds) * 1_000_000 + micros;
+    let sign = if days < 0 {
+        total = -total;
+        '-'
+    } else {
+        '+'
+    };
+    let (whole, micros) = (total / 1_000_000, total % 1_000_000);
+    let (hours, minutes, seconds) = (whole / 3600, whole / 60 % 60, whole % 60);
+    let _ = write!(text, "{sign}{hours:02}:{minutes:02}");
+    if micros != 0 {
+        let _ = write!(text, ":{seconds:02}.{micros:06}");
+    } else if seconds != 0 {
+        let _ = write!(text, ":{seconds:02}");
+    }
+    Ok(text)
+}
+
 fn iso(value: &Bound<'_, PyAny>, path: &str) -> Result<Value, ConvertError> {
     value
-        .call_method0("isoformat")
+        .call_method0(intern!(value.py(), "isoformat"))
         .and_then(|s| s.extract::<String>())
         .map(Value::String)
         .map_err(|e| ConvertError::at(path, e.to_string()))

@@ -505,6 +505,73 @@ impl<'de> IntoDeserializer<'de, Fallback> for KeyDe {
     }
 }
 
+/// Hashes a `&'static str` by its address and length (the names of a type's fields and
+/// variants): cheap, and two names that are one string share an entry.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.write_u64(u64::from(*byte));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type NameCache = std::collections::HashMap<
+    (usize, usize),
+    Py<PyString>,
+    std::hash::BuildHasherDefault<AddressHasher>,
+>;
+
+static NAMES: std::sync::LazyLock<std::sync::Mutex<NameCache>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// The interned Python string of a field or variant name, made once per name: a dict key
+/// that Python need not hash again, and no new string per decision.
+fn name<'py>(py: Python<'py>, name: &'static str) -> Bound<'py, PyString> {
+    let key = (name.as_ptr() as usize, name.len());
+    let mut names = NAMES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    names
+        .entry(key)
+        .or_insert_with(|| PyString::intern(py, name).unbind())
+        .bind(py)
+        .clone()
+}
+
+/// A dict key being collected: a type's own field name, or a map's key.
+enum Key {
+    Static(&'static str),
+    Owned(String),
+}
+
+impl Key {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Static(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+
+    fn to_py<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        match self {
+            Key::Static(s) => name(py, s),
+            Key::Owned(s) => PyString::new(py, s),
+        }
+    }
+}
+
 /// Writes `value` as Python objects, as `pyjson::to_py(py, &serde_json::to_value(value)?,
 /// typed)` does.
 pub fn to_py<'py, T: Serialize + ?Sized>(
@@ -552,9 +619,13 @@ impl<'py> PySer<'py> {
     }
 
     /// `{key: value}`, the shape of an enum variant with data.
-    fn single(self, key: &str, value: Bound<'py, PyAny>) -> Result<Bound<'py, PyAny>, Fallback> {
+    fn single(
+        self,
+        key: &'static str,
+        value: Bound<'py, PyAny>,
+    ) -> Result<Bound<'py, PyAny>, Fallback> {
         let dict = PyDict::new(self.py);
-        dict.set_item(key, value)?;
+        dict.set_item(name(self.py, key), value)?;
         Ok(dict.into_any())
     }
 }
@@ -642,7 +713,11 @@ impl<'py> ser::Serializer for PySer<'py> {
         _index: u32,
         variant: &'static str,
     ) -> Result<Self::Ok, Fallback> {
-        self.string(variant)
+        if self.typed && self.leaf != Leaf::Text {
+            // Under an amount's or a timestamp's name: typed as any string there is.
+            return self.string(variant);
+        }
+        Ok(name(self.py, variant).into_any())
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
@@ -798,7 +873,7 @@ impl<'py> ser::SerializeTupleVariant for SeqBuilder<'py> {
 /// order of `serde_json::Map`; a repeated key keeps its last value).
 struct MapBuilder<'py> {
     ser: PySer<'py>,
-    entries: Vec<(String, Bound<'py, PyAny>)>,
+    entries: Vec<(Key, Bound<'py, PyAny>)>,
     key: Option<String>,
     variant: Option<(PySer<'py>, &'static str)>,
     /// serde_json's number kept as text: one field holding the number's text.
@@ -806,8 +881,8 @@ struct MapBuilder<'py> {
 }
 
 impl<'py> MapBuilder<'py> {
-    fn entry<T: Serialize + ?Sized>(&mut self, key: String, value: &T) -> Result<(), Fallback> {
-        let value = value.serialize(self.ser.at(&key))?;
+    fn entry<T: Serialize + ?Sized>(&mut self, key: Key, value: &T) -> Result<(), Fallback> {
+        let value = value.serialize(self.ser.at(key.as_str()))?;
         self.entries.push((key, value));
         Ok(())
     }
@@ -815,10 +890,10 @@ impl<'py> MapBuilder<'py> {
     fn finish(mut self) -> Result<Bound<'py, PyAny>, Fallback> {
         let py = self.ser.py;
         // Stable: of entries with the same key, the last one is the value kept.
-        self.entries.sort_by(|a, b| a.0.cmp(&b.0));
+        self.entries.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
         let dict = PyDict::new(py);
         for (key, value) in self.entries {
-            dict.set_item(PyString::new(py, &key), value)?;
+            dict.set_item(key.to_py(py), value)?;
         }
         let dict = dict.into_any();
         match self.variant {
@@ -837,7 +912,7 @@ impl<'py> ser::SerializeMap for MapBuilder<'py> {
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Fallback> {
         match self.key.take() {
-            Some(key) => self.entry(key, value),
+            Some(key) => self.entry(Key::Owned(key), value),
             None => Err(Fallback("a map value without its key".into())),
         }
     }
@@ -859,10 +934,10 @@ impl<'py> ser::SerializeStruct for MapBuilder<'py> {
             let text = value.serialize(KeySer)?;
             let number: serde_json::Number = text.parse()?;
             self.entries
-                .push((String::new(), self.ser.number(&number)?));
+                .push((Key::Static(""), self.ser.number(&number)?));
             return Ok(());
         }
-        self.entry(key.to_string(), value)
+        self.entry(Key::Static(key), value)
     }
     fn end(mut self) -> Result<Self::Ok, Fallback> {
         if self.number {
@@ -883,7 +958,7 @@ impl<'py> ser::SerializeStructVariant for MapBuilder<'py> {
         key: &'static str,
         value: &T,
     ) -> Result<(), Fallback> {
-        self.entry(key.to_string(), value)
+        self.entry(Key::Static(key), value)
     }
     fn end(self) -> Result<Self::Ok, Fallback> {
         self.finish()

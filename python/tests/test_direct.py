@@ -104,3 +104,33 @@ def test_closed_engine_and_bad_request_order_of_errors():
         engine.decide({"order": object()})
     with pytest.raises(ValueError, match="closed"):
         engine.decide(returns_requests()[0])
+
+
+def test_datetimes_and_dates_read_as_their_isoformat():
+    """A request's datetime and date become exactly their ``isoformat()`` text (the
+    engines' error messages quote it), written by the package from the fields."""
+    from zoneinfo import ZoneInfo
+
+    from backoffice._backoffice import _request_json
+
+    class Local(dt.datetime):
+        def isoformat(self, sep="T", timespec="auto"):
+            return "2025-01-02T03:04:05+00:00"
+
+    tz = dt.timezone
+    values = [
+        dt.datetime(2025, 3, 1, 12, 0, tzinfo=tz.utc),
+        dt.datetime(2025, 3, 1, 12, 0, 0, 7, tzinfo=tz.utc),
+        dt.datetime(1, 1, 1, 0, 0, tzinfo=tz(dt.timedelta(hours=5, minutes=30))),
+        dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=tz(-dt.timedelta(hours=3))),
+        dt.datetime(2025, 6, 1, 8, 0, tzinfo=tz(dt.timedelta(seconds=30))),
+        dt.datetime(2025, 6, 1, 8, 0, tzinfo=tz(-dt.timedelta(microseconds=500_000))),
+        dt.datetime(2025, 6, 1, 8, 0, tzinfo=tz(dt.timedelta(hours=-23, minutes=-59))),
+        dt.datetime(2025, 6, 1, 8, 0, tzinfo=ZoneInfo("UTC")),
+        dt.datetime(2025, 7, 1, 8, 0, tzinfo=ZoneInfo("Europe/Berlin")),
+        Local(2025, 1, 2, 3, 4, 5, tzinfo=tz.utc),
+        dt.date(2025, 2, 28),
+        dt.date(7, 1, 1),
+    ]
+    for value in values:
+        assert json.loads(_request_json({"at": value})) == {"at": value.isoformat()}, value

@@ -8,6 +8,10 @@
 //! the `Request` and `serde_json::to_value` of the decision. A request that fails on the
 //! value path is decided again on the text path by the caller, so every error object
 //! (message, field, line and column) is the text path's, whatever the input form.
+//!
+//! [`Decider::decide_py`] skips JSON altogether for Python dicts: the typed request is read
+//! from the Python objects and the decision written as Python objects ([`crate::pyserde`]),
+//! with the value path behind it for anything that path does not finish.
 
 use crate::extract::{Cell, Plan};
 use backoffice::engine::{

@@ -58,10 +58,11 @@ pub trait Engine: Sized + Send + Sync + 'static {
     const KIND: &'static str;
     /// The engine's configuration (JSON object; every field has a documented default).
     type Config: Serialize + DeserializeOwned + Default;
-    /// One request.
-    type Request: Serialize + DeserializeOwned;
-    /// What a decision decides.
-    type Outcome: Serialize + DeserializeOwned;
+    /// One request: plain data, so a binding may read it in one thread and decide it in
+    /// another (e.g. without an interpreter lock held).
+    type Request: Serialize + DeserializeOwned + Send + Sync;
+    /// What a decision decides (plain data, like the request).
+    type Outcome: Serialize + DeserializeOwned + Send + Sync;
 
     /// The hooks a policy for this engine may define.
     fn hooks() -> &'static [HookSpec];

@@ -51,7 +51,10 @@ class Engine:
         typed: bool = True,
     ) -> Dict[str, Any]:
         """Decides one request; returns the decision as a dict (``Decimal`` amounts,
-        ``datetime`` timestamps and ``date`` dates with ``typed=True``)."""
+        ``datetime`` timestamps and ``date`` dates with ``typed=True``). A dict is read
+        straight into the engine's typed request and the decision written straight to
+        Python objects (no JSON in between), with the same result, key order and errors
+        as the same request given as JSON text."""
     def decide_json(
         self,
         request: Request,

@@ -16,6 +16,7 @@ mod errors;
 mod extract;
 mod locate;
 mod pyjson;
+mod pyserde;
 mod typed;
 
 use arrow_array::RecordBatch;
@@ -227,6 +228,10 @@ impl Engine {
     /// Decides one request (a dict, or JSON text as ``str``/``bytes``) and returns the
     /// decision as a dict.
     ///
+    /// A dict is read straight into the engine's typed request and the decision written
+    /// straight to Python objects, with no JSON in between; the result (values, types and
+    /// key order) is the one the same request as JSON text gets, and so is any error.
+    ///
     /// In the request, ``Decimal`` amounts, aware ``datetime`` and ``date`` values may
     /// stand where the JSON has strings. In the decision (with ``typed=True``, the
     /// default) amounts, rates and percentages are ``Decimal``, timestamps aware UTC
@@ -242,6 +247,20 @@ impl Engine {
         typed: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = options(trace, on_hook_error).map_err(|e| errors::raise_invalid(py, &e))?;
+        // A dict goes straight to the typed request and the decision straight to Python
+        // values; anything else, and a request that path does not finish, takes the JSON
+        // value path (the reference for results and errors).
+        if request.cast::<PyDict>().is_ok() {
+            if let Ok(call) = self.enter() {
+                let fast =
+                    call.engine
+                        .decide_py(py, std::slice::from_ref(request), &options, typed);
+                drop(call);
+                if let Some(Some(decision)) = fast.into_iter().next() {
+                    return Ok(decision);
+                }
+            }
+        }
         let request = pyjson::request_value(request, "request")?;
         let call = self.enter()?;
         let value = py
@@ -266,8 +285,10 @@ impl Engine {
         typed: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let options = options(trace, on_hook_error).map_err(|e| errors::raise_invalid(py, &e))?;
-        // Each element's JSON text, or why it has none (that element's error).
-        let mut texts: Vec<Result<pyjson::Request, Failure>> = Vec::new();
+        // Each element's JSON text, or why it has none (that element's error); `None`
+        // for an element already decided on the direct path (see `decide`).
+        let mut texts: Vec<Option<Result<pyjson::Request, Failure>>> = Vec::new();
+        let mut fast: Vec<Option<Bound<'py, PyAny>>> = Vec::new();
         if let Ok(text) = requests.cast::<PyString>() {
             // JSON text of an array of requests.
             let items: Vec<serde_json::Value> = serde_json::from_str(&text.to_cow()?)
@@ -275,34 +296,54 @@ impl Engine {
             texts.extend(
                 items
                     .iter()
-                    .map(|item| Ok(pyjson::Request::Text(item.to_string()))),
+                    .map(|item| Some(Ok(pyjson::Request::Text(item.to_string())))),
             );
         } else {
-            for item in requests.try_iter()? {
-                texts.push(
-                    pyjson::convert_request_value(&item?, "request").map_err(|e| Failure {
+            let items = requests
+                .try_iter()?
+                .collect::<PyResult<Vec<Bound<'py, PyAny>>>>()?;
+            if let Ok(call) = self.enter() {
+                fast = call.engine.decide_py(py, &items, &options, typed);
+            }
+            for (index, item) in items.iter().enumerate() {
+                if matches!(fast.get(index), Some(Some(_))) {
+                    texts.push(None);
+                    continue;
+                }
+                texts.push(Some(
+                    pyjson::convert_request_value(item, "request").map_err(|e| Failure {
                         class: errors::Class::InvalidArgument,
                         object: Error::invalid(e.field, e.message).to_json_value(),
                     }),
-                );
+                ));
             }
         }
         let call = self.enter()?;
-        let results: Vec<Result<serde_json::Value, Failure>> = py.detach(|| {
+        let results: Vec<Option<Result<serde_json::Value, Failure>>> = py.detach(|| {
             texts
                 .into_iter()
                 .map(|request| {
-                    decide_request(call.engine.as_ref(), &request?, &options, false)
-                        .map(|(value, _)| value)
+                    request.map(|request| {
+                        decide_request(call.engine.as_ref(), &request?, &options, false)
+                            .map(|(value, _)| value)
+                    })
                 })
                 .collect()
         });
         drop(call);
         let out = PyList::empty(py);
+        let mut fast = fast.into_iter();
         for result in results {
-            match result {
-                Ok(value) => out.append(pyjson::to_py(py, &value, typed)?)?,
-                Err(failure) => out.append(failure.exception(py)?)?,
+            let decided = fast.next().flatten();
+            match (result, decided) {
+                (Some(Ok(value)), _) => out.append(pyjson::to_py(py, &value, typed)?)?,
+                (Some(Err(failure)), _) => out.append(failure.exception(py)?)?,
+                (None, Some(decision)) => out.append(decision)?,
+                (None, None) => {
+                    return Err(PyValueError::new_err(
+                        "internal error: a request was neither decided nor refused",
+                    ))
+                }
             }
         }
         Ok(out)
@@ -594,6 +635,14 @@ fn _rust_api_rate(
     .map_err(|e| errors::raise(py, &e))
 }
 
+/// The JSON text a Python value becomes as a request (dicts, lists, `Decimal`, `datetime`,
+/// ...), for the tests of that conversion; raises `InvalidArgument` naming the path of a
+/// value that has no JSON form. Not part of the stable API.
+#[pyfunction]
+fn _request_json(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    pyjson::request_text(value, "value")
+}
+
 #[pymodule]
 fn _backoffice(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
@@ -601,6 +650,7 @@ fn _backoffice(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(hooks, m)?)?;
     m.add_function(wrap_pyfunction!(result_schema, m)?)?;
     m.add_function(wrap_pyfunction!(_rust_api_rate, m)?)?;
+    m.add_function(wrap_pyfunction!(_request_json, m)?)?;
     m.add("KINDS", ENGINE_KINDS.to_vec())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_POLICY_NAME", DEFAULT_POLICY_NAME)?;

@@ -12,6 +12,7 @@
 //! (`*_date`, `last_day`) `date`s. A string under such a name that does not parse stays a
 //! string. Non-integral JSON numbers become `Decimal`, never `float`.
 
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyAny, PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -163,109 +164,78 @@ pub fn convert_request(value: &Bound<'_, PyAny>, name: &str) -> Result<String, C
 /// cannot exhaust the stack).
 pub const MAX_DEPTH: usize = 128;
 
-fn to_json_at(
-    value: &Bound<'_, PyAny>,
-    path: &mut String,
-    depth: usize,
-) -> Result<Value, ConvertError> {
+/// What a Python value is, as a request reads it: a leaf already in its JSON form, a dict
+/// or a list/tuple. The one place that says which Python types a request may hold and
+/// what each becomes, shared by [`to_json_at`] and the direct reader in `pyserde`.
+pub(crate) enum Shape<'py> {
+    /// `None`, `bool`, `int`, `str`, `Decimal`, `datetime`, `date` or `float`, as JSON.
+    Leaf(Value),
+    /// A dict (keys are checked where it is read).
+    Dict(Bound<'py, PyDict>),
+    /// A list or tuple.
+    Seq(Bound<'py, PyAny>),
+}
+
+/// The [`Shape`] of `value`, or why it has none (at `path`).
+pub(crate) fn shape<'py>(
+    value: &Bound<'py, PyAny>,
+    path: &str,
+) -> Result<Shape<'py>, ConvertError> {
     let py = value.py();
-    if depth > MAX_DEPTH {
-        return Err(ConvertError::at(
-            path,
-            format!("nested more than {MAX_DEPTH} dicts and lists deep"),
-        ));
-    }
     if value.is_none() {
-        return Ok(Value::Null);
+        return Ok(Shape::Leaf(Value::Null));
     }
     // `bool` is a subclass of `int`: test it first.
     if let Ok(b) = value.cast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
+        return Ok(Shape::Leaf(Value::Bool(b.is_true())));
     }
     if value.is_instance_of::<PyInt>() {
         if let Ok(n) = value.extract::<i64>() {
-            return Ok(Value::Number(n.into()));
+            return Ok(Shape::Leaf(Value::Number(n.into())));
         }
         if let Ok(n) = value.extract::<u64>() {
-            return Ok(Value::Number(n.into()));
+            return Ok(Shape::Leaf(Value::Number(n.into())));
         }
         let text = value
             .str()
             .and_then(|s| s.to_cow().map(|c| c.into_owned()))
             .map_err(|e| ConvertError::at(path, e.to_string()))?;
-        return number(&text, path);
+        return number(&text, path).map(Shape::Leaf);
     }
     if let Ok(s) = value.cast::<PyString>() {
         let text = s
             .to_cow()
             .map_err(|e| ConvertError::at(path, format!("not valid text: {e}")))?;
-        return Ok(Value::String(text.into_owned()));
+        return Ok(Shape::Leaf(Value::String(text.into_owned())));
     }
     if let Ok(dict) = value.cast::<PyDict>() {
-        let mut map = Map::new();
-        let base = path.len();
-        for (key, item) in dict.iter() {
-            let Ok(key) = key.cast::<PyString>() else {
-                return Err(ConvertError::at(
-                    path,
-                    format!(
-                        "a dict key must be a str, not {}",
-                        type_name(&key).unwrap_or_default()
-                    ),
-                ));
-            };
-            let key = key
-                .to_cow()
-                .map_err(|e| ConvertError::at(path, e.to_string()))?;
-            if !path.is_empty() {
-                path.push('.');
-            }
-            path.push_str(&key);
-            let converted = to_json_at(&item, path, depth + 1)?;
-            path.truncate(base);
-            map.insert(key.to_string(), converted);
-        }
-        return Ok(Value::Object(map));
+        return Ok(Shape::Dict(dict.clone()));
     }
     if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
-        let base = path.len();
-        let mut items = Vec::new();
-        for (index, item) in value
-            .try_iter()
-            .map_err(|e| ConvertError::at(path, e.to_string()))?
-            .enumerate()
-        {
-            let item = item.map_err(|e| ConvertError::at(path, e.to_string()))?;
-            path.push_str(&format!("[{index}]"));
-            items.push(to_json_at(&item, path, depth + 1)?);
-            path.truncate(base);
-        }
-        return Ok(Value::Array(items));
+        return Ok(Shape::Seq(value.clone()));
     }
     let is = |cls: PyResult<&Bound<'_, PyAny>>| -> bool {
         cls.and_then(|cls| value.is_instance(cls)).unwrap_or(false)
     };
     if is(decimal_class(py)) {
-        let finite = value
-            .call_method0("is_finite")
-            .and_then(|f| f.is_truthy())
-            .unwrap_or(false);
-        if !finite {
+        let text = value
+            .str()
+            .and_then(|s| s.to_cow().map(|c| c.into_owned()))
+            .map_err(|e| ConvertError::at(path, e.to_string()))?;
+        // A finite Decimal's text is digits, sign, point and exponent; NaN, sNaN and
+        // Infinity (signed or with a payload) are the only texts with `N` or `I`.
+        if text.contains(['N', 'I']) {
             return Err(ConvertError::at(
                 path,
                 "a Decimal amount must be finite (not NaN or Infinity)",
             ));
         }
-        let text = value
-            .str()
-            .and_then(|s| s.to_cow().map(|c| c.into_owned()))
-            .map_err(|e| ConvertError::at(path, e.to_string()))?;
-        return Ok(Value::String(text));
+        return Ok(Shape::Leaf(Value::String(text)));
     }
     // `datetime` is a subclass of `date`: test it first.
     if is(datetime_class(py)) {
         let tz = value
-            .call_method0("utcoffset")
+            .call_method0(intern!(py, "utcoffset"))
             .map_err(|e| ConvertError::at(path, e.to_string()))?;
         if tz.is_none() {
             return Err(ConvertError::at(
@@ -273,10 +243,20 @@ fn to_json_at(
                 "a naive datetime has no time zone; give an aware one, e.g. datetime(..., tzinfo=timezone.utc)",
             ));
         }
-        return iso(value, path);
+        if exactly(value, datetime_class(py)) {
+            return datetime_iso(value, &tz)
+                .map(|text| Shape::Leaf(Value::String(text)))
+                .map_err(|e| ConvertError::at(path, e.to_string()));
+        }
+        return iso(value, path).map(Shape::Leaf);
     }
     if is(date_class(py)) {
-        return iso(value, path);
+        if exactly(value, date_class(py)) {
+            return date_iso(value)
+                .map(|text| Shape::Leaf(Value::String(text)))
+                .map_err(|e| ConvertError::at(path, e.to_string()));
+        }
+        return iso(value, path).map(Shape::Leaf);
     }
     if value.is_instance_of::<PyFloat>() {
         let f = value
@@ -290,7 +270,7 @@ fn to_json_at(
             .repr()
             .and_then(|s| s.to_cow().map(|c| c.into_owned()))
             .map_err(|e| ConvertError::at(path, e.to_string()))?;
-        return number(&text, path);
+        return number(&text, path).map(Shape::Leaf);
     }
     Err(ConvertError::at(
         path,
@@ -301,13 +281,133 @@ fn to_json_at(
     ))
 }
 
+/// The JSON value of a Python value at `path`, `depth` dicts and lists down.
+pub(crate) fn to_json_at(
+    value: &Bound<'_, PyAny>,
+    path: &mut String,
+    depth: usize,
+) -> Result<Value, ConvertError> {
+    if depth > MAX_DEPTH {
+        return Err(ConvertError::at(
+            path,
+            format!("nested more than {MAX_DEPTH} dicts and lists deep"),
+        ));
+    }
+    match shape(value, path)? {
+        Shape::Leaf(leaf) => Ok(leaf),
+        Shape::Dict(dict) => {
+            let mut map = Map::new();
+            let base = path.len();
+            for (key, item) in dict.iter() {
+                let key = dict_key(&key, path)?;
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&key);
+                let converted = to_json_at(&item, path, depth + 1)?;
+                path.truncate(base);
+                map.insert(key.to_string(), converted);
+            }
+            Ok(Value::Object(map))
+        }
+        Shape::Seq(seq) => {
+            let base = path.len();
+            let mut items = Vec::new();
+            for (index, item) in seq
+                .try_iter()
+                .map_err(|e| ConvertError::at(path, e.to_string()))?
+                .enumerate()
+            {
+                let item = item.map_err(|e| ConvertError::at(path, e.to_string()))?;
+                path.push_str(&format!("[{index}]"));
+                items.push(to_json_at(&item, path, depth + 1)?);
+                path.truncate(base);
+            }
+            Ok(Value::Array(items))
+        }
+    }
+}
+
+/// A dict key as text: keys must be `str`.
+pub(crate) fn dict_key(key: &Bound<'_, PyAny>, path: &str) -> Result<String, ConvertError> {
+    let Ok(key) = key.cast::<PyString>() else {
+        return Err(ConvertError::at(
+            path,
+            format!(
+                "a dict key must be a str, not {}",
+                type_name(key).unwrap_or_default()
+            ),
+        ));
+    };
+    key.to_cow()
+        .map(|c| c.into_owned())
+        .map_err(|e| ConvertError::at(path, e.to_string()))
+}
+
 fn type_name(value: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(value.get_type().name()?.to_cow()?.into_owned())
 }
 
+/// Whether `value`'s type is `class` itself (not a subclass, which may format itself in
+/// its own way).
+fn exactly(value: &Bound<'_, PyAny>, class: PyResult<&Bound<'_, PyAny>>) -> bool {
+    class.is_ok_and(|class| value.get_type().is(class))
+}
+
+fn int_attr(value: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<i64> {
+    value.getattr(name)?.extract()
+}
+
+/// `date.isoformat()` of a `date` (`YYYY-MM-DD`), from its fields.
+fn date_iso(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let py = value.py();
+    let year = int_attr(value, intern!(py, "year"))?;
+    let month = int_attr(value, intern!(py, "month"))?;
+    let day = int_attr(value, intern!(py, "day"))?;
+    Ok(format!("{year:04}-{month:02}-{day:02}"))
+}
+
+/// `datetime.isoformat()` of an aware `datetime` whose `utcoffset()` is `offset`, from its
+/// fields, character for character what CPython writes: `YYYY-MM-DDTHH:MM:SS`, then
+/// `.ffffff` when the microseconds are not 0, then the offset `+HH:MM` (with `:SS` and
+/// `.ffffff` when the offset has them).
+fn datetime_iso(value: &Bound<'_, PyAny>, offset: &Bound<'_, PyAny>) -> PyResult<String> {
+    use std::fmt::Write;
+    let py = value.py();
+    let mut text = date_iso(value)?;
+    let hour = int_attr(value, intern!(py, "hour"))?;
+    let minute = int_attr(value, intern!(py, "minute"))?;
+    let second = int_attr(value, intern!(py, "second"))?;
+    let micro = int_attr(value, intern!(py, "microsecond"))?;
+    let _ = write!(text, "T{hour:02}:{minute:02}:{second:02}");
+    if micro != 0 {
+        let _ = write!(text, ".{micro:06}");
+    }
+    // A timedelta is normalised: days may be negative, seconds and microseconds are not.
+    let days = int_attr(offset, intern!(py, "days"))?;
+    let seconds = int_attr(offset, intern!(py, "seconds"))?;
+    let micros = int_attr(offset, intern!(py, "microseconds"))?;
+    let mut total = (days * 86_400 + seconds) * 1_000_000 + micros;
+    let sign = if days < 0 {
+        total = -total;
+        '-'
+    } else {
+        '+'
+    };
+    let (whole, micros) = (total / 1_000_000, total % 1_000_000);
+    let (hours, minutes, seconds) = (whole / 3600, whole / 60 % 60, whole % 60);
+    let _ = write!(text, "{sign}{hours:02}:{minutes:02}");
+    if micros != 0 {
+        let _ = write!(text, ":{seconds:02}.{micros:06}");
+    } else if seconds != 0 {
+        let _ = write!(text, ":{seconds:02}");
+    }
+    Ok(text)
+}
+
 fn iso(value: &Bound<'_, PyAny>, path: &str) -> Result<Value, ConvertError> {
     value
-        .call_method0("isoformat")
+        .call_method0(intern!(value.py(), "isoformat"))
         .and_then(|s| s.extract::<String>())
         .map(Value::String)
         .map_err(|e| ConvertError::at(path, e.to_string()))
@@ -321,14 +421,15 @@ fn number(text: &str, path: &str) -> Result<Value, ConvertError> {
 
 /// How a string leaf of a decision is typed, by the name of its field.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Leaf {
+pub(crate) enum Leaf {
     Text,
     Decimal,
     DateTime,
     Date,
 }
 
-fn leaf_kind(key: &str) -> Leaf {
+/// The [`Leaf`] kind of the values under `key`.
+pub(crate) fn leaf_kind(key: &str) -> Leaf {
     match key {
         "amount" | "rate" | "rate_used" | "capture_rate" | "distance_km" => Leaf::Decimal,
         "now" | "deadline" => Leaf::DateTime,
@@ -355,29 +456,8 @@ fn convert<'py>(
     Ok(match value {
         Value::Null => py.None().into_bound(py),
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.into_pyobject(py)?.into_any()
-            } else if let Some(u) = n.as_u64() {
-                u.into_pyobject(py)?.into_any()
-            } else {
-                let text = n.to_string();
-                if text.contains(['.', 'e', 'E']) {
-                    decimal_class(py)?.call1((text,))?
-                } else {
-                    // An integer beyond 64 bits: Python's int reads any size.
-                    py.import("builtins")?.getattr("int")?.call1((text,))?
-                }
-            }
-        }
-        Value::String(s) => {
-            if typed {
-                if let Some(typed) = typed_leaf(py, s, leaf)? {
-                    return Ok(typed);
-                }
-            }
-            PyString::new(py, s).into_any()
-        }
+        Value::Number(n) => number_to_py(py, n)?,
+        Value::String(s) => string_to_py(py, s, typed, leaf)?,
         Value::Array(items) => {
             let list = PyList::empty(py);
             for item in items {
@@ -393,6 +473,39 @@ fn convert<'py>(
             dict.into_any()
         }
     })
+}
+
+/// A JSON number as Python: `int` when integral, else `Decimal` (never `float`).
+pub(crate) fn number_to_py<'py>(py: Python<'py>, n: &Number) -> PyResult<Bound<'py, PyAny>> {
+    Ok(if let Some(i) = n.as_i64() {
+        i.into_pyobject(py)?.into_any()
+    } else if let Some(u) = n.as_u64() {
+        u.into_pyobject(py)?.into_any()
+    } else {
+        let text = n.to_string();
+        if text.contains(['.', 'e', 'E']) {
+            decimal_class(py)?.call1((text,))?
+        } else {
+            // An integer beyond 64 bits: Python's int reads any size.
+            py.import("builtins")?.getattr("int")?.call1((text,))?
+        }
+    })
+}
+
+/// A JSON string as Python: with `typed`, typed by its field's [`Leaf`] kind when it
+/// parses as one, else `str`.
+pub(crate) fn string_to_py<'py>(
+    py: Python<'py>,
+    s: &str,
+    typed: bool,
+    leaf: Leaf,
+) -> PyResult<Bound<'py, PyAny>> {
+    if typed {
+        if let Some(typed) = typed_leaf(py, s, leaf)? {
+            return Ok(typed);
+        }
+    }
+    Ok(PyString::new(py, s).into_any())
 }
 
 fn typed_leaf<'py>(py: Python<'py>, text: &str, leaf: Leaf) -> PyResult<Option<Bound<'py, PyAny>>> {

@@ -8,6 +8,10 @@
 //! the `Request` and `serde_json::to_value` of the decision. A request that fails on the
 //! value path is decided again on the text path by the caller, so every error object
 //! (message, field, line and column) is the text path's, whatever the input form.
+//!
+//! [`Decider::decide_py`] skips JSON altogether for Python dicts: the typed request is read
+//! from the Python objects and the decision written as Python objects ([`crate::pyserde`]),
+//! with the value path behind it for anything that path does not finish.
 
 use crate::extract::{Cell, Plan};
 use backoffice::engine::{
@@ -15,6 +19,8 @@ use backoffice::engine::{
 };
 use backoffice::policy::{DecideOptions, Policy};
 use backoffice::Error;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use serde_json::Value;
 
 /// One engine of any kind, with the decision forms the bindings use.
@@ -42,6 +48,20 @@ pub trait Decider: Send + Sync {
         plan: &Plan,
         text: bool,
     ) -> Result<(Vec<Cell>, Option<String>), Error>;
+    /// Python requests (dicts) to Python decisions without JSON in between (see
+    /// [`crate::pyserde`]): each request is read with the GIL held, all are decided in
+    /// one stretch without it, and the decisions are written as Python values. An
+    /// element is `None` where the fast path did not finish (a request that is not a
+    /// dict, one the direct reader or the engine refused, a decision it could not write):
+    /// the caller decides that one on the JSON path, whose result and error are the
+    /// reference.
+    fn decide_py<'py>(
+        &self,
+        py: Python<'py>,
+        requests: &[Bound<'py, PyAny>],
+        options: &DecideOptions,
+        typed: bool,
+    ) -> Vec<Option<Bound<'py, PyAny>>>;
 }
 
 /// A request as JSON text or as a JSON value.
@@ -122,6 +142,31 @@ impl<E: Engine> Decider for Typed<E> {
             None
         };
         Ok((cells, text))
+    }
+
+    fn decide_py<'py>(
+        &self,
+        py: Python<'py>,
+        requests: &[Bound<'py, PyAny>],
+        options: &DecideOptions,
+        typed: bool,
+    ) -> Vec<Option<Bound<'py, PyAny>>> {
+        let read: Vec<Option<E::Request>> = requests
+            .iter()
+            .map(|request| {
+                let dict = request.cast::<PyDict>().ok()?;
+                crate::pyserde::from_py(dict).ok()
+            })
+            .collect();
+        let decided: Vec<Option<_>> = py.detach(|| {
+            read.iter()
+                .map(|request| self.0.decide_with(request.as_ref()?, options).ok())
+                .collect()
+        });
+        decided
+            .iter()
+            .map(|decision| crate::pyserde::to_py(py, decision.as_ref()?, typed).ok())
+            .collect()
     }
 }
 

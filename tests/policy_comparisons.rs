@@ -29,10 +29,15 @@ fn error(body: &str) -> (String, Option<u32>, Option<u32>, String) {
 
 const CONVERT: &str =
     "convert one side first (`parse_int(text)`, `parse_decimal(text)`, `value.to_string()`)";
-const UNIT: &str = "`()` only compares with `==` and `!=`: test for it first (`if x != () { ... }`)";
+const UNIT: &str =
+    "`()` only compares with `==` and `!=`: test for it first (`if x != () { ... }`)";
 
 fn rendered(body: &str, column: u32, op: &str, left: &str, right: &str, help: &str) -> String {
-    let caret = format!("{}{}", " ".repeat(column as usize - 1), "^".repeat(op.len()));
+    let caret = format!(
+        "{}{}",
+        " ".repeat(column as usize - 1),
+        "^".repeat(op.len())
+    );
     format!(
         "error[policy.type_mismatch]: `{op}` between {left} and {right}: values of different types cannot be compared\n \
          --> cmp.rhai:3:{column}\n  |\n3 | {body}\n  | {caret}\n  = in hook `h`\n  = help: {help}"
@@ -42,16 +47,86 @@ fn rendered(body: &str, column: u32, op: &str, left: &str, right: &str, help: &s
 #[test]
 fn every_comparison_of_different_types_is_a_type_mismatch_at_the_operator() {
     let cases = [
-        (r#"_value(3) == "3""#, 15, "==", "an integer", "a string", CONVERT),
-        (r#"_value(3) != "3""#, 15, "!=", "an integer", "a string", CONVERT),
-        (r#"_value(1.5) < "2""#, 17, "<", "a decimal", "a string", CONVERT),
-        (r#"_value("7") > 5"#, 17, ">", "a string", "an integer", CONVERT),
-        (r#"_value(true) <= 1"#, 18, "<=", "a bool", "an integer", CONVERT),
-        (r#"_value(2.5) >= true"#, 17, ">=", "a decimal", "a bool", CONVERT),
-        (r#"_value("a") == 'a'"#, 17, "==", "a string", "a char", CONVERT),
-        (r#"_value(()) < 1"#, 16, "<", "`()` (no value)", "an integer", UNIT),
-        (r#"_value("x") >= ()"#, 17, ">=", "a string", "`()` (no value)", UNIT),
-        (r#"_value([1]) == #{a: 1}"#, 17, "==", "an array", "a map", CONVERT),
+        (
+            r#"_value(3) == "3""#,
+            15,
+            "==",
+            "an integer",
+            "a string",
+            CONVERT,
+        ),
+        (
+            r#"_value(3) != "3""#,
+            15,
+            "!=",
+            "an integer",
+            "a string",
+            CONVERT,
+        ),
+        (
+            r#"_value(1.5) < "2""#,
+            17,
+            "<",
+            "a decimal",
+            "a string",
+            CONVERT,
+        ),
+        (
+            r#"_value("7") > 5"#,
+            17,
+            ">",
+            "a string",
+            "an integer",
+            CONVERT,
+        ),
+        (
+            r#"_value(true) <= 1"#,
+            18,
+            "<=",
+            "a bool",
+            "an integer",
+            CONVERT,
+        ),
+        (
+            r#"_value(2.5) >= true"#,
+            17,
+            ">=",
+            "a decimal",
+            "a bool",
+            CONVERT,
+        ),
+        (
+            r#"_value("a") == 'a'"#,
+            17,
+            "==",
+            "a string",
+            "a char",
+            CONVERT,
+        ),
+        (
+            r#"_value(()) < 1"#,
+            16,
+            "<",
+            "`()` (no value)",
+            "an integer",
+            UNIT,
+        ),
+        (
+            r#"_value("x") >= ()"#,
+            17,
+            ">=",
+            "a string",
+            "`()` (no value)",
+            UNIT,
+        ),
+        (
+            r#"_value([1]) == #{a: 1}"#,
+            17,
+            "==",
+            "an array",
+            "a map",
+            CONVERT,
+        ),
     ];
     for (body, column, op, left, right, help) in cases {
         let (code, line, col, text) = error(body);

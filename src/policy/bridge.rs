@@ -539,6 +539,57 @@ fn shifted(t: Option<Timestamp>, what: &str) -> ScriptResult<Timestamp> {
     })
 }
 
+/// Registers the six comparison operators for an `$a` and a `$b`, compared after `$convert`.
+macro_rules! comparisons {
+    ($engine:expr, $a:ty, $b:ty, $convert:expr) => {{
+        let c = $convert;
+        $engine.register_fn("==", move |a: $a, b: $b| {
+            let (a, b) = c(a, b);
+            a == b
+        });
+        $engine.register_fn("!=", move |a: $a, b: $b| {
+            let (a, b) = c(a, b);
+            a != b
+        });
+        $engine.register_fn("<", move |a: $a, b: $b| {
+            let (a, b) = c(a, b);
+            a < b
+        });
+        $engine.register_fn("<=", move |a: $a, b: $b| {
+            let (a, b) = c(a, b);
+            a <= b
+        });
+        $engine.register_fn(">", move |a: $a, b: $b| {
+            let (a, b) = c(a, b);
+            a > b
+        });
+        $engine.register_fn(">=", move |a: $a, b: $b| {
+            let (a, b) = c(a, b);
+            a >= b
+        });
+    }};
+}
+
+/// The meaning of the comparison operators (custom operators, see
+/// [`runtime`](super::runtime)): two values of the same type, an integer with a decimal
+/// (by value), and `()` with anything for `==` and `!=` (`()` equals only `()`: this is
+/// how a hook tests an optional field that is `()`). Arrays and maps compare with `==`
+/// and `!=` through the standard package, timestamps below. Any other pair has no
+/// function, and the call fails with `policy.type_mismatch`.
+fn register_comparisons(engine: &mut Engine) {
+    comparisons!(engine, INT, INT, |a, b| (a, b));
+    comparisons!(engine, Decimal, Decimal, |a, b| (a, b));
+    comparisons!(engine, INT, Decimal, |a: INT, b| (Decimal::from(a), b));
+    comparisons!(engine, Decimal, INT, |a, b: INT| (a, Decimal::from(b)));
+    comparisons!(engine, ImmutableString, ImmutableString, |a, b| (a, b));
+    comparisons!(engine, char, char, |a, b| (a, b));
+    comparisons!(engine, bool, bool, |a, b| (a, b));
+    engine.register_fn("==", |a: Dynamic, _: ()| a.is_unit());
+    engine.register_fn("!=", |a: Dynamic, _: ()| !a.is_unit());
+    engine.register_fn("==", |_: (), b: Dynamic| b.is_unit());
+    engine.register_fn("!=", |_: (), b: Dynamic| !b.is_unit());
+}
+
 /// Registers the `Timestamp` type, the exact division and the helper functions into
 /// `engine`.
 ///
@@ -555,6 +606,8 @@ pub(crate) fn register(engine: &mut Engine) {
     engine.register_fn("/", |a: Decimal, b: Decimal| div_decimals(a, b));
     engine.register_fn("/", |a: Decimal, b: INT| div_decimals(a, Decimal::from(b)));
     engine.register_fn("/", |a: INT, b: Decimal| div_decimals(Decimal::from(a), b));
+
+    register_comparisons(engine);
 
     engine.register_type_with_name::<Timestamp>("Timestamp");
     engine.register_fn("==", |a: Timestamp, b: Timestamp| a == b);

@@ -4,8 +4,8 @@ use super::runtime::{take_output, CoverageGuard, PolicyRuntime};
 use super::HookSpec;
 use crate::{Diagnostic, Error, PolicySource};
 use rhai::{
-    ASTNode, CallFnOptions, Dynamic, EvalAltResult, FuncArgs, ParseError, ParseErrorType, Position,
-    Scope, Stmt, Token, AST,
+    CallFnOptions, Dynamic, EvalAltResult, FuncArgs, ParseError, ParseErrorType, Position, Scope,
+    Token, AST,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -516,7 +516,11 @@ impl Policy {
             {
                 let source = &self.inner.source;
                 let returned = super::bridge::returned_kind(&diagnostic);
-                diagnostic = match returning_point(&self.inner.ast, &f.name, returned) {
+                diagnostic = match super::checks::returned::returning_point(
+                    &self.inner.ast,
+                    &f.name,
+                    returned,
+                ) {
                     // The value the hook handed back: a `return` or its last expression.
                     Ok(pos) => {
                         let (line, column) = line_col(pos);
@@ -932,6 +936,29 @@ fn runtime_diagnostic(
                 Some("pass one argument per parameter".to_string()),
             )
         }
+        EvalAltResult::ErrorFunctionNotFound(signature, _)
+            if comparison_of_types(signature).is_some() =>
+        {
+            let (op, left, right) = comparison_of_types(signature).unwrap_or_default();
+            let describe = |name: &str| match name {
+                "()" => "`()` (no value)".to_string(),
+                _ => format!("{} {name}", super::checks::fields::article(name)),
+            };
+            let help = if left == "()" || right == "()" {
+                "`()` only compares with `==` and `!=`: test for it first (`if x != () { ... }`)"
+            } else {
+                "convert one side first (`parse_int(text)`, `parse_decimal(text)`, `value.to_string()`)"
+            };
+            (
+                "policy.type_mismatch",
+                format!(
+                    "`{op}` between {} and {}: values of different types cannot be compared",
+                    describe(left),
+                    describe(right)
+                ),
+                Some(help.to_string()),
+            )
+        }
         EvalAltResult::ErrorFunctionNotFound(signature, _) => (
             "policy.runtime",
             format!("function not found: {signature}"),
@@ -979,125 +1006,32 @@ fn runtime_diagnostic(
     located(diagnostic, pos, source)
 }
 
-/// Where `hook` hands back a value whose type is `returned` (a [`bridge::type_name`]):
-/// its `return` statements and the last statement of its body (through the last
-/// statements of `if` branches and blocks). `Ok` with the position of the value when one
-/// place fits: the only one, the only literal of that type, or the only one that is not
-/// a literal; otherwise `Err` with the lines of every place, in order.
-///
-/// [`bridge::type_name`]: super::bridge::type_name
-fn returning_point(ast: &AST, hook: &str, returned: Option<&str>) -> Result<Position, Vec<u32>> {
-    use super::checks::place;
-    let Some(body) = ast
-        .iter_fn_def()
-        .find(|f| f.name.as_str() == hook)
-        .and_then(|f| {
-            Some((
-                place(f.body.start_position())?,
-                place(f.body.end_position())?,
-            ))
-        })
-    else {
-        return Err(Vec::new());
-    };
-    // Closures are functions of their own (`anon$...`), with bodies inside the hook's.
-    let closures: Vec<_> = ast
-        .iter_fn_def()
-        .filter(|f| f.name.starts_with("anon$"))
-        .filter_map(|f| {
-            Some((
-                place(f.body.start_position())?,
-                place(f.body.end_position())?,
-            ))
-        })
-        .collect();
-    let inside = |pos: Position| {
-        place(pos).is_some_and(|at| {
-            body.0 <= at
-                && at <= body.1
-                && !closures
-                    .iter()
-                    .any(|(start, end)| *start <= at && at <= *end)
-        })
-    };
-    // (position of the value, its literal type when it is a literal)
-    let mut points: Vec<(Position, Option<&'static str>)> = Vec::new();
-    // The walk's nodes live only as long as each callback: keep a copy of the last one.
-    let mut last: Option<Stmt> = None;
-    ast.walk(&mut |path: &[ASTNode]| {
-        if let Some(ASTNode::Stmt(stmt)) = path.last() {
-            if inside(stmt.position()) {
-                if let Stmt::Return(value, _, pos) = stmt {
-                    points.push(match value {
-                        Some(expr) => (expr.start_position(), literal_type(expr)),
-                        None => (*pos, Some("()")),
-                    });
-                }
-                if path.len() == 1 {
-                    last = Some((*stmt).clone());
-                }
-            }
-        }
-        true
-    });
-    let mut tail = last.as_ref();
-    let mut tails = Vec::new();
-    while let Some(stmt) = tail.take() {
-        match stmt {
-            Stmt::Return(..) | Stmt::Noop(..) => {}
-            Stmt::Block(block) => tail = block.statements().last(),
-            Stmt::If(flow, _) => {
-                tails.extend(flow.body.statements().last());
-                tail = flow.branch.statements().last();
-            }
-            Stmt::Expr(expr) => points.push((expr.start_position(), literal_type(expr))),
-            other => points.push((other.position(), None)),
-        }
-        if tail.is_none() {
-            tail = tails.pop();
-        }
+/// The operator and the two types (as policies name them) of a comparison that has no
+/// meaning, from rhai's signature of the call it could not find (`== (i64, string)`).
+/// The comparison operators only exist for the pairs the bridge registers, so any
+/// other pair is a comparison of values of different types.
+fn comparison_of_types(signature: &str) -> Option<(&str, &'static str, &'static str)> {
+    let (op, args) = signature.split_once(" (")?;
+    if !matches!(op, "==" | "!=" | "<" | "<=" | ">" | ">=") {
+        return None;
     }
-    points.retain(|(pos, _)| !pos.is_none());
-    points.sort_by_key(|(pos, _)| place(*pos));
-    points.dedup_by_key(|(pos, _)| place(*pos));
-    let only = |wanted: &dyn Fn(Option<&str>) -> bool| {
-        let mut fitting = points.iter().filter(|(_, kind)| wanted(*kind));
-        match (fitting.next(), fitting.next()) {
-            (Some((pos, _)), None) => Some(*pos),
-            _ => None,
+    let (left, right) = args.strip_suffix(')')?.split_once(", ")?;
+    let name = |rhai_name: &str| -> &'static str {
+        match rhai_name {
+            "i64" => "integer",
+            "decimal" => "decimal",
+            "&str | ImmutableString | String" | "string" => "string",
+            "bool" => "bool",
+            "char" => "char",
+            "()" => "()",
+            "array" => "array",
+            "map" => "map",
+            "Timestamp" => "timestamp",
+            "Fn" => "function pointer",
+            _ => "value of another type",
         }
     };
-    let chosen = if points.len() == 1 {
-        points.first().map(|(pos, _)| *pos)
-    } else {
-        returned
-            .and_then(|kind| only(&|k| k == Some(kind)))
-            .or_else(|| {
-                let literal_fits = points.iter().any(|(_, k)| k.is_some() && *k == returned);
-                (!literal_fits).then(|| only(&|k| k.is_none())).flatten()
-            })
-    };
-    chosen.ok_or_else(|| {
-        let mut lines: Vec<u32> = points.iter().map(|(pos, _)| line_col(*pos).0).collect();
-        lines.dedup();
-        lines
-    })
-}
-
-/// The type of a literal expression, named as [`super::bridge::type_name`] does.
-fn literal_type(expr: &rhai::Expr) -> Option<&'static str> {
-    use rhai::Expr;
-    match expr {
-        Expr::BoolConstant(..) => Some("bool"),
-        Expr::IntegerConstant(..) => Some("integer"),
-        Expr::CharConstant(..) => Some("char"),
-        Expr::StringConstant(..) | Expr::InterpolatedString(..) => Some("string"),
-        Expr::Array(..) => Some("array"),
-        Expr::Map(..) => Some("map"),
-        Expr::Unit(..) => Some("()"),
-        Expr::DynamicConstant(value, _) => Some(super::bridge::type_name(value)),
-        _ => None,
-    }
+    Some((op, name(left), name(right)))
 }
 
 /// Places `diagnostic` at the definition of `function`, spanning its signature

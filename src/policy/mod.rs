@@ -97,6 +97,26 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Comparisons
+//!
+//! `==`, `!=`, `<`, `<=`, `>` and `>=` compare two values of the same type (integers,
+//! decimals, strings, characters, booleans, timestamps; arrays and maps with `==` and
+//! `!=`), and an integer with a decimal by value (`1 == 1.0`). `()` equals only `()`,
+//! so `x == ()` and `x != ()` test for a missing value whatever `x` is. Any other pair
+//! (`3 == "3"`, `helper() > "100"`, `() < 1`) is a `policy.type_mismatch` error at the
+//! operator, never a silent `false`: fields compared with literals are caught when the
+//! policy is bound, values whose type is known only at run time when the comparison
+//! runs. Membership (`x in list`, `list.contains(x)`) and `switch` still skip items of
+//! another type.
+//!
+//! ```
+//! # use backoffice::policy::{Policy, PolicyRuntime};
+//! let p = Policy::compile("c.rhai", "fn _n() { 3 }\nfn f() { _n() == \"3\" }", &PolicyRuntime::new())?;
+//! let err = p.call("f", ()).unwrap_err();
+//! assert_eq!((err.code.as_str(), err.line, err.column), ("policy.type_mismatch", Some(2), Some(15)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Reading a property that does not exist is an error naming it
 //! (`property `prise` not found`), never a silent `()`: test optional fields with
 //! `"field" in map`.
@@ -272,6 +292,8 @@
 //! | `policy.unknown_hook` | a public function that is not a hook of the engine |
 //! | `policy.hook_arity` | a hook with the wrong number of parameters |
 //! | `policy.read_only_argument` | a hook assigns into one of its (read-only) arguments |
+//! | `policy.unknown_field` | a hook reads a field its argument does not have (with the nearest name) |
+//! | `policy.type_mismatch` | when bound: a field compared with or combined with a literal of a type it can never match (`item.quantity == "3"`); at run time: any comparison of two values of different types (see [Comparisons](#comparisons)) |
 //! | `policy.empty` | the policy defines no hook of the engine (refused unless [`Policy::allow_empty`]; a warning in `backoffice check`) |
 //! | `policy.limit.operations` | a call ran more operations than allowed |
 //! | `policy.limit.call_depth` | function calls nested deeper than allowed |

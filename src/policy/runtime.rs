@@ -71,6 +71,17 @@ impl Default for Limits {
 /// The binding power rhai gives `*`, `/` and `%`.
 const DIVISION_PRECEDENCE: u8 = 180;
 
+/// The comparison operators with the binding power rhai gives them (`==`/`!=` bind more
+/// loosely than `<`, `<=`, `>`, `>=`).
+const COMPARISONS: [(&str, u8); 6] = [
+    ("==", 90),
+    ("!=", 90),
+    ("<", 130),
+    ("<=", 130),
+    (">", 130),
+    (">=", 130),
+];
+
 /// The sandboxed script engine shared by every policy and thread.
 ///
 /// Cheap to clone (an `Arc` inside), `Send + Sync`. Build one per process (or one per set
@@ -213,8 +224,8 @@ fn build_engine(limits: &Limits, coverage: bool) -> Engine {
     engine
         .set_strict_variables(true)
         .set_fail_on_invalid_map_property(true)
-        // Built-in arithmetic and comparisons skip function lookup (about a quarter of
-        // a typical hook's time); `/` is made exact below in a way fast operators keep.
+        // Built-in arithmetic skips function lookup (about a quarter of a typical hook's
+        // time); `/` and the comparisons are made custom operators below.
         .set_fast_operators(true)
         .set_optimization_level(OptimizationLevel::Simple)
         .set_max_operations(limits.max_operations)
@@ -232,6 +243,16 @@ fn build_engine(limits: &Limits, coverage: bool) -> Engine {
     // This only fails for an active standard symbol, and `/` was just disabled; the
     // tests of exact division (`7 / 2 == 3.5`) would catch a change in rhai.
     let _ = engine.register_custom_operator("/", DIVISION_PRECEDENCE);
+    // The comparisons, likewise: with fast operators rhai answers a comparison of two
+    // values of different types (`3 == "3"`, `helper() > "100"`) with a constant `false`
+    // (`true` for `!=`) before looking for any function. As custom operators they only
+    // mean what the bridge registers (the same types, integers with decimals, and `()`
+    // against anything for `==`/`!=`), so any other pair is an error at its position,
+    // `policy.type_mismatch`.
+    for (symbol, precedence) in COMPARISONS {
+        engine.disable_symbol(symbol);
+        let _ = engine.register_custom_operator(symbol, precedence);
+    }
     // `x /= y` on integers would truncate and cannot be overridden with fast operators on:
     // refuse it when the script is compiled, with a message that says what to write.
     #[allow(deprecated)] // rhai marks the token-mapper API "volatile", not deprecated.

@@ -5,7 +5,7 @@ use super::config::{NotDeliveredAction, ValidatorAction};
 use super::hooks::{read_eligibility, Facts, RequestView, ELIGIBILITY};
 use super::pipeline::{ItemWork, Run};
 use super::types::{Condition, ItemRefund, ItemStatus, ReturnWindow, WindowBasis};
-use super::validate::Checked;
+use super::validate::{Checked, ItemLine};
 use super::ReturnsEngine;
 use crate::policy::session::{Answer, Change, Fallback, HookSession};
 use crate::{Error, Reason};
@@ -26,8 +26,11 @@ impl ReturnsEngine {
         let mut cursor: Vec<u32> = vec![0; request.order.lines.len()];
         let mut works = Vec::with_capacity(request.items.len());
         for (index, item) in request.items.iter().enumerate() {
-            let (Some(&li), Some(&line)) =
-                (checked.line_indexes.get(index), checked.lines.get(index))
+            let Some(&ItemLine {
+                index: li,
+                line,
+                merchant_fault,
+            }) = checked.lines.get(index)
             else {
                 return Err(Error::invalid(
                     format!("items[{index}].line_id"),
@@ -48,10 +51,6 @@ impl ReturnsEngine {
                 .min(line.quantity);
             *already = already.saturating_add(item.quantity);
             let requested_through = earlier_quantity.saturating_add(*already);
-            let merchant_fault = self
-                .reason_codes
-                .get(item.reason.as_str())
-                .is_some_and(|c| c.merchant_fault);
 
             let (length, window_reason) = self.window_length(run, hooks, facts, &works, index)?;
             let (window, inside_statutory) =
@@ -95,7 +94,10 @@ impl ReturnsEngine {
         let answer = {
             let request = RequestView::new(facts, works, None);
             let item = request.item(index);
-            let line_id = facts.lines.get(index).map_or("", |l| l.line_id.as_str());
+            let line_id = facts
+                .lines
+                .get(index)
+                .map_or("", |l| l.line.line_id.as_str());
             let fallback =
                 Fallback::new("the built-in validators decide; the request goes to review")
                     .about(line_id);

@@ -15,9 +15,10 @@
 use super::config::{ReviewPriority, Unlimited, WindowLength, MAX_EXPECTED_HOURS};
 use super::pipeline::ItemWork;
 use super::types::{
-    CustomerHistory, Disposition, FraudSignal, ItemStatus, OrderLine, ReturnItem, ReturnRequest,
+    CustomerHistory, Disposition, FraudSignal, ItemStatus, ReturnItem, ReturnRequest,
     SettlementMethod, WindowBasis,
 };
+use super::validate::ItemLine;
 use super::ReturnsEngine;
 use crate::policy::schema::{Field, FieldType, Record};
 use crate::policy::session::{Fill, HookArg, HookId};
@@ -358,7 +359,7 @@ pub(crate) struct Facts<'a> {
     pub(crate) engine: &'a ReturnsEngine,
     pub(crate) request: &'a ReturnRequest,
     /// Each item's order line, by item index.
-    pub(crate) lines: &'a [&'a OrderLine],
+    pub(crate) lines: &'a [ItemLine<'a>],
     /// The request's date in the merchant's zone.
     pub(crate) request_date: NaiveDate,
 }
@@ -370,7 +371,7 @@ impl Facts<'_> {
         match works.get(index) {
             Some(work) => work.window.days_elapsed,
             None => self.lines.get(index).map_or(0, |line| {
-                let (_, at) = super::window::basis_of(&self.request.order, line);
+                let (_, at) = super::window::basis_of(&self.request.order, line.line);
                 let basis_date = self.engine.zone.local_date(at);
                 self.request_date
                     .signed_duration_since(basis_date)
@@ -512,7 +513,7 @@ impl HookArg for ItemView<'_> {
         let facts = self.facts;
         let (Some(item), Some(line)) = (
             facts.request.items.get(self.index),
-            facts.lines.get(self.index).copied(),
+            facts.lines.get(self.index).map(|l| l.line),
         ) else {
             return;
         };

@@ -12,12 +12,22 @@ use chrono::{DateTime, Utc};
 pub(crate) struct Checked<'r> {
     /// What every order line was paid, by line index.
     pub(crate) payments: Vec<LinePayment>,
-    /// Each item's order line, by item index.
-    pub(crate) lines: Vec<&'r OrderLine>,
-    /// Each item's line index, by item index.
-    pub(crate) line_indexes: Vec<usize>,
-    /// Earlier returns per line (units, refunded), by line index.
+    /// Each item's order line and its index, by item index.
+    pub(crate) lines: Vec<ItemLine<'r>>,
+    /// Earlier returns per line (units, refunded), by line index; empty when the request
+    /// lists no earlier returns (every line then has none).
     pub(crate) earlier: Vec<(u32, Money)>,
+}
+
+/// An item's order line, and where it stands in the order.
+#[derive(Clone, Copy)]
+pub(crate) struct ItemLine<'r> {
+    /// The line's index in `order.lines`.
+    pub(crate) index: usize,
+    /// The line.
+    pub(crate) line: &'r OrderLine,
+    /// Whether the item's reason code puts the fault with the merchant.
+    pub(crate) merchant_fault: bool,
 }
 
 impl ReturnsEngine {
@@ -136,6 +146,7 @@ impl ReturnsEngine {
         }
         // Units requested (then returned before) per line, by line index.
         let mut requested: Vec<u64> = vec![0; order.lines.len()];
+        let mut item_lines = Vec::with_capacity(request.items.len());
         for (index, item) in request.items.iter().enumerate() {
             let at = |field: &str| format!("items[{index}].{field}");
             let Some(line_index) = seen.get(item.line_id.as_str()) else {
@@ -150,10 +161,12 @@ impl ReturnsEngine {
                     "quantity must be at least 1, got 0",
                 ));
             }
-            let bought = order.lines.get(line_index).map_or(0, |l| l.quantity);
-            let Some(total) = requested.get_mut(line_index) else {
+            let (Some(line), Some(total)) =
+                (order.lines.get(line_index), requested.get_mut(line_index))
+            else {
                 return Err(Error::invalid(at("line_id"), "unknown line"));
             };
+            let bought = line.quantity;
             *total += u64::from(item.quantity);
             if *total > u64::from(bought) {
                 return Err(Error::invalid(
@@ -164,7 +177,7 @@ impl ReturnsEngine {
                     ),
                 ));
             }
-            if !self.reason_codes.contains_key(item.reason.as_str()) {
+            let Some(code) = self.reason_codes.get(item.reason.as_str()) else {
                 return Err(Error::invalid(
                     at("reason"),
                     format!(
@@ -177,7 +190,12 @@ impl ReturnsEngine {
                             .join(", ")
                     ),
                 ));
-            }
+            };
+            item_lines.push(ItemLine {
+                index: line_index,
+                line,
+                merchant_fault: code.merchant_fault,
+            });
         }
         if !request.previous_returns.is_empty() {
             let mut previously = requested;
@@ -238,30 +256,23 @@ impl ReturnsEngine {
                 }
             }
         }
-        lookups(request, &seen, line_payments(order)?)
+        Ok(Checked {
+            payments: line_payments(order)?,
+            lines: item_lines,
+            earlier: earlier_returns(request, &seen)?,
+        })
     }
 }
 
-/// Each item's line (index and line) and the units and amounts returned before, per line.
-fn lookups<'r>(
-    request: &'r ReturnRequest,
-    seen: &LineIndex<'r>,
-    payments: Vec<LinePayment>,
-) -> Result<Checked<'r>, Error> {
-    let order = &request.order;
-    let mut lines = Vec::with_capacity(request.items.len());
-    let mut line_indexes = Vec::with_capacity(request.items.len());
-    for (index, item) in request.items.iter().enumerate() {
-        let li = seen.get(item.line_id.as_str()).unwrap_or(0);
-        let Some(line) = order.lines.get(li) else {
-            return Err(Error::invalid(
-                format!("items[{index}].line_id"),
-                "unknown line",
-            ));
-        };
-        lines.push(line);
-        line_indexes.push(li);
+/// The units and amounts returned before, per line (empty without earlier returns).
+fn earlier_returns(
+    request: &ReturnRequest,
+    seen: &LineIndex<'_>,
+) -> Result<Vec<(u32, Money)>, Error> {
+    if request.previous_returns.is_empty() {
+        return Ok(Vec::new());
     }
+    let order = &request.order;
     let mut earlier: Vec<(u32, Money)> = vec![(0, zero(order.currency)); order.lines.len()];
     for previous in &request.previous_returns {
         if let Some(entry) = seen
@@ -272,10 +283,5 @@ fn lookups<'r>(
             entry.1 = entry.1.checked_add(previous.refunded)?;
         }
     }
-    Ok(Checked {
-        payments,
-        lines,
-        line_indexes,
-        earlier,
-    })
+    Ok(earlier)
 }

@@ -157,7 +157,7 @@ impl ReturnsEngine {
         works: &[ItemWork<'_>],
         index: usize,
     ) -> Result<(WindowLength, Option<Reason>), Error> {
-        let Some(line) = facts.lines.get(index).copied() else {
+        let Some(line) = facts.lines.get(index).map(|l| l.line) else {
             return Err(Error::invalid(
                 format!("items[{index}].line_id"),
                 "unknown line",

@@ -195,7 +195,8 @@ fn dynamic_kind(value: &Dynamic) -> Option<ValueKind> {
     }
 }
 
-fn article(word: &str) -> &'static str {
+/// `a` or `an` before a type name.
+pub(crate) fn article(word: &str) -> &'static str {
     if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
         "an"
     } else {

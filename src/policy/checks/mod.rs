@@ -9,7 +9,8 @@
 //! - [`closures`]: `policy.closure_cycle`, closures stored in a variable they capture;
 //! - [`functions`]: `policy.sandbox` and `policy.unknown_function`, calls that are not
 //!   allowed or of functions that exist nowhere;
-//! - [`lines`]: the executable lines of a script, for line coverage.
+//! - [`lines`]: the executable lines of a script, for line coverage;
+//! - [`returned`]: where a hook hands back its value, for `policy.bad_return`.
 //!
 //! Rhai does not expose a function body's statements on their own, so every analysis
 //! attributes the nodes of [`AST::walk`] to functions by position, through [`Bodies`] and
@@ -22,6 +23,7 @@ pub(crate) mod fields;
 pub(crate) mod functions;
 pub(crate) mod lines;
 pub(crate) mod reads;
+pub(crate) mod returned;
 
 use rhai::{ASTNode, Expr, Position, ScriptFuncDef, AST};
 

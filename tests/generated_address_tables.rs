@@ -9,7 +9,9 @@
 //! - `../shared/data/opencage-address-formatting/conf/`: English country names, country
 //!   languages and subdivision names from OpenCage address-formatting (MIT);
 //! - `tests/address_data/iso3166.txt` and `tests/address_data/country_aliases.txt`:
-//!   hand-curated ISO 3166-1 codes and country names (facts).
+//!   hand-curated ISO 3166-1 codes and country names (facts);
+//! - `tests/address_data/number_words.txt`: hand-curated number words of seven languages
+//!   (facts), for expansion; its table is generated even without `../shared/data`.
 //!
 //! A plain clone does not carry `../shared/data`: there every check here is skipped with
 //! one printed line (each test starts with `common::reference_data_available`); CI runs
@@ -1122,4 +1124,65 @@ fn address_expansion_tables_are_current() {
         return;
     }
     check_or_write("src/address/data/expansions.rs", &generate_expansions());
+}
+
+/// Generates `src/address/data/number_words.rs` from the hand-curated
+/// `tests/address_data/number_words.txt` (`lang word value role gender` per line), in
+/// the file's order within each language, languages sorted by code.
+fn generate_number_words() -> String {
+    let source =
+        std::fs::read_to_string(manifest().join("tests/address_data/number_words.txt")).unwrap();
+    let mut languages: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in source.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let parts: Vec<&str> = line.split(' ').collect();
+        let [lang, word, value, role, gender] = parts[..] else {
+            panic!("number_words.txt: `{line}` is not `lang word value role gender`");
+        };
+        assert_eq!(fold(word), word, "number_words.txt: `{word}` is not folded");
+        let value: u32 = value.parse().unwrap();
+        let role = match role {
+            "add" => "Add",
+            "hundred" => "Hundred",
+            "scale" => "Scale",
+            "join" => "Join",
+            "stem" => "Stem",
+            "mark" => "Mark",
+            other => panic!("number_words.txt: unknown role `{other}`"),
+        };
+        let gender = match gender {
+            "-" => "N",
+            "m" => "O",
+            "f" => "F",
+            other => panic!("number_words.txt: unknown gender `{other}`"),
+        };
+        languages
+            .entry(lang.to_string())
+            .or_default()
+            .push(format!("({word:?}, {value}, {role}, {gender})"));
+    }
+    let mut out = String::new();
+    out.push_str(HEADER);
+    out.push_str(
+        "// Source: tests/address_data/number_words.txt (hand-curated facts). See NOTICE.\n\n",
+    );
+    out.push_str("use super::numbers::Role::{Add, Hundred, Join, Mark, Scale, Stem};\nuse super::numbers::{Lexicon, F, N, O};\n\n");
+    out.push_str("/// Number words per language (sorted by code), each language's in the source's order.\npub(super) static LEXICONS: &[Lexicon] = &[\n");
+    for (lang, words) in &languages {
+        writeln!(out, "    Lexicon {{ lang: {lang:?}, morphemes: &[").unwrap();
+        for word in words {
+            writeln!(out, "        {word},").unwrap();
+        }
+        out.push_str("    ] },\n");
+    }
+    out.push_str("];\n");
+    out
+}
+
+#[test]
+fn address_number_words_are_current() {
+    check_or_write("src/address/data/number_words.rs", &generate_number_words());
 }

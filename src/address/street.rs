@@ -6,6 +6,7 @@ use super::text::{ascii_words, fold};
 use super::usps;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::cmp::Ordering;
 
 /// The components recognised in one address line.
@@ -80,9 +81,14 @@ struct Token<'a> {
 
 /// Compares a dictionary key (folded, lower case) with a token's folded form, ignoring
 /// ASCII case on the token side.
-fn cmp_folded(key: &str, token: &str) -> Ordering {
-    key.bytes()
-        .cmp(token.bytes().map(|b| b.to_ascii_lowercase()))
+fn cmp_folded(key: &[u8], token: &[u8]) -> Ordering {
+    for (k, t) in key.iter().zip(token) {
+        let t = t.to_ascii_lowercase();
+        if *k != t {
+            return k.cmp(&t);
+        }
+    }
+    key.len().cmp(&token.len())
 }
 
 #[derive(Debug, Clone)]
@@ -120,6 +126,50 @@ pub(crate) struct Dictionaries {
     number_last: bool,
     /// Whether street types are written as word endings (`Hauptstr.`).
     compound_types: bool,
+    /// Answers already looked up for this address (a line is parsed up to three times
+    /// and its words recur across checks): table, folded key, answer.
+    memo: RefCell<Vec<Memo>>,
+}
+
+/// Longest key the lookup memo keeps (longer phrases are looked up every time).
+const MEMO_KEY: usize = 24;
+
+/// One remembered lookup: the first dictionary's table (by address), whether it asked
+/// for a phrase start or a word, the key in ASCII lower case, and the answer.
+#[derive(Debug, Clone)]
+struct Memo {
+    table: usize,
+    starts: bool,
+    len: u8,
+    key: [u8; MEMO_KEY],
+    answer: Option<&'static str>,
+}
+
+impl Memo {
+    fn new(table: usize, starts: bool, key: &str) -> Option<Memo> {
+        let bytes = key.as_bytes();
+        let len = u8::try_from(bytes.len())
+            .ok()
+            .filter(|l| usize::from(*l) <= MEMO_KEY)?;
+        let mut out = [0u8; MEMO_KEY];
+        for (slot, b) in out.iter_mut().zip(bytes) {
+            *slot = b.to_ascii_lowercase();
+        }
+        Some(Memo {
+            table,
+            starts,
+            len,
+            key: out,
+            answer: None,
+        })
+    }
+
+    fn same(&self, other: &Memo) -> bool {
+        self.table == other.table
+            && self.starts == other.starts
+            && self.len == other.len
+            && self.key == other.key
+    }
 }
 
 fn dictionary(lang: &str) -> Option<&'static DictionaryData> {
@@ -151,6 +201,7 @@ impl Dictionaries {
             compound_types: matches!(first, "de" | "nl" | "da" | "nb" | "sv" | "gsw" | "lb"),
             english,
             dicts,
+            memo: RefCell::new(Vec::new()),
         }
     }
 
@@ -161,32 +212,80 @@ impl Dictionaries {
 
     /// Whether some alias of several words starts with the word `first`.
     fn starts_phrase(&self, pick: Pick, first: &str) -> bool {
+        self.remembered(pick, true, first, || {
+            self.search_starts(pick, first).then_some("")
+        })
+        .is_some()
+    }
+
+    /// The answer for `key` from the memo, or `search`'s answer, remembered.
+    fn remembered(
+        &self,
+        pick: Pick,
+        starts: bool,
+        key: &str,
+        search: impl FnOnce() -> Option<&'static str>,
+    ) -> Option<&'static str> {
+        let table = self
+            .dicts
+            .first()
+            .map_or(0, |d| std::ptr::from_ref(pick(d)) as usize);
+        let Some(mut entry) = Memo::new(table, starts, key) else {
+            return search();
+        };
+        if let Ok(memo) = self.memo.try_borrow() {
+            if let Some(hit) = memo.iter().find(|m| m.same(&entry)) {
+                return hit.answer;
+            }
+        }
+        let answer = search();
+        entry.answer = answer;
+        if let Ok(mut memo) = self.memo.try_borrow_mut() {
+            memo.push(entry);
+        }
+        answer
+    }
+
+    fn search_starts(&self, pick: Pick, first: &str) -> bool {
         self.dicts.iter().chain(self.english.iter()).any(|d| {
             let table = pick(d);
+            let first = first.as_bytes();
             let start = partition_point(table, |k| cmp_folded(k, first) == Ordering::Less);
-            let starts = |k: &str| {
-                k.as_bytes()
-                    .get(..first.len())
-                    .is_some_and(|head| head.eq_ignore_ascii_case(first.as_bytes()))
+            let starts = |k: &[u8]| {
+                k.get(..first.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(first))
             };
             (start..table.len())
-                .map(|i| table.alias(i))
+                .map(|i| table.alias_bytes(i))
                 .take_while(|k| starts(k))
-                .any(|k| k.as_bytes().get(first.len()) == Some(&b' '))
+                .any(|k| k.get(first.len()) == Some(&b' '))
         })
     }
 
     fn lookup(&self, pick: Pick, phrase: &str) -> Option<&'static str> {
-        self.dicts.iter().find_map(|d| find(pick(d), phrase))
+        self.remembered(pick, false, phrase, || {
+            self.dicts.iter().find_map(|d| find(pick(d), phrase))
+        })
     }
 }
 
 /// The first index whose alias does not satisfy `before` (aliases are sorted).
-fn partition_point(table: &PairTable, before: impl Fn(&str) -> bool) -> usize {
+fn partition_point(table: &PairTable, before: impl Fn(&[u8]) -> bool) -> usize {
+    let (text, ends) = (table.text.as_bytes(), table.ends);
+    // Pair `i`'s alias ends at `ends[2i]` and starts where the previous canonical word
+    // ends (`ends[2i - 1]`, or 0).
+    let alias = |i: usize| {
+        let end = ends.get(2 * i).copied().unwrap_or(0) as usize;
+        let start = match i {
+            0 => 0,
+            _ => ends.get(2 * i - 1).copied().unwrap_or(0) as usize,
+        };
+        text.get(start..end).unwrap_or(&[])
+    };
     let (mut low, mut high) = (0, table.len());
     while low < high {
         let mid = low + (high - low) / 2;
-        if before(table.alias(mid)) {
+        if before(alias(mid)) {
             low = mid + 1;
         } else {
             high = mid;
@@ -196,8 +295,9 @@ fn partition_point(table: &PairTable, before: impl Fn(&str) -> bool) -> usize {
 }
 
 fn find(table: &'static PairTable, key: &str) -> Option<&'static str> {
+    let key = key.as_bytes();
     let i = partition_point(table, |k| cmp_folded(k, key) == Ordering::Less);
-    (i < table.len() && cmp_folded(table.alias(i), key) == Ordering::Equal)
+    (i < table.len() && cmp_folded(table.alias_bytes(i), key) == Ordering::Equal)
         .then(|| table.canonical(i))
 }
 
@@ -371,8 +471,9 @@ fn is_level(canonical: &str) -> bool {
 }
 
 fn is_identifier(text: &str) -> bool {
-    text.chars().any(|c| c.is_ascii_digit())
-        || (text.chars().count() <= 2 && text.chars().all(char::is_alphanumeric))
+    // Two characters take at most 8 bytes: longer text is counted only when it is short.
+    text.bytes().any(|b| b.is_ascii_digit())
+        || (text.len() <= 8 && text.chars().count() <= 2 && text.chars().all(char::is_alphanumeric))
 }
 
 /// Longest dictionary phrase (up to 4 tokens) that ends at `end` (exclusive).
@@ -642,7 +743,8 @@ fn trailing_units(
             let level = dicts
                 .lookup(|d| &d.units, &last.folded)
                 .filter(|c| is_level(c));
-            if let (Some(canonical), Some(number)) = (level, ordinal_number(before.text)) {
+            let ordinal = level.and_then(|c| Some((c, ordinal_number(before.text)?)));
+            if let Some((canonical, number)) = ordinal {
                 units.push((
                     word_of(std::slice::from_ref(last), canonical),
                     number.into_owned(),

@@ -114,7 +114,6 @@ fn spell_out(c: char) -> Option<&'static str> {
 /// characters removed (tabs and line breaks become spaces), whitespace collapsed and
 /// trimmed.
 pub(crate) fn clean(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     if text.is_ascii() {
         let bytes = text.as_bytes();
@@ -125,6 +124,7 @@ pub(crate) fn clean(text: &str) -> String {
         if already_clean {
             return text.to_string();
         }
+        let mut out = String::with_capacity(text.len());
         for c in text.chars() {
             if c.is_ascii_whitespace() {
                 pending_space = true;
@@ -141,6 +141,7 @@ pub(crate) fn clean(text: &str) -> String {
     // Control and format characters go before composition: dropping one between two
     // combining marks after NFC would leave marks out of canonical order, and a second
     // clean would then reorder them (the canonical form must be a fixed point).
+    let mut out = String::with_capacity(text.len());
     let kept = text.chars().filter(|c| {
         c.is_whitespace() || *c == '\u{00A0}' || !(c.is_control() || is_format_char(*c))
     });

@@ -156,6 +156,21 @@ impl PairTable {
         self.text.get(start as usize..end as usize).unwrap_or("")
     }
 
+    /// The bytes of the alias of pair `i` (empty out of range), for comparisons: no
+    /// character-boundary check (the offsets come from the generator, at boundaries).
+    pub fn alias_bytes(&self, i: usize) -> &'static [u8] {
+        let k = i.saturating_mul(2);
+        let start = match k.checked_sub(1) {
+            Some(prev) => self.ends.get(prev).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(k).copied().unwrap_or(start);
+        self.text
+            .as_bytes()
+            .get(start as usize..end as usize)
+            .unwrap_or(&[])
+    }
+
     /// The alias of pair `i` (`""` out of range).
     pub fn alias(&self, i: usize) -> &'static str {
         self.string(i.saturating_mul(2))

@@ -519,6 +519,13 @@ impl Policy {
             .unwrap_or_default()
     }
 
+    /// How many hook calls of this policy (and its clones) so far finished on the native
+    /// evaluator, and how many it handed back to the interpreter (an error, a limit, an
+    /// operand type it does not handle): `(native, handed_back)`.
+    pub fn native_calls(&self) -> (u64, u64) {
+        self.inner.native.get().map_or((0, 0), |n| n.counts())
+    }
+
     /// Whether `hook` runs on the native evaluator (compiled at bind, and the runtime
     /// does not force the interpreter).
     pub fn runs_natively(&self, hook: &str) -> bool {

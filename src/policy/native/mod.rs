@@ -52,8 +52,10 @@ pub struct HookCompilation {
 }
 
 /// The compiled hooks of one bound policy.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct NativeHooks {
+    /// Calls finished natively, and calls handed back to the interpreter.
+    counts: [std::sync::atomic::AtomicU64; 2],
     functions: Vec<ir::Function>,
     /// (hook name, function index) of every compiled hook.
     hooks: Vec<(String, usize)>,
@@ -129,11 +131,23 @@ impl NativeHooks {
     pub(crate) fn call(&self, hook: &str, args: Vec<Dynamic>, limits: &Limits) -> Option<NativeOutput> {
         let index = self.hooks.iter().find(|(h, _)| h == hook)?.1;
         let machine = eval::Machine::new(&self.functions, limits);
-        machine.run(index, args).ok().map(|o| NativeOutput {
+        let result = machine.run(index, args).ok();
+        let counter = &self.counts[usize::from(result.is_none())];
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        result.map(|o| NativeOutput {
             value: o.value,
             operations: o.operations,
             output: o.output,
         })
+    }
+
+    /// (calls finished natively, calls handed back to the interpreter) so far.
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        let [native, back] = &self.counts;
+        (
+            native.load(std::sync::atomic::Ordering::Relaxed),
+            back.load(std::sync::atomic::Ordering::Relaxed),
+        )
     }
 
     /// Like [`NativeHooks::call`], with why it handed the call back.

@@ -117,7 +117,10 @@ fn a_dropped_control_character_between_combining_marks_keeps_the_form_fixed() {
     };
     let once = normalize(&address).unwrap();
     assert_eq!(once.country, "M10\u{7f3}\u{35e}t x\u{7f3}\u{35e}");
-    assert_eq!(once.address_lines, vec!["1 Main St\u{7f3}\u{35e}".to_string()]);
+    assert_eq!(
+        once.address_lines,
+        vec!["1 Main St\u{7f3}\u{35e}".to_string()]
+    );
     assert_eq!(normalize(&once).unwrap(), once);
 }
 

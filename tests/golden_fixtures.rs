@@ -37,7 +37,11 @@ fn engine(kind: &str, fixture: &Fixture) -> AnyEngine {
 }
 
 /// The fixture's engine and (a clone sharing the state of) its policy.
-fn engine_on(kind: &str, fixture: &Fixture, runtime: &PolicyRuntime) -> (AnyEngine, Option<Policy>) {
+fn engine_on(
+    kind: &str,
+    fixture: &Fixture,
+    runtime: &PolicyRuntime,
+) -> (AnyEngine, Option<Policy>) {
     let config = match &fixture.config {
         Value::Null => None,
         config => Some(config.to_string()),
@@ -143,10 +147,18 @@ fn interpreted_and_native_agree() {
             let (interpreted, forced) = decide(&PolicyRuntime::new().interpreted());
             assert_eq!(native, interpreted, "{}", fixture.path.display());
             assert_eq!(forced, (0, 0), "the forced interpreter ran a hook natively");
-            eprintln!("{}: {} native, {} handed back", fixture.path.display(), calls.0, calls.1);
+            eprintln!(
+                "{}: {} native, {} handed back",
+                fixture.path.display(),
+                calls.0,
+                calls.1
+            );
             totals = (totals.0 + calls.0, totals.1 + calls.1);
         }
     }
-    eprintln!("all fixtures: {} calls native, {} handed back", totals.0, totals.1);
+    eprintln!(
+        "all fixtures: {} calls native, {} handed back",
+        totals.0, totals.1
+    );
     assert!(totals.0 > 0);
 }

@@ -529,8 +529,7 @@ impl Policy {
     /// Whether `hook` runs on the native evaluator (compiled at bind, and the runtime
     /// does not force the interpreter).
     pub fn runs_natively(&self, hook: &str) -> bool {
-        !self.inner.runtime.is_interpreted()
-            && self.inner.native.get().is_some_and(|n| n.has(hook))
+        !self.inner.runtime.is_interpreted() && self.inner.native.get().is_some_and(|n| n.has(hook))
     }
 
     /// Identifies this policy version and `hook`, for reasons and traces.

@@ -22,7 +22,10 @@ fn refuse<T>(construct: impl Into<String>, pos: Position) -> Result<T, Refusal> 
     Err(Refusal {
         construct: construct.into(),
         line: pos.line().and_then(|l| u32::try_from(l).ok()).unwrap_or(0),
-        column: pos.position().and_then(|c| u32::try_from(c).ok()).unwrap_or(0),
+        column: pos
+            .position()
+            .and_then(|c| u32::try_from(c).ok())
+            .unwrap_or(0),
     })
 }
 
@@ -58,7 +61,12 @@ use rhai::Stmt as Stmt0;
 /// walk path whose position is inside the body, and not inside a closure's body).
 fn body(ast: &AST, def: &ScriptFuncDef) -> Vec<Stmt0> {
     let place = |pos: Position| Some((pos.line()?, pos.position().unwrap_or(0)));
-    let range = |d: &ScriptFuncDef| Some((place(d.body.start_position())?, place(d.body.end_position())?));
+    let range = |d: &ScriptFuncDef| {
+        Some((
+            place(d.body.start_position())?,
+            place(d.body.end_position())?,
+        ))
+    };
     let Some((start, end)) = range(def) else {
         return Vec::new();
     };
@@ -141,10 +149,16 @@ impl<'a> Lowering<'a> {
             .iter_fn_def()
             .find(|f| f.name.as_str() == name && f.params.len() == arity)
         else {
-            return refuse(format!("call of `{name}` ({arity} arguments)"), Position::NONE);
+            return refuse(
+                format!("call of `{name}` ({arity} arguments)"),
+                Position::NONE,
+            );
         };
         if def.this_type.is_some() {
-            return refuse(format!("method-style function `{name}`"), def.body.start_position());
+            return refuse(
+                format!("method-style function `{name}`"),
+                def.body.start_position(),
+            );
         }
         let index = self.functions.len();
         self.functions.push((name.to_string(), arity));
@@ -220,7 +234,7 @@ impl<'a> Lowering<'a> {
                     Some((_, _, _, _, Token::Minus, _)) => Some(BinOp::Sub),
                     Some((_, _, _, _, Token::Multiply, _)) => Some(BinOp::Mul),
                     Some((_, _, token, ..)) => {
-                        return refuse(format!("`{}` assignment", token.literal_syntax()), *pos)
+                        return refuse(format!("`{token:?}` assignment"), *pos)
                     }
                 };
                 Stmt::Assign(slot, op, self.expr(&bin.rhs, scope)?)
@@ -355,19 +369,30 @@ impl<'a> Lowering<'a> {
         })
     }
 
-    fn call(&mut self, call: &FnCallExpr, pos: Position, scope: &mut Scope) -> Result<Node, Refusal> {
+    fn call(
+        &mut self,
+        call: &FnCallExpr,
+        pos: Position,
+        scope: &mut Scope,
+    ) -> Result<Node, Refusal> {
         if call.capture_parent_scope {
             return refuse("call capturing the scope (`!`)", pos);
         }
         let name = call.name.as_str();
         let args = &call.args[..];
+        if name == "/" && args.len() == 2 {
+            // The custom operator `/`: both arguments evaluated, then dispatched.
+            let mut call_args = self.call_args(args, scope)?;
+            call_args.first_is_variable = false;
+            return Ok(Node::Builtin(Builtin::Divide, call_args));
+        }
         if let Some(token) = &call.op_token {
             if args.len() == 1 {
                 let op = match token {
                     Token::Bang => UnOp::Not,
                     Token::Minus | Token::UnaryMinus => UnOp::Neg,
                     Token::UnaryPlus => UnOp::Plus,
-                    other => return refuse(format!("operator `{}`", other.literal_syntax()), pos),
+                    other => return refuse(format!("operator `{other:?}`"), pos),
                 };
                 let Some(a) = args.first() else {
                     return refuse("operator", pos);
@@ -389,7 +414,7 @@ impl<'a> Lowering<'a> {
                     Token::In => BinOp::In,
                     Token::ExclusiveRange => BinOp::Range,
                     Token::InclusiveRange => BinOp::RangeInclusive,
-                    other => return refuse(format!("operator `{}`", other.literal_syntax()), pos),
+                    other => return refuse(format!("operator `{other:?}`"), pos),
                 };
                 let (Some(a), Some(b)) = (args.first(), args.get(1)) else {
                     return refuse("operator", pos);
@@ -445,12 +470,10 @@ impl<'a> Lowering<'a> {
             return Ok(Node::Constant(value));
         }
         Ok(match expr {
-            Expr::Variable(v, _, pos) => {
-                match scope.find(v.1.as_str()) {
-                    Some(slot) => Node::Variable(slot),
-                    None => return refuse(format!("variable `{}`", v.1), *pos),
-                }
-            }
+            Expr::Variable(v, _, pos) => match scope.find(v.1.as_str()) {
+                Some(slot) => Node::Variable(slot),
+                None => return refuse(format!("variable `{}`", v.1), *pos),
+            },
             Expr::InterpolatedString(parts, _) => Node::Interpolated(
                 parts
                     .iter()
@@ -500,9 +523,8 @@ impl<'a> Lowering<'a> {
                     self.index_steps(&bin.rhs, &mut steps, scope)?;
                 }
                 let root = match root {
-                    Expr::Variable(..) => self.expr(root, scope)?,
                     Expr::ThisPtr(p) => return refuse("`this`", *p),
-                    other => return refuse("a chain on a computed value", other.start_position()),
+                    other => self.expr(other, scope)?,
                 };
                 Node::Chain(Box::new(root), steps)
             }
@@ -514,7 +536,12 @@ impl<'a> Lowering<'a> {
     }
 
     /// The steps after a `.`.
-    fn dot_steps(&mut self, rhs: &Expr, steps: &mut Vec<Step>, scope: &mut Scope) -> Result<(), Refusal> {
+    fn dot_steps(
+        &mut self,
+        rhs: &Expr,
+        steps: &mut Vec<Step>,
+        scope: &mut Scope,
+    ) -> Result<(), Refusal> {
         match rhs {
             Expr::Property(p, _) => steps.push(Step::Property(p.2.as_str().into())),
             Expr::MethodCall(call, pos) => steps.push(self.method(call, *pos, scope)?),
@@ -539,7 +566,12 @@ impl<'a> Lowering<'a> {
     }
 
     /// The steps inside and after a `[`.
-    fn index_steps(&mut self, rhs: &Expr, steps: &mut Vec<Step>, scope: &mut Scope) -> Result<(), Refusal> {
+    fn index_steps(
+        &mut self,
+        rhs: &Expr,
+        steps: &mut Vec<Step>,
+        scope: &mut Scope,
+    ) -> Result<(), Refusal> {
         match rhs {
             Expr::Dot(bin, flags, pos) | Expr::Index(bin, flags, pos)
                 if !flags.contains(ASTFlags::BREAK) =>
@@ -559,7 +591,12 @@ impl<'a> Lowering<'a> {
         Ok(())
     }
 
-    fn method(&mut self, call: &FnCallExpr, pos: Position, scope: &mut Scope) -> Result<Step, Refusal> {
+    fn method(
+        &mut self,
+        call: &FnCallExpr,
+        pos: Position,
+        scope: &mut Scope,
+    ) -> Result<Step, Refusal> {
         let builtin = match (call.name.as_str(), call.args.len()) {
             ("len", 0) => Builtin::Len,
             ("is_empty", 0) => Builtin::IsEmpty,
@@ -598,6 +635,8 @@ fn check_value(value: &Dynamic, pos: Position) -> Result<(), Refusal> {
         || value.is_int()
         || value.is_decimal()
         || value.is_string()
+        || value.is::<std::ops::Range<rhai::INT>>()
+        || value.is::<std::ops::RangeInclusive<rhai::INT>>()
     {
         return Ok(());
     }

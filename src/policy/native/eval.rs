@@ -387,7 +387,9 @@ impl<'p> Machine<'p> {
             let first = iter.next();
             let rest = iter.map(|a| self.arg(a)).collect::<R<Vec<_>>>()?;
             match first {
-                Some(Arg::Expr(Node::Variable(slot))) => values.push(self.slot(*slot)?.clone().flatten()),
+                Some(Arg::Expr(Node::Variable(slot))) => {
+                    values.push(self.slot(*slot)?.clone().flatten())
+                }
                 _ => return Err(Bail::Unsupported.into()),
             }
             values.extend(rest);
@@ -503,9 +505,6 @@ impl<'p> Machine<'p> {
     }
 
     fn chain(&mut self, root: &Node, steps: &[Step]) -> R {
-        let Node::Variable(slot) = root else {
-            return Err(Bail::Unsupported.into());
-        };
         // rhai evaluates the chain's index and method arguments first, one operation
         // per level of the chain, except for a single property, literal index or
         // method without arguments.
@@ -533,12 +532,25 @@ impl<'p> Machine<'p> {
                 }
             }
         }
-        // The root variable, then one per step taken.
-        self.tick()?;
-        for _ in steps {
-            self.tick()?;
-        }
-        let root = self.slot(*slot)?;
+        // The root (one for a variable; any other root is evaluated), then one per
+        // step taken.
+        let owned;
+        let root = match root {
+            Node::Variable(slot) => {
+                self.tick()?;
+                for _ in steps {
+                    self.tick()?;
+                }
+                self.slot(*slot)?
+            }
+            other => {
+                owned = self.expr(other)?.flatten();
+                for _ in steps {
+                    self.tick()?;
+                }
+                &owned
+            }
+        };
         let (value, extra) = walk(root, steps, &values, self.limits)?;
         for _ in 0..extra {
             self.tick()?;
@@ -612,7 +624,12 @@ impl<'p> Machine<'p> {
 }
 
 /// Follows `steps` from `value` by reference (shared values are read-locked on the way).
-fn walk(value: &Dynamic, steps: &[Step], values: &[Vec<Dynamic>], limits: &Limits) -> Result<(Dynamic, u64), Bail> {
+fn walk(
+    value: &Dynamic,
+    steps: &[Step],
+    values: &[Vec<Dynamic>],
+    limits: &Limits,
+) -> Result<(Dynamic, u64), Bail> {
     let (Some(step), Some(args)) = (steps.first(), values.first()) else {
         return Ok((value.clone(), 0));
     };
@@ -632,7 +649,9 @@ fn walk(value: &Dynamic, steps: &[Step], values: &[Vec<Dynamic>], limits: &Limit
                 let child = array.get(i).ok_or(Bail::Error)?;
                 walk(child, rest, rest_values, limits)
             } else if let Some(map) = value.read_lock::<Map>() {
-                let key = index.read_lock::<ImmutableString>().ok_or(Bail::Unsupported)?;
+                let key = index
+                    .read_lock::<ImmutableString>()
+                    .ok_or(Bail::Unsupported)?;
                 let child = map.get(key.as_str()).ok_or(Bail::Unsupported)?;
                 walk(child, rest, rest_values, limits)
             } else {
@@ -649,14 +668,24 @@ fn walk(value: &Dynamic, steps: &[Step], values: &[Vec<Dynamic>], limits: &Limit
 
 /// A built-in method on `target`, with the operations it counts inside (array
 /// `contains` counts one for its comparisons).
-fn method(b: Builtin, target: &Dynamic, args: &[Dynamic], limits: &Limits) -> Result<(Dynamic, u64), Bail> {
+fn method(
+    b: Builtin,
+    target: &Dynamic,
+    args: &[Dynamic],
+    limits: &Limits,
+) -> Result<(Dynamic, u64), Bail> {
     if let (Builtin::Contains, [item]) = (b, args) {
         return contains(target, item).map(|(found, extra)| (Dynamic::from_bool(found), extra));
     }
     simple_method(b, target, args, limits).map(|v| (v, 0))
 }
 
-fn simple_method(b: Builtin, target: &Dynamic, args: &[Dynamic], _limits: &Limits) -> Result<Dynamic, Bail> {
+fn simple_method(
+    b: Builtin,
+    target: &Dynamic,
+    args: &[Dynamic],
+    _limits: &Limits,
+) -> Result<Dynamic, Bail> {
     match (b, args) {
         (Builtin::Len, []) => {
             let n = if let Some(s) = target.read_lock::<ImmutableString>() {
@@ -668,7 +697,9 @@ fn simple_method(b: Builtin, target: &Dynamic, args: &[Dynamic], _limits: &Limit
             } else {
                 return Err(Bail::Unsupported);
             };
-            Ok(Dynamic::from_int(INT::try_from(n).map_err(|_| Bail::Unsupported)?))
+            Ok(Dynamic::from_int(
+                INT::try_from(n).map_err(|_| Bail::Unsupported)?,
+            ))
         }
         (Builtin::IsEmpty, []) => {
             let empty = if let Some(s) = target.read_lock::<ImmutableString>() {
@@ -683,11 +714,15 @@ fn simple_method(b: Builtin, target: &Dynamic, args: &[Dynamic], _limits: &Limit
             Ok(Dynamic::from_bool(empty))
         }
         (Builtin::ToUpper, []) => {
-            let s = target.read_lock::<ImmutableString>().ok_or(Bail::Unsupported)?;
+            let s = target
+                .read_lock::<ImmutableString>()
+                .ok_or(Bail::Unsupported)?;
             Ok(Dynamic::from(ImmutableString::from(s.to_uppercase())))
         }
         (Builtin::ToLower, []) => {
-            let s = target.read_lock::<ImmutableString>().ok_or(Bail::Unsupported)?;
+            let s = target
+                .read_lock::<ImmutableString>()
+                .ok_or(Bail::Unsupported)?;
             Ok(Dynamic::from(ImmutableString::from(s.to_lowercase())))
         }
         (Builtin::Divide, [b]) => divide(target, b),
@@ -705,11 +740,15 @@ fn contains(container: &Dynamic, item: &Dynamic) -> Result<(bool, u64), Bail> {
         return Ok((false, 1));
     }
     if let Some(s) = container.read_lock::<ImmutableString>() {
-        let needle = item.read_lock::<ImmutableString>().ok_or(Bail::Unsupported)?;
+        let needle = item
+            .read_lock::<ImmutableString>()
+            .ok_or(Bail::Unsupported)?;
         return Ok((s.contains(needle.as_str()), 0));
     }
     if let Some(m) = container.read_lock::<Map>() {
-        let key = item.read_lock::<ImmutableString>().ok_or(Bail::Unsupported)?;
+        let key = item
+            .read_lock::<ImmutableString>()
+            .ok_or(Bail::Unsupported)?;
         return Ok((m.contains_key(key.as_str()), 0));
     }
     Err(Bail::Unsupported)
@@ -749,7 +788,9 @@ fn append_display(text: &mut String, v: &Dynamic) -> Result<(), Bail> {
 
 fn unary(op: UnOp, v: &Dynamic) -> R {
     match op {
-        UnOp::Not => Ok(Dynamic::from_bool(!v.as_bool().map_err(|_| Bail::Unsupported)?)),
+        UnOp::Not => Ok(Dynamic::from_bool(
+            !v.as_bool().map_err(|_| Bail::Unsupported)?,
+        )),
         UnOp::Neg => {
             if let Ok(i) = v.as_int() {
                 Ok(Dynamic::from_int(i.checked_neg().ok_or(Bail::Error)?))
@@ -795,7 +836,10 @@ fn compare(a: &Dynamic, b: &Dynamic) -> Result<Option<Ordering>, Bail> {
             Num::Dec(x, y) => x.cmp(&y),
         }));
     }
-    if let (Some(x), Some(y)) = (a.read_lock::<ImmutableString>(), b.read_lock::<ImmutableString>()) {
+    if let (Some(x), Some(y)) = (
+        a.read_lock::<ImmutableString>(),
+        b.read_lock::<ImmutableString>(),
+    ) {
         return Ok(Some(x.as_str().cmp(y.as_str())));
     }
     Err(Bail::Unsupported)
@@ -815,16 +859,20 @@ fn equals(a: &Dynamic, b: &Dynamic) -> Result<bool, Bail> {
 }
 
 pub(crate) fn binary(op: BinOp, a: &Dynamic, b: &Dynamic, limits: &Limits) -> R {
-    let arithmetic = |int: fn(INT, INT) -> Option<INT>, dec: fn(Decimal, Decimal) -> Option<Decimal>| -> R {
-        match numbers(a, b) {
-            Some(Num::Int(x, y)) => Ok(Dynamic::from_int(int(x, y).ok_or(Bail::Error)?)),
-            Some(Num::Dec(x, y)) => Ok(Dynamic::from_decimal(dec(x, y).ok_or(Bail::Error)?)),
-            None => Err(Bail::Unsupported.into()),
-        }
-    };
+    let arithmetic =
+        |int: fn(INT, INT) -> Option<INT>, dec: fn(Decimal, Decimal) -> Option<Decimal>| -> R {
+            match numbers(a, b) {
+                Some(Num::Int(x, y)) => Ok(Dynamic::from_int(int(x, y).ok_or(Bail::Error)?)),
+                Some(Num::Dec(x, y)) => Ok(Dynamic::from_decimal(dec(x, y).ok_or(Bail::Error)?)),
+                None => Err(Bail::Unsupported.into()),
+            }
+        };
     match op {
         BinOp::Add => {
-            if let (Some(x), Some(y)) = (a.read_lock::<ImmutableString>(), b.read_lock::<ImmutableString>()) {
+            if let (Some(x), Some(y)) = (
+                a.read_lock::<ImmutableString>(),
+                b.read_lock::<ImmutableString>(),
+            ) {
                 if x.len() + y.len() > limits.max_string_size {
                     return Err(Bail::Limit.into());
                 }
@@ -881,7 +929,10 @@ fn check_size(value: &Dynamic, limits: &Limits) -> Result<(), Bail> {
     }
     let mut acc = (0, 0, 0);
     sizes(value, &mut acc);
-    if acc.0 > limits.max_array_size || acc.1 > limits.max_map_size || acc.2 > limits.max_string_size {
+    if acc.0 > limits.max_array_size
+        || acc.1 > limits.max_map_size
+        || acc.2 > limits.max_string_size
+    {
         return Err(Bail::Limit);
     }
     Ok(())

@@ -128,7 +128,12 @@ impl NativeHooks {
 
     /// Runs `hook` natively; `None` when it is not compiled or the evaluator handed the
     /// call back (see the module docs): then the interpreter runs it.
-    pub(crate) fn call(&self, hook: &str, args: Vec<Dynamic>, limits: &Limits) -> Option<NativeOutput> {
+    pub(crate) fn call(
+        &self,
+        hook: &str,
+        args: Vec<Dynamic>,
+        limits: &Limits,
+    ) -> Option<NativeOutput> {
         let index = self.hooks.iter().find(|(h, _)| h == hook)?.1;
         let machine = eval::Machine::new(&self.functions, limits);
         let result = machine.run(index, args).ok();
@@ -152,8 +157,18 @@ impl NativeHooks {
 
     /// Like [`NativeHooks::call`], with why it handed the call back.
     #[cfg(test)]
-    pub(crate) fn try_call(&self, hook: &str, args: Vec<Dynamic>, limits: &Limits) -> Result<NativeOutput, eval::Bail> {
-        let index = self.hooks.iter().find(|(h, _)| h == hook).ok_or(eval::Bail::Unsupported)?.1;
+    pub(crate) fn try_call(
+        &self,
+        hook: &str,
+        args: Vec<Dynamic>,
+        limits: &Limits,
+    ) -> Result<NativeOutput, eval::Bail> {
+        let index = self
+            .hooks
+            .iter()
+            .find(|(h, _)| h == hook)
+            .ok_or(eval::Bail::Unsupported)?
+            .1;
         let machine = eval::Machine::new(&self.functions, limits);
         machine.run(index, args).map(|o| NativeOutput {
             value: o.value,

@@ -105,7 +105,6 @@ struct Scope {
     /// Slots that may not be assigned (parameters, constants).
     fixed: Vec<bool>,
     loops: usize,
-    func: String,
 }
 
 impl Scope {
@@ -167,18 +166,13 @@ impl<'a> Lowering<'a> {
             names: Vec::new(),
             fixed: Vec::new(),
             loops: 0,
-            func: name.to_string(),
         };
         for p in &def.params {
             scope.push(p.as_str(), true);
         }
         let stmts = self.block(&body(self.ast, def), &mut scope)?;
         if let Some(slot) = self.bodies.get_mut(index) {
-            *slot = Some(Function {
-                name: name.to_string(),
-                params: arity,
-                body: stmts,
-            });
+            *slot = Some(Function { body: stmts });
         }
         Ok(index)
     }

@@ -7,11 +7,7 @@ use rhai::{Dynamic, Identifier, ImmutableString, Map};
 /// One compiled function (a hook or a `_helper`).
 #[derive(Debug, Clone)]
 pub(crate) struct Function {
-    /// Its name.
-    pub name: String,
-    /// Number of parameters (the first slots of its frame).
-    pub params: usize,
-    /// The body.
+    /// The body (its parameters are the first slots of its frame).
     pub body: Vec<Stmt>,
 }
 

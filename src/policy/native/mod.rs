@@ -65,6 +65,7 @@ pub(crate) struct NativeHooks {
 /// A native call's result: the value, the operations counted and the captured output.
 pub(crate) struct NativeOutput {
     pub value: Dynamic,
+    #[cfg_attr(not(test), allow(dead_code))]
     pub operations: u64,
     pub output: Vec<String>,
 }

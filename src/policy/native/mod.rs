@@ -138,7 +138,8 @@ impl NativeHooks {
         let index = self.hooks.iter().find(|(h, _)| h == hook)?.1;
         let machine = eval::Machine::new(&self.functions, limits);
         let result = machine.run(index, args).ok();
-        let counter = &self.counts[usize::from(result.is_none())];
+        let [native, back] = &self.counts;
+        let counter = if result.is_some() { native } else { back };
         counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         result.map(|o| NativeOutput {
             value: o.value,

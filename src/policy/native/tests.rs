@@ -208,12 +208,11 @@ fn counts_match_on_basic_constructs() {
         match result {
             Ok(true) => {}
             Ok(false) => failures.push(format!("bailed: {source}")),
-            Err(e) => failures.push(format!(
-                "{}",
+            Err(e) => failures.push(
                 e.downcast_ref::<String>()
                     .cloned()
-                    .unwrap_or_else(|| source.to_string())
-            )),
+                    .unwrap_or_else(|| source.to_string()),
+            ),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

@@ -265,6 +265,38 @@ fn benches(c: &mut Criterion) {
             bridge::expect_decimal(&out.value, "fraud_score", "a decimal").unwrap()
         })
     });
+    // The same hook bound (so compiled for the native evaluator at bind), and bound on a
+    // runtime forcing the interpreter, with the input converted beforehand.
+    let spec = [backoffice::policy::HookSpec {
+        name: "fraud_score",
+        params: &["order"],
+        args: &[],
+        returns: "a score",
+        doc: "",
+    }];
+    let compiled = Policy::compile("scoring.rhai", SCORING, &runtime).unwrap();
+    compiled.bind("bench", &spec).unwrap();
+    assert!(compiled.runs_natively("fraud_score"));
+    let forced = Policy::compile("scoring.rhai", SCORING, &runtime.clone().interpreted()).unwrap();
+    forced.bind("bench", &spec).unwrap();
+    for (name, policy) in [
+        ("compiled_preconverted_input", &compiled),
+        ("interpreted_preconverted_input", &forced),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let out = policy
+                    .call("fraud_score", (black_box(&shared).clone(),))
+                    .unwrap();
+                bridge::expect_decimal(&out.value, "fraud_score", "a decimal").unwrap()
+            })
+        });
+    }
+    assert_eq!(
+        compiled.native_calls().1,
+        0,
+        "the compiled hook handed calls back"
+    );
     group.bench_function("native", |b| b.iter(|| native_score(black_box(&order))));
     group.finish();
 

@@ -117,9 +117,21 @@ fn bench(c: &mut Criterion) {
         &PolicyRuntime::new(),
     )
     .unwrap();
-    let with_policy = ReturnsEngine::new(config)
+    let with_policy = ReturnsEngine::new(config.clone())
         .unwrap()
         .with_policy(policy)
+        .unwrap();
+    // The same policy on a runtime that forces the interpreter.
+    let interpreted = ReturnsEngine::new(config)
+        .unwrap()
+        .with_policy(
+            Policy::compile(
+                "returns.rhai",
+                include_str!("../examples/policies/returns.rhai"),
+                &PolicyRuntime::new().interpreted(),
+            )
+            .unwrap(),
+        )
         .unwrap();
     let options = DecideOptions::default();
 
@@ -184,6 +196,13 @@ fn bench(c: &mut Criterion) {
     group.bench_function("3_items_with_policy", |b| {
         b.iter(|| {
             with_policy
+                .decide_with(black_box(&request), &options)
+                .unwrap()
+        })
+    });
+    group.bench_function("3_items_with_policy_interpreted", |b| {
+        b.iter(|| {
+            interpreted
                 .decide_with(black_box(&request), &options)
                 .unwrap()
         })

@@ -1504,3 +1504,59 @@ fn eval_explain_json_is_the_decision_log() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn check_explain_says_which_hooks_run_natively() {
+    let dir = scratch("check_explain");
+    std::fs::write(
+        dir.join("p.rhai"),
+        "// engine: returns\nfn window_days(item, request) { if item.sku == \"A\" { 60 } else { () } }\nfn settlement(request) {\n    let m = money(1, \"EUR\");\n    ()\n}\n",
+    )
+    .unwrap();
+    let out = run(&dir, &["check", "--explain", "p.rhai"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "ok: p.rhai (returns engine; hooks: window_days, settlement)\n  window_days: native\n  settlement: interpreted (p.rhai:4:13: call of `money`)\n"
+    );
+    let out = run(
+        &dir,
+        &["check", "--explain", "--error-format", "json", "p.rhai"],
+    );
+    let native = &json(&out)["files"][0]["native"];
+    assert_eq!(native[0]["compiled"], true);
+    assert_eq!(native[1]["reason"], "call of `money`");
+}
+
+#[test]
+fn eval_decides_the_same_with_the_interpreter_forced() {
+    let dir = scratch("eval_interpret");
+    let policy = repo().join("examples/policies/returns.rhai");
+    let input = repo().join("examples/data/returns_request.json");
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "eval",
+            "--engine",
+            "returns",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+        ];
+        a.extend_from_slice(extra);
+        a.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    let native = run(
+        &dir,
+        &args(&[]).iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let interpreted = run(
+        &dir,
+        &args(&["--interpret"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(native.status.code(), Some(0), "{}", stderr(&native));
+    assert_eq!(stdout(&native), stdout(&interpreted));
+}

@@ -22,17 +22,37 @@ use backoffice::Decision;
 use common::{fixtures, policy_source, Fixture};
 use serde_json::Value;
 
+/// The runtime fixtures run on: `GOLDEN_INTERPRETED=1` forces the rhai interpreter (the
+/// native evaluator is on by default); [`interpreted_and_native_agree`] runs both.
+fn runtime() -> PolicyRuntime {
+    if std::env::var_os("GOLDEN_INTERPRETED").is_some() {
+        PolicyRuntime::new().interpreted()
+    } else {
+        PolicyRuntime::new()
+    }
+}
+
 fn engine(kind: &str, fixture: &Fixture) -> AnyEngine {
+    engine_on(kind, fixture, &runtime()).0
+}
+
+/// The fixture's engine and (a clone sharing the state of) its policy.
+fn engine_on(
+    kind: &str,
+    fixture: &Fixture,
+    runtime: &PolicyRuntime,
+) -> (AnyEngine, Option<Policy>) {
     let config = match &fixture.config {
         Value::Null => None,
         config => Some(config.to_string()),
     };
     let policy = fixture.policy.as_deref().map(|name| {
-        Policy::compile(name, &policy_source(name), &PolicyRuntime::new())
+        Policy::compile(name, &policy_source(name), runtime)
             .unwrap_or_else(|e| panic!("{}: {name}: {e}", fixture.name))
     });
-    AnyEngine::new(kind, config.as_deref(), policy)
-        .unwrap_or_else(|e| panic!("{}: {e}", fixture.name))
+    let engine = AnyEngine::new(kind, config.as_deref(), policy.clone())
+        .unwrap_or_else(|e| panic!("{}: {e}", fixture.name));
+    (engine, policy)
 }
 
 /// Decides every fixture of `kind` (at least `at_least` of them) and compares, or rewrites
@@ -104,4 +124,41 @@ fn refunds() {
 #[test]
 fn address() {
     replay("address", 7);
+}
+
+/// Every fixture decides the same, traced, on the native evaluator and on the forced
+/// interpreter (the policy output in traces included).
+#[test]
+fn interpreted_and_native_agree() {
+    let mut totals = (0, 0);
+    for kind in ["routing", "returns", "refunds", "address"] {
+        for fixture in fixtures(kind) {
+            let decide = |runtime: &PolicyRuntime| {
+                let (engine, policy) = engine_on(kind, &fixture, runtime);
+                let decision = match engine
+                    .decide_json(&fixture.request.to_string(), &DecideOptions::traced())
+                {
+                    Ok(decision) => decision,
+                    Err(error) => serde_json::json!({ "error": error.to_json_value() }),
+                };
+                (decision, policy.map_or((0, 0), |p| p.native_calls()))
+            };
+            let (native, calls) = decide(&PolicyRuntime::new());
+            let (interpreted, forced) = decide(&PolicyRuntime::new().interpreted());
+            assert_eq!(native, interpreted, "{}", fixture.path.display());
+            assert_eq!(forced, (0, 0), "the forced interpreter ran a hook natively");
+            eprintln!(
+                "{}: {} native, {} handed back",
+                fixture.path.display(),
+                calls.0,
+                calls.1
+            );
+            totals = (totals.0 + calls.0, totals.1 + calls.1);
+        }
+    }
+    eprintln!(
+        "all fixtures: {} calls native, {} handed back",
+        totals.0, totals.1
+    );
+    assert!(totals.0 > 0);
 }

@@ -160,8 +160,8 @@ fn run_examples(name: &str, markdown: &str) -> usize {
 fn every_backoffice_command_of_the_readme_runs_as_written() {
     let readme = include_str!("../README.md");
     let ran = run_examples("readme", readme);
-    // hooks, check, eval (twice), test, definitions, bench.
-    assert_eq!(ran, 7);
+    // hooks, check (twice), eval (twice), test, definitions, bench.
+    assert_eq!(ran, 8);
 }
 
 #[test]

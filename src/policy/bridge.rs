@@ -506,7 +506,7 @@ fn percent(amount: Decimal, p: Decimal) -> ScriptResult<Decimal> {
         .ok_or_else(|| script_error("arithmetic overflow in percent_of"))
 }
 
-fn div_ints(a: INT, b: INT) -> ScriptResult<Decimal> {
+pub(crate) fn div_ints(a: INT, b: INT) -> ScriptResult<Decimal> {
     if b == 0 {
         return Err(Box::new(EvalAltResult::ErrorArithmetic(
             "division by zero".to_string(),
@@ -520,7 +520,7 @@ fn div_ints(a: INT, b: INT) -> ScriptResult<Decimal> {
 }
 
 /// Decimal division with the same errors as integer division.
-fn div_decimals(a: Decimal, b: Decimal) -> ScriptResult<Decimal> {
+pub(crate) fn div_decimals(a: Decimal, b: Decimal) -> ScriptResult<Decimal> {
     if b.is_zero() {
         return Err(Box::new(EvalAltResult::ErrorArithmetic(
             "division by zero".to_string(),

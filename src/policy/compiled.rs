@@ -152,6 +152,8 @@ struct PolicyInner {
     runtime: PolicyRuntime,
     statement_lines: BTreeSet<u32>,
     executed_lines: Option<Arc<Mutex<BTreeSet<u32>>>>,
+    /// The hooks compiled for the native evaluator at the first [`Policy::bind`].
+    native: std::sync::OnceLock<super::native::NativeHooks>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -280,6 +282,7 @@ impl Policy {
                 runtime: runtime.clone(),
                 statement_lines,
                 executed_lines,
+                native: std::sync::OnceLock::new(),
             }),
             allow_empty: false,
             observer: None,
@@ -478,10 +481,55 @@ impl Policy {
             diagnostics.push(self.empty_diagnostic(engine, hooks));
         }
         if diagnostics.is_empty() {
+            let ast = &self.inner.ast;
+            let engine = self.inner.runtime.engine();
+            self.inner
+                .native
+                .get_or_init(|| super::native::NativeHooks::compile(ast, engine, hooks));
             Ok(())
         } else {
             Err(Error::Policy { diagnostics })
         }
+    }
+
+    /// For every hook the policy defines (once bound with [`Policy::bind`]): whether it
+    /// runs on the native evaluator, and if not, which construct at which line keeps it
+    /// on the interpreter. Empty before the policy is bound.
+    ///
+    /// ```
+    /// use backoffice::policy::{HookSpec, Policy, PolicyRuntime};
+    /// static HOOKS: &[HookSpec] = &[
+    ///     HookSpec { name: "fee", params: &["x"], args: &[], returns: "", doc: "" },
+    ///     HookSpec { name: "tag", params: &["x"], args: &[], returns: "", doc: "" },
+    /// ];
+    /// let source = "fn fee(x) { if x > 10 { x * 2 } else { () } }\nfn tag(x) { x.to_string() }";
+    /// let policy = Policy::compile("p.rhai", source, &PolicyRuntime::new())?;
+    /// policy.bind("demo", HOOKS)?;
+    /// let report = policy.native_report();
+    /// assert!(report[0].compiled);
+    /// assert_eq!(report[1].reason.as_deref(), Some("method `to_string`"));
+    /// assert_eq!(report[1].line, Some(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn native_report(&self) -> Vec<super::native::HookCompilation> {
+        self.inner
+            .native
+            .get()
+            .map(|n| n.report().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// How many hook calls of this policy (and its clones) so far finished on the native
+    /// evaluator, and how many it handed back to the interpreter (an error, a limit, an
+    /// operand type it does not handle): `(native, handed_back)`.
+    pub fn native_calls(&self) -> (u64, u64) {
+        self.inner.native.get().map_or((0, 0), |n| n.counts())
+    }
+
+    /// Whether `hook` runs on the native evaluator (compiled at bind, and the runtime
+    /// does not force the interpreter).
+    pub fn runs_natively(&self, hook: &str) -> bool {
+        !self.inner.runtime.is_interpreted() && self.inner.native.get().is_some_and(|n| n.has(hook))
     }
 
     /// Identifies this policy version and `hook`, for reasons and traces.
@@ -631,6 +679,24 @@ impl Policy {
             }
             values
         };
+        // The native evaluator, for a hook it compiled; it hands back every call it
+        // cannot finish exactly as the interpreter would (see `native`).
+        #[cfg(not(debug_assertions))]
+        let args = {
+            let mut values: Vec<Dynamic> = Vec::new();
+            args.parse(&mut values);
+            values
+        };
+        if let Some(native) = inner.native.get() {
+            if !inner.runtime.is_interpreted() && native.has(hook) {
+                if let Some(out) = native.call(hook, args.clone(), &inner.runtime.inner.limits) {
+                    return Ok(HookOutput {
+                        value: out.value,
+                        output: out.output,
+                    });
+                }
+            }
+        }
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
         // Drop anything a previous panic-free but interrupted call may have left.
         let _ = take_output();

@@ -353,6 +353,7 @@ use serde::{Deserialize, Serialize};
 pub mod bridge;
 pub(crate) mod checks;
 mod compiled;
+pub mod native;
 mod runtime;
 pub mod schema;
 pub mod session;

@@ -104,6 +104,8 @@ pub(crate) struct RuntimeInner {
     pub(crate) engine: Engine,
     pub(crate) limits: Limits,
     pub(crate) coverage: bool,
+    /// Whether every hook runs on the interpreter (see [`PolicyRuntime::interpreted`]).
+    pub(crate) interpreter_only: bool,
     /// Names of every function a script can call without defining it.
     pub(crate) known_functions: HashSet<String>,
 }
@@ -132,7 +134,41 @@ impl PolicyRuntime {
     /// The same runtime with other limits. Policies compiled earlier keep the runtime
     /// they were compiled with.
     pub fn with_limits(self, limits: Limits) -> Self {
-        Self::build(limits, self.inner.coverage)
+        Self::build(limits, self.inner.coverage).forced(self.inner.interpreter_only)
+    }
+
+    /// The same runtime, running every hook on the rhai interpreter instead of the
+    /// native evaluator of [`native`](crate::policy::native), for comparisons and tests.
+    /// Policies compiled earlier keep the runtime they were compiled with.
+    ///
+    /// ```
+    /// let runtime = backoffice::policy::PolicyRuntime::new().interpreted();
+    /// assert!(runtime.is_interpreted());
+    /// ```
+    pub fn interpreted(self) -> Self {
+        Self::build(self.inner.limits, self.inner.coverage).forced(true)
+    }
+
+    /// Whether every hook runs on the interpreter ([`PolicyRuntime::interpreted`], or a
+    /// runtime recording coverage, which the interpreter's debugger records).
+    pub fn is_interpreted(&self) -> bool {
+        self.inner.interpreter_only || self.inner.coverage
+    }
+
+    fn forced(self, interpreter_only: bool) -> Self {
+        if self.inner.interpreter_only == interpreter_only {
+            return self;
+        }
+        let inner = &self.inner;
+        PolicyRuntime {
+            inner: Arc::new(RuntimeInner {
+                engine: build_engine(&inner.limits, inner.coverage),
+                limits: inner.limits,
+                coverage: inner.coverage,
+                interpreter_only,
+                known_functions: inner.known_functions.clone(),
+            }),
+        }
     }
 
     /// The same runtime, recording which source lines run in every hook call (for the
@@ -142,7 +178,7 @@ impl PolicyRuntime {
     /// debugger hooks at all.
     #[cfg(feature = "coverage")]
     pub fn with_coverage(self) -> Self {
-        Self::build(self.inner.limits, true)
+        Self::build(self.inner.limits, true).forced(self.inner.interpreter_only)
     }
 
     /// The limits in force.
@@ -186,6 +222,7 @@ impl PolicyRuntime {
                 engine,
                 limits,
                 coverage,
+                interpreter_only: false,
                 known_functions,
             }),
         }

@@ -82,6 +82,10 @@ pub struct CheckArgs {
     /// Diagnostics as rustc-style text or as JSON.
     #[arg(long, value_enum, default_value = "human", value_name = "FORMAT")]
     pub error_format: ErrorFormat,
+    /// Also say, for every hook, whether it runs on the native evaluator and, if not,
+    /// which construct at which line keeps it on the interpreter.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// `backoffice eval`.
@@ -133,6 +137,9 @@ pub struct EvalArgs {
     /// When a hook fails, take the engine's safe outcome instead of failing.
     #[arg(long)]
     pub fallback: bool,
+    /// Run every hook on the rhai interpreter instead of the native evaluator.
+    #[arg(long)]
+    pub interpret: bool,
 }
 
 /// `backoffice test`.

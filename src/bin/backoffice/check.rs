@@ -3,6 +3,7 @@
 use crate::args::{CheckArgs, ErrorFormat};
 use crate::common::{policy_name, read_text, resolve_engine, Failure};
 use backoffice::engine::hooks_of;
+use backoffice::policy::native::HookCompilation;
 use backoffice::policy::{Policy, PolicyRuntime};
 use backoffice::{Diagnostic, Error, Severity};
 use serde_json::json;
@@ -14,6 +15,8 @@ struct Checked {
     engine: Option<String>,
     hooks: Vec<String>,
     diagnostics: Vec<Diagnostic>,
+    /// Per hook: compiled for the native evaluator or not, and why.
+    native: Vec<HookCompilation>,
     /// A problem that is not about the policy text (unreadable file, unknown engine).
     error: Option<String>,
 }
@@ -39,6 +42,7 @@ fn check_file(path: &std::path::Path, engine: Option<&str>, runtime: &PolicyRunt
         engine: None,
         hooks: Vec::new(),
         diagnostics: Vec::new(),
+        native: Vec::new(),
         error: None,
     };
     let source = match read_text(path) {
@@ -84,6 +88,7 @@ fn check_file(path: &std::path::Path, engine: Option<&str>, runtime: &PolicyRunt
                 .filter(|f| !f.name.starts_with('_'))
                 .map(|f| f.name.clone())
                 .collect();
+            checked.native = policy.native_report();
         }
         Err(err) => checked.diagnostics = diagnostics_of(err),
     }
@@ -132,6 +137,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
                     if let (Some(error), Some(map)) = (&c.error, file.as_object_mut()) {
                         map.insert("error".into(), json!(error));
                     }
+                    if let (true, Some(map)) = (args.explain, file.as_object_mut()) {
+                        map.insert("native".into(), json!(c.native));
+                    }
                     file
                 })
                 .collect();
@@ -162,6 +170,20 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
                         checked.path,
                         checked.engine.as_deref().unwrap_or("?")
                     );
+                    if args.explain {
+                        for hook in &checked.native {
+                            match &hook.reason {
+                                None => println!("  {}: native", hook.hook),
+                                Some(reason) => println!(
+                                    "  {}: interpreted ({}:{}:{}: {reason})",
+                                    hook.hook,
+                                    checked.path,
+                                    hook.line.unwrap_or(0),
+                                    hook.column.unwrap_or(0)
+                                ),
+                            }
+                        }
+                    }
                 }
             }
             if failed > 0 {

@@ -93,7 +93,11 @@ fn decision_log(
 /// Runs `eval`.
 pub fn run(args: &EvalArgs) -> Result<ExitCode, Failure> {
     stdin_once(args.config.as_deref(), &args.input)?;
-    let runtime = PolicyRuntime::new();
+    let runtime = if args.interpret {
+        PolicyRuntime::new().interpreted()
+    } else {
+        PolicyRuntime::new()
+    };
     let logging = args.explain && args.format == Format::Json;
     let log = Arc::new(CallLog::default());
     let loaded = load_engine(

@@ -380,6 +380,25 @@ impl<'a> Lowering<'a> {
             call_args.first_is_variable = false;
             return Ok(Node::Builtin(Builtin::Divide, call_args));
         }
+        if let (Some(Token::Custom(symbol)), 2) = (&call.op_token, args.len()) {
+            // The comparisons are custom operators of the runtime (so that a comparison of
+            // two types that never match is `policy.type_mismatch`, not a silent boolean):
+            // dispatched like `/` (both arguments evaluated, one operation for the call),
+            // with their usual meaning here; any pair of types the evaluator does not
+            // compare hands the call back to rhai, which reports the mismatch.
+            let op = match symbol.as_str() {
+                "==" => BinOp::Eq,
+                "!=" => BinOp::Ne,
+                "<" => BinOp::Lt,
+                "<=" => BinOp::Le,
+                ">" => BinOp::Gt,
+                ">=" => BinOp::Ge,
+                other => return refuse(format!("operator `{other}`"), pos),
+            };
+            let mut call_args = self.call_args(args, scope)?;
+            call_args.first_is_variable = false;
+            return Ok(Node::Builtin(Builtin::Compare(op), call_args));
+        }
         if let Some(token) = &call.op_token {
             if args.len() == 1 {
                 let op = match token {

@@ -16,9 +16,10 @@
 //! - a call's argument that is a literal counts one, any other argument is an expression;
 //! - a function call counts one more for its first argument when that is a variable
 //!   (instead of evaluating it) and one for the call (`type_of` is a keyword: none); the
-//!   custom operator `/` evaluates both arguments and counts one for the call;
-//! - an operator with a built-in meaning (`+`, `==`, ...) counts only its expression and
-//!   arguments;
+//!   custom operators `/`, `==`, `!=`, `<`, `<=`, `>` and `>=` evaluate both arguments
+//!   and count one for the call;
+//! - an operator with a built-in meaning (`+`, `-`, `in`, ...) counts only its expression
+//!   and arguments;
 //! - a property chain counts one per level while its arguments are evaluated (not for a
 //!   single property, literal index or method without arguments), one for a variable at
 //!   its root (any other root is an expression), one per step, and one more for `contains`
@@ -604,6 +605,7 @@ impl<'p> Machine<'p> {
                     Err(Bail::Unsupported.into())
                 }
             }
+            (Builtin::Compare(op), [a, b]) => binary(op, a, b, self.limits),
             (b, [target, rest @ ..]) => {
                 let (value, extra) = method(b, target, rest, self.limits)?;
                 for _ in 0..extra {

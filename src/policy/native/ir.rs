@@ -94,6 +94,9 @@ pub(crate) enum Builtin {
     Debug(u32),
     /// The exact `/` of the runtime.
     Divide,
+    /// A comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`): custom operators of the runtime,
+    /// dispatched like `/`, with the meaning of [`BinOp`]'s comparisons.
+    Compare(BinOp),
 }
 
 /// One step of a property chain.

@@ -1,11 +1,11 @@
 //! Compiled policies: a native evaluator for the hooks that fit a supported subset.
 //!
 //! At [`Policy::bind`](super::Policy::bind) every hook of the engine that the policy
-//! defines is lowered from rhai's AST ([`ast`], the one file that reads rhai internals)
-//! to a small program ([`ir`]) with variables resolved to frame slots and calls resolved
-//! to the policy's helpers or to built-in functions, and run by [`eval`] instead of the
+//! defines is lowered from rhai's AST (`ast`, the one file that reads rhai internals)
+//! to a small program (`ir`) with variables resolved to frame slots and calls resolved
+//! to the policy's helpers or to built-in functions, and run by `eval` instead of the
 //! interpreter. A hook (or a helper it calls) that uses anything outside the subset stays
-//! on the interpreter, and [`NativeHooks::report`] says which construct at which line.
+//! on the interpreter, and `NativeHooks::report` says which construct at which line.
 //!
 //! The evaluator works on rhai's own values (`Dynamic`), the arguments the hook session
 //! builds today; it does not read the engines' typed values directly yet.
@@ -26,7 +26,7 @@
 //! The evaluator only ever finishes a call the way rhai would; whenever rhai would raise
 //! an error, a limit would be reached or an operand type is one it does not handle, it
 //! stops and the hook runs on the interpreter, which gives the value or the diagnostic.
-//! See [`eval`] for how operations are counted.
+//! See `eval` for how operations are counted.
 
 pub(crate) mod ast;
 pub(crate) mod eval;

@@ -374,30 +374,24 @@ impl<'a> Lowering<'a> {
         }
         let name = call.name.as_str();
         let args = &call.args[..];
-        if name == "/" && args.len() == 2 {
-            // The custom operator `/`: both arguments evaluated, then dispatched.
+        // The runtime's custom operators: `/` (exact) and the comparisons (so that two
+        // types that never match are `policy.type_mismatch`, not a silent boolean). Both
+        // arguments are evaluated, then the call is dispatched (one operation); a pair of
+        // types the evaluator does not handle hands the call back to rhai, which decides.
+        let custom = match (name, args.len()) {
+            ("/", 2) => Some(Builtin::Divide),
+            ("==", 2) => Some(Builtin::Compare(BinOp::Eq)),
+            ("!=", 2) => Some(Builtin::Compare(BinOp::Ne)),
+            ("<", 2) => Some(Builtin::Compare(BinOp::Lt)),
+            ("<=", 2) => Some(Builtin::Compare(BinOp::Le)),
+            (">", 2) => Some(Builtin::Compare(BinOp::Gt)),
+            (">=", 2) => Some(Builtin::Compare(BinOp::Ge)),
+            _ => None,
+        };
+        if let Some(builtin) = custom {
             let mut call_args = self.call_args(args, scope)?;
             call_args.first_is_variable = false;
-            return Ok(Node::Builtin(Builtin::Divide, call_args));
-        }
-        if let (Some(Token::Custom(symbol)), 2) = (&call.op_token, args.len()) {
-            // The comparisons are custom operators of the runtime (so that a comparison of
-            // two types that never match is `policy.type_mismatch`, not a silent boolean):
-            // dispatched like `/` (both arguments evaluated, one operation for the call),
-            // with their usual meaning here; any pair of types the evaluator does not
-            // compare hands the call back to rhai, which reports the mismatch.
-            let op = match symbol.as_str() {
-                "==" => BinOp::Eq,
-                "!=" => BinOp::Ne,
-                "<" => BinOp::Lt,
-                "<=" => BinOp::Le,
-                ">" => BinOp::Gt,
-                ">=" => BinOp::Ge,
-                other => return refuse(format!("operator `{other}`"), pos),
-            };
-            let mut call_args = self.call_args(args, scope)?;
-            call_args.first_is_variable = false;
-            return Ok(Node::Builtin(Builtin::Compare(op), call_args));
+            return Ok(Node::Builtin(builtin, call_args));
         }
         if let Some(token) = &call.op_token {
             if args.len() == 1 {
@@ -418,12 +412,6 @@ impl<'a> Lowering<'a> {
                     Token::Minus => BinOp::Sub,
                     Token::Multiply => BinOp::Mul,
                     Token::Modulo => BinOp::Rem,
-                    Token::EqualsTo => BinOp::Eq,
-                    Token::NotEqualsTo => BinOp::Ne,
-                    Token::LessThan => BinOp::Lt,
-                    Token::LessThanEqualsTo => BinOp::Le,
-                    Token::GreaterThan => BinOp::Gt,
-                    Token::GreaterThanEqualsTo => BinOp::Ge,
                     Token::In => BinOp::In,
                     Token::ExclusiveRange => BinOp::Range,
                     Token::InclusiveRange => BinOp::RangeInclusive,
@@ -438,7 +426,6 @@ impl<'a> Lowering<'a> {
             return refuse(format!("operator `{name}`"), pos);
         }
         let builtin = match (name, args.len()) {
-            ("/", 2) => Some(Builtin::Divide),
             ("len", 1) => Some(Builtin::Len),
             ("is_empty", 1) => Some(Builtin::IsEmpty),
             ("contains", 2) => Some(Builtin::Contains),

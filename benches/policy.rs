@@ -68,24 +68,8 @@ fn order() -> Order {
     }
 }
 
-const SCORING: &str = r#"
-fn fraud_score(order) {
-    let score = 0;
-    if order.total.amount > 500 { score += 20; }
-    if order.customer_orders == 0 { score += 15; }
-    if order.country != "DE" { score += 10; }
-    if order.express { score += 5; }
-    if order.lines.len() > 4 { score += 5; }
-    for line in order.lines {
-        if line.quantity > 3 { score += 5; }
-        if line.category == "electronics" { score += 10; }
-        if line.final_sale { score += 3; }
-        if line.price.amount > 200 { score += 7; }
-    }
-    if score > 50 { score = 50 + (score - 50) / 2; }
-    score
-}
-"#;
+/// The 10-condition scoring hook (also measured by `examples/policy_cost.rs`).
+const SCORING: &str = include_str!("scoring_hook.rhai");
 
 /// The same ten conditions in Rust.
 fn native_score(order: &Order) -> Decimal {

@@ -13,24 +13,8 @@
 use backoffice::policy::{DecideOptions, Policy, PolicyRuntime};
 use backoffice::returns::{ReturnRequest, ReturnsConfig, ReturnsEngine};
 
-const SCORING: &str = r#"
-fn fraud_score(order) {
-    let score = 0;
-    if order.total.amount > 500 { score += 20; }
-    if order.customer_orders == 0 { score += 15; }
-    if order.country != "DE" { score += 10; }
-    if order.express { score += 5; }
-    if order.lines.len() > 4 { score += 5; }
-    for line in order.lines {
-        if line.quantity > 3 { score += 5; }
-        if line.category == "electronics" { score += 10; }
-        if line.final_sale { score += 3; }
-        if line.price.amount > 200 { score += 7; }
-    }
-    if score > 50 { score = 50 + (score - 50) / 2; }
-    score
-}
-"#;
+/// The bench's 10-condition scoring hook (benches/policy.rs).
+const SCORING: &str = include_str!("../benches/scoring_hook.rhai");
 
 fn score(runtime: &PolicyRuntime, n: usize) -> String {
     let spec = [backoffice::policy::HookSpec {

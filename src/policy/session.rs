@@ -31,6 +31,11 @@
 //! - maps are copied from a template holding the keys of exactly the fields a hook reads
 //!   (fields are declared in key order, so values are written in order with no key
 //!   search or comparison);
+//! - nested records get the same treatment: a hook reading `request.customer.tier`, or
+//!   looping `for item in request.items` and reading only `item.sku` and `item.reason`,
+//!   gets nested maps with only those fields ([`ParamReads::nested`]); the returns
+//!   example policy went from 157,052 to 117,179 instructions per decision natively
+//!   (182,756 to 143,030 on the interpreter), `examples/policy_cost.rs`;
 //! - a parameter a hook never mentions is passed as `()` and costs nothing;
 //! - words from a fixed set (statuses, kinds) are strings made once per bound policy and
 //!   handed out by reference count;
@@ -112,12 +117,87 @@ impl Mask {
 /// How one hook receives one of its parameters.
 #[derive(Debug, Clone)]
 struct ParamPlan {
+    /// The fields to build, nested records included.
+    shape: Shape,
+    /// Identifies the shape among the bound policy's plans (equal shapes, equal ids):
+    /// a shared argument is built once per decision and shape.
+    id: u32,
+    /// Whether a built value may be reused for later calls (it holds no live field).
+    reusable: bool,
+}
+
+/// The fields of a record that a hook can read, and of its nested records.
+#[derive(Debug, Clone)]
+struct Shape {
     /// The fields to build.
     mask: Mask,
     /// A map holding those fields' keys, in order, with `()` values.
     template: Map,
-    /// Whether a built value may be reused for later calls (it holds no live field).
-    reusable: bool,
+    /// For fields holding a record or an array of records of which the hook reads only
+    /// some fields (by position): their shape. Other nested records are built in full.
+    nested: Vec<(usize, Shape)>,
+}
+
+impl Shape {
+    /// Every field, nested records in full.
+    fn full(record: &Record) -> Shape {
+        Shape {
+            mask: Mask::of_record(record),
+            template: template(record, Mask::ALL),
+            nested: Vec::new(),
+        }
+    }
+
+    /// What a hook reading `read` of a `record` can see.
+    fn of(record: &'static Record, read: &ParamReads) -> Shape {
+        if read.whole {
+            return Shape::full(record);
+        }
+        let mask = record
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| read.reads(f.name))
+            .fold(Mask(0), |m, (i, _)| m.with(i));
+        let nested = record
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask.has(*i))
+            .filter_map(|(i, f)| {
+                let (inner, list) = match f.ty.required() {
+                    FieldType::Array(inner) => (inner.record()?, true),
+                    other => (other.record()?, false),
+                };
+                let reads = read.nested(f.name, list)?;
+                Some((i, Shape::of(inner, &reads)))
+            })
+            .collect();
+        Shape {
+            mask,
+            template: template(record, mask),
+            nested,
+        }
+    }
+
+    /// The shape of the nested record(s) at field `position`; `None`: in full.
+    fn at(&self, position: usize) -> Option<&Shape> {
+        self.nested
+            .iter()
+            .find(|(p, _)| *p == position)
+            .map(|(_, shape)| shape)
+    }
+
+    /// Whether `self` and `other` build the same fields.
+    fn same(&self, other: &Shape) -> bool {
+        self.mask == other.mask
+            && self.nested.len() == other.nested.len()
+            && self
+                .nested
+                .iter()
+                .zip(&other.nested)
+                .all(|((p, a), (q, b))| p == q && a.same(b))
+    }
 }
 
 /// Per record: the full template and the shared strings of its word fields.
@@ -176,7 +256,17 @@ impl BoundHooks {
             let mut params = Vec::with_capacity(spec.args.len());
             for (index, ty) in spec.args.iter().enumerate() {
                 let read = reads.get(index).cloned().unwrap_or_default();
-                params.push(plan(*ty, &read));
+                let mut plan = plan(*ty, &read);
+                plan.id = plans
+                    .iter()
+                    .flatten()
+                    .chain(params.iter())
+                    .find(|p: &&ParamPlan| p.shape.same(&plan.shape))
+                    .map_or_else(
+                        || u32::try_from(plans.len() * 64 + params.len()).unwrap_or(u32::MAX),
+                        |p| p.id,
+                    );
+                params.push(plan);
                 if let Some(record) = ty.record() {
                     for r in record.reachable() {
                         if !tables.iter().any(|t| std::ptr::eq(t.record, r)) {
@@ -230,36 +320,33 @@ impl BoundHooks {
 }
 
 /// The plan for one parameter of type `ty` given what the hook reads of it.
+/// The plan for one parameter of type `ty` given what the hook reads of it (its `id` is
+/// set by [`BoundHooks::bind`]).
 fn plan(ty: FieldType, read: &ParamReads) -> ParamPlan {
     let Some(record) = ty.record() else {
         return ParamPlan {
-            mask: if read.whole || !read.fields.is_empty() {
-                Mask::ALL
-            } else {
-                Mask(0)
+            shape: Shape {
+                mask: if read.whole || !read.fields.is_empty() {
+                    Mask::ALL
+                } else {
+                    Mask(0)
+                },
+                template: Map::new(),
+                nested: Vec::new(),
             },
-            template: Map::new(),
+            id: 0,
             reusable: true,
         };
     };
-    let mask = if read.whole {
-        Mask::of_record(record)
-    } else {
-        record
-            .fields
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| read.reads(f.name))
-            .fold(Mask(0), |m, (i, _)| m.with(i))
-    };
+    let shape = Shape::of(record, read);
     let reusable = !record
         .fields
         .iter()
         .enumerate()
-        .any(|(i, f)| mask.has(i) && f.live);
+        .any(|(i, f)| shape.mask.has(i) && f.live);
     ParamPlan {
-        mask,
-        template: template(record, mask),
+        shape,
+        id: 0,
         reusable,
     }
 }
@@ -280,12 +367,14 @@ pub trait HookArg {
 pub struct Fill<'a> {
     record: &'static Record,
     mask: Mask,
+    /// The fields to build, of nested records too (`None`: all).
+    shape: Option<&'a Shape>,
     position: usize,
     slots: std::collections::btree_map::ValuesMut<'a, rhai::Identifier, Dynamic>,
     hooks: &'a BoundHooks,
 }
 
-impl Fill<'_> {
+impl<'a> Fill<'a> {
     /// Whether the field at the current position is wanted; moves to the next field.
     fn next(&mut self, name: &'static str) -> Option<usize> {
         let position = self.position;
@@ -402,50 +491,54 @@ impl Fill<'_> {
         }
     }
 
-    /// A nested record, built in full.
+    /// The shape of the nested record(s) at `position`.
+    fn nested(&self, position: usize) -> Option<&'a Shape> {
+        self.shape.and_then(|s| s.at(position))
+    }
+
+    /// A nested record, with the fields the hook reads.
     pub fn record(&mut self, name: &'static str, value: &dyn HookArg) {
-        if self.next(name).is_some() {
-            let built = build(self.hooks, value, Mask::ALL, None);
+        if let Some(position) = self.next(name) {
+            let built = build(self.hooks, value, self.nested(position));
             self.write(built);
         }
     }
 
-    /// An optional nested record (`()` when absent), built in full.
+    /// An optional nested record (`()` when absent), with the fields the hook reads.
     pub fn opt_record(&mut self, name: &'static str, value: Option<&dyn HookArg>) {
-        if self.next(name).is_some() {
-            let built = value.map_or(Dynamic::UNIT, |v| build(self.hooks, v, Mask::ALL, None));
+        if let Some(position) = self.next(name) {
+            let shape = self.nested(position);
+            let built = value.map_or(Dynamic::UNIT, |v| build(self.hooks, v, shape));
             self.write(built);
         }
     }
 
-    /// An array of nested records, each built in full.
+    /// An array of nested records, each with the fields the hook reads.
     pub fn records<'v>(
         &mut self,
         name: &'static str,
         values: impl IntoIterator<Item = &'v dyn HookArg>,
     ) {
-        if self.next(name).is_some() {
-            let hooks = self.hooks;
-            let array: Array = values
-                .into_iter()
-                .map(|v| build(hooks, v, Mask::ALL, None))
-                .collect();
+        if let Some(position) = self.next(name) {
+            let (hooks, shape) = (self.hooks, self.nested(position));
+            let array: Array = values.into_iter().map(|v| build(hooks, v, shape)).collect();
             self.write(Dynamic::from_array(array));
         }
     }
 
     /// An array of nested records made on the spot (views that borrow the engine's
-    /// state), each built in full; `values` is consumed only when the hook reads the field.
+    /// state), each with the fields the hook reads; `values` is consumed only when the
+    /// hook reads the field.
     pub fn record_list<V: HookArg>(
         &mut self,
         name: &'static str,
         values: impl IntoIterator<Item = V>,
     ) {
-        if self.next(name).is_some() {
-            let hooks = self.hooks;
+        if let Some(position) = self.next(name) {
+            let (hooks, shape) = (self.hooks, self.nested(position));
             let array: Array = values
                 .into_iter()
-                .map(|v| build(hooks, &v, Mask::ALL, None))
+                .map(|v| build(hooks, &v, shape))
                 .collect();
             self.write(Dynamic::from_array(array));
         }
@@ -473,21 +566,25 @@ fn money_map(value: &Money) -> Dynamic {
     super::bridge::money(value)
 }
 
-/// Builds the map of `value` with the fields in `mask` (from `template` when given).
+/// Builds the map of `value` with the fields of `shape` (`None`: every field).
 /// Values are left read-write: the finished argument is made read-only in one
 /// recursive pass ([`HookSession::arguments`]), not once per nesting level.
-fn build(hooks: &BoundHooks, value: &dyn HookArg, mask: Mask, template: Option<&Map>) -> Dynamic {
+fn build(hooks: &BoundHooks, value: &dyn HookArg, shape: Option<&Shape>) -> Dynamic {
     let record = value.record();
-    let mut map = match template {
-        Some(t) => t.clone(),
-        None => hooks
-            .tables(record)
-            .map_or_else(|| self::template(record, mask), |t| t.full.clone()),
+    let (mask, mut map) = match shape {
+        Some(s) => (s.mask, s.template.clone()),
+        None => (
+            Mask::ALL,
+            hooks
+                .tables(record)
+                .map_or_else(|| self::template(record, Mask::ALL), |t| t.full.clone()),
+        ),
     };
     {
         let mut fill = Fill {
             record,
             mask,
+            shape,
             position: 0,
             slots: map.values_mut(),
             hooks,
@@ -654,8 +751,8 @@ pub struct HookSession<'h> {
     on_error: OnHookError,
     keep_output: bool,
     output: Vec<String>,
-    /// Shared arguments built so far: (key, fields built, value).
-    shared: Vec<(u32, Mask, Dynamic)>,
+    /// Shared arguments built so far: (key, shape id, value).
+    shared: Vec<(u32, u32, Dynamic)>,
     /// Hooks and subjects that already failed.
     failed: Vec<(u8, Option<String>)>,
 }
@@ -782,10 +879,10 @@ impl<'h> HookSession<'h> {
         for (param, (slot, arg)) in values.iter_mut().zip(args).enumerate() {
             // A parameter without a schema is built in full.
             let plan = plans.and_then(|p| p.get(param));
-            let (mask, template, reusable) = plan.map_or((Mask::ALL, None, true), |p| {
-                (p.mask, Some(&p.template), p.reusable)
+            let (shape, id, reusable) = plan.map_or((None, u32::MAX, true), |p| {
+                (Some(&p.shape), p.id, p.reusable)
             });
-            if mask == Mask(0) {
+            if shape.is_some_and(|s| s.mask == Mask(0)) {
                 continue; // the hook never mentions this parameter
             }
             *slot = match arg {
@@ -793,23 +890,17 @@ impl<'h> HookSession<'h> {
                 // Passed shared: rhai sets the access mode of a value it binds to a
                 // parameter, recursively, which would make a plain map writable again;
                 // a shared value keeps its contents' mode.
-                Arg::Fresh(view) => build(hooks, view, mask, template)
-                    .into_read_only()
-                    .into_shared(),
+                Arg::Fresh(view) => build(hooks, view, shape).into_read_only().into_shared(),
                 Arg::Shared(key, view) => {
                     if !reusable {
-                        build(hooks, view, mask, template)
-                            .into_read_only()
-                            .into_shared()
+                        build(hooks, view, shape).into_read_only().into_shared()
                     } else if let Some((.., v)) =
-                        self.shared.iter().find(|(k, m, _)| *k == key && *m == mask)
+                        self.shared.iter().find(|(k, i, _)| *k == key && *i == id)
                     {
                         v.clone()
                     } else {
-                        let built = build(hooks, view, mask, template)
-                            .into_read_only()
-                            .into_shared();
-                        self.shared.push((key, mask, built.clone()));
+                        let built = build(hooks, view, shape).into_read_only().into_shared();
+                        self.shared.push((key, id, built.clone()));
                         built
                     }
                 }
@@ -825,5 +916,64 @@ struct ScriptArgs<const N: usize>([Dynamic; N]);
 impl<const N: usize> FuncArgs for ScriptArgs<N> {
     fn parse<ARGS: Extend<Dynamic>>(self, args: &mut ARGS) {
         args.extend(self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::PolicyRuntime;
+
+    fn keys(shape: &Shape) -> Vec<String> {
+        shape.template.keys().map(|k| k.to_string()).collect()
+    }
+
+    #[test]
+    fn nested_records_are_built_with_the_fields_a_loop_reads() {
+        let source = "fn fraud_signals(request) { for item in request.items { if item.reason == \"damaged\" { print(item.sku); } } [] }\n\
+                      fn settlement(request) { print(request.customer.loyalty_tier); () }";
+        let policy = Policy::compile("p.rhai", source, &PolicyRuntime::new()).unwrap();
+        let bound = BoundHooks::bind(policy, "returns", crate::returns::hooks::HOOKS).unwrap();
+        let shape_of = |hook: &str| {
+            let at = crate::returns::hooks::HOOKS
+                .iter()
+                .position(|h| h.name == hook)
+                .unwrap();
+            &bound.plans[at][0].shape
+        };
+        let request = &crate::returns::hooks::REQUEST;
+        let fraud = shape_of("fraud_signals");
+        assert_eq!(keys(fraud), ["items"]);
+        let items = fraud.at(request.position("items").unwrap()).unwrap();
+        assert_eq!(keys(items), ["reason", "sku"]);
+        let settlement = shape_of("settlement");
+        assert_eq!(keys(settlement), ["customer"]);
+        let customer = settlement
+            .at(request.position("customer").unwrap())
+            .unwrap();
+        assert_eq!(keys(customer), ["loyalty_tier"]);
+        // Different shapes are built separately within a decision.
+        let id = |hook: &str| {
+            let at = crate::returns::hooks::HOOKS
+                .iter()
+                .position(|h| h.name == hook)
+                .unwrap();
+            bound.plans[at][0].id
+        };
+        assert_ne!(id("fraud_signals"), id("settlement"));
+    }
+
+    #[test]
+    fn a_loop_variable_seen_whole_gets_whole_elements() {
+        let source = "fn fraud_signals(request) { for item in request.items { print(item); } [] }";
+        let policy = Policy::compile("p.rhai", source, &PolicyRuntime::new()).unwrap();
+        let bound = BoundHooks::bind(policy, "returns", crate::returns::hooks::HOOKS).unwrap();
+        let at = crate::returns::hooks::HOOKS
+            .iter()
+            .position(|h| h.name == "fraud_signals")
+            .unwrap();
+        let shape = &bound.plans[at][0].shape;
+        assert_eq!(keys(shape), ["items"]);
+        assert!(shape.nested.is_empty());
     }
 }

@@ -157,7 +157,7 @@ mod config;
 mod disposition;
 mod eligibility;
 mod fraud;
-mod hooks;
+pub(crate) mod hooks;
 mod lookup;
 mod pipeline;
 mod refund;

@@ -10,6 +10,13 @@
 //! a parameter's name is treated as reading the whole parameter (the analysis does not
 //! follow scopes).
 //!
+//! A `for` loop over a property chain (`for item in request.items`) whose loop variable is
+//! itself only read by property (`item.sku`, `item.price.amount`) reads only those
+//! properties of each element: they are kept with the chain ([`FieldRead::elements`]), so
+//! the session builds nested records with only the fields a hook can see. A loop variable
+//! whose name is declared anywhere else in the hook (another loop, a `let`, a parameter)
+//! is treated as reading whole elements.
+//!
 //! The session builds only the fields found here; the field checks report names the
 //! schema does not have.
 
@@ -23,6 +30,10 @@ pub(crate) struct FieldRead {
     /// Property names from the parameter outwards (`["price", "amount"]`); a chain stops
     /// at the first index or method call.
     pub path: Vec<(String, Position)>,
+    /// When the chain is the list a `for` loop walks (the whole chain, no index or method
+    /// call) and the loop variable is only read by property: what the loop reads of each
+    /// element. `None`: elements may be seen whole.
+    pub elements: Option<ParamReads>,
 }
 
 /// What one hook reads of one of its parameters.
@@ -38,6 +49,39 @@ pub(crate) struct ParamReads {
 }
 
 impl ParamReads {
+    /// What is read of the field called `name`, whose values are records (`nested`) or
+    /// arrays of records: `None` when it may be seen whole.
+    pub fn nested(&self, name: &str, list: bool) -> Option<ParamReads> {
+        if self.whole {
+            return None;
+        }
+        let mut out = ParamReads::default();
+        for read in &self.fields {
+            let Some(((first, _), rest)) = read.path.split_first() else {
+                continue;
+            };
+            if first != name {
+                continue;
+            }
+            match (list, rest.is_empty(), &read.elements) {
+                // `record.field.more`: a property chain on the nested record.
+                (false, false, _) => out.fields.push(FieldRead {
+                    path: rest.to_vec(),
+                    elements: read.elements.clone(),
+                }),
+                // `for x in record.list`, `x` read by property only.
+                (true, true, Some(elements)) => {
+                    if elements.whole {
+                        return None;
+                    }
+                    out.fields.extend(elements.fields.iter().cloned());
+                }
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+
     /// Whether the field called `name` may be read.
     pub fn reads(&self, name: &str) -> bool {
         self.whole
@@ -53,7 +97,37 @@ impl ParamReads {
 pub(crate) fn hook_reads(ast: &AST, hook: &str) -> Option<Vec<ParamReads>> {
     let def = function_defs(ast).find(|f| f.name.as_str() == hook)?;
     let params: Vec<&str> = def.params.iter().map(|p| p.as_str()).collect();
-    let mut reads = vec![ParamReads::default(); params.len()];
+    // Loop variables declared once (by their loop) and named like no parameter: their
+    // property reads are what the loop reads of each element.
+    let mut declared: Vec<(String, usize)> = Vec::new();
+    let mut declare =
+        |name: &str, by_loop: usize| match declared.iter_mut().find(|(n, _)| n == name) {
+            Some((_, count)) => *count = usize::MAX,
+            None => declared.push((name.to_string(), by_loop)),
+        };
+    walk_body(ast, def, &mut |path: &[ASTNode]| {
+        match path.last() {
+            Some(ASTNode::Stmt(Stmt::Var(var, ..))) => declare(&var.0.name, usize::MAX),
+            Some(ASTNode::Stmt(Stmt::For(f, ..))) => {
+                declare(&f.0.name, 1);
+                if let Some(counter) = &f.1 {
+                    declare(&counter.name, usize::MAX);
+                }
+            }
+            _ => {}
+        }
+        true
+    });
+    let mut names: Vec<String> = params.iter().map(|p| p.to_string()).collect();
+    names.extend(
+        declared
+            .into_iter()
+            .filter(|(n, count)| *count == 1 && !params.contains(&n.as_str()))
+            .map(|(n, _)| n),
+    );
+    let mut reads = vec![ParamReads::default(); names.len()];
+    // (reader, its read, loop variable): chains that are the list of a loop.
+    let mut loops: Vec<(usize, usize, usize)> = Vec::new();
     walk_body(ast, def, &mut |path: &[ASTNode]| {
         match path.last() {
             Some(ASTNode::Stmt(Stmt::Var(var, ..))) => mark_whole(&params, &mut reads, &var.0.name),
@@ -65,12 +139,24 @@ pub(crate) fn hook_reads(ast: &AST, hook: &str) -> Option<Vec<ParamReads>> {
             }
             Some(ASTNode::Expr(expr @ Expr::Variable(variable, ..))) => {
                 let name = variable.1.as_str();
-                if let Some(index) = params.iter().position(|p| *p == name) {
+                if let Some(index) = names.iter().position(|p| p == name) {
                     let parent = path.len().checked_sub(2).and_then(|i| path.get(i));
                     let chain = parent.and_then(|parent| property_chain(parent, expr));
                     if let Some(slot) = reads.get_mut(index) {
                         match chain {
-                            Some(path) => slot.fields.push(FieldRead { path }),
+                            Some((chain, whole_chain)) => {
+                                let loop_var = whole_chain
+                                    .then(|| loop_over(path))
+                                    .flatten()
+                                    .and_then(|v| names.iter().position(|n| n == v));
+                                if let Some(var) = loop_var {
+                                    loops.push((index, slot.fields.len(), var));
+                                }
+                                slot.fields.push(FieldRead {
+                                    path: chain,
+                                    elements: None,
+                                });
+                            }
                             None => slot.whole = true,
                         }
                     }
@@ -80,7 +166,32 @@ pub(crate) fn hook_reads(ast: &AST, hook: &str) -> Option<Vec<ParamReads>> {
         }
         true
     });
+    // Inner loops come later in the source: attach them first, so an outer loop's
+    // elements carry what its inner loops read.
+    for (reader, read, var) in loops.into_iter().rev() {
+        if reader == var {
+            continue;
+        }
+        let elements = reads.get(var).cloned();
+        if let Some(field) = reads.get_mut(reader).and_then(|r| r.fields.get_mut(read)) {
+            field.elements = elements;
+        }
+    }
+    reads.truncate(params.len());
     Some(reads)
+}
+
+/// The variable of the `for` loop whose list is the chain that ends `path` (a variable,
+/// under the chain, under the loop).
+fn loop_over<'p>(path: &'p [ASTNode]) -> Option<&'p str> {
+    let len = path.len();
+    let (Some(ASTNode::Stmt(Stmt::For(f, ..))), Some(ASTNode::Expr(chain))) = (
+        len.checked_sub(3).and_then(|i| path.get(i)),
+        len.checked_sub(2).and_then(|i| path.get(i)),
+    ) else {
+        return None;
+    };
+    std::ptr::eq(&f.2.expr, *chain).then(|| f.0.name.as_str())
 }
 
 fn mark_whole(params: &[&str], reads: &mut [ParamReads], name: &str) {
@@ -95,8 +206,12 @@ fn mark_whole(params: &[&str], reads: &mut [ParamReads], name: &str) {
 }
 
 /// The property chain read when `variable` is the object of `parent`
-/// (`variable.a.b[0].c` gives `a, b`).
-fn property_chain(parent: &ASTNode<'_>, variable: &Expr) -> Option<Vec<(String, Position)>> {
+/// (`variable.a.b[0].c` gives `a, b`), and whether it is the whole chain (no index or
+/// method call follows).
+fn property_chain(
+    parent: &ASTNode<'_>,
+    variable: &Expr,
+) -> Option<(Vec<(String, Position)>, bool)> {
     let ASTNode::Expr(Expr::Dot(dot, ..)) = parent else {
         return None;
     };
@@ -105,10 +220,12 @@ fn property_chain(parent: &ASTNode<'_>, variable: &Expr) -> Option<Vec<(String, 
     }
     let mut path = Vec::new();
     let mut rhs = &dot.rhs;
+    let mut whole_chain = false;
     loop {
         match rhs {
             Expr::Property(property, pos) => {
                 path.push((property.2.to_string(), *pos));
+                whole_chain = true;
                 break;
             }
             Expr::Dot(chain, ..) => match &chain.lhs {
@@ -128,7 +245,7 @@ fn property_chain(parent: &ASTNode<'_>, variable: &Expr) -> Option<Vec<(String, 
         }
     }
     // A method call straight on the parameter (`item.keys()`) sees the whole value.
-    (!path.is_empty()).then_some(path)
+    (!path.is_empty()).then_some((path, whole_chain))
 }
 
 #[cfg(test)]
@@ -186,5 +303,78 @@ mod tests {
     fn an_unused_parameter_reads_nothing() {
         let r = reads("fn h(item, request) { 1 }", "h");
         assert_eq!(r, vec![ParamReads::default(), ParamReads::default()]);
+    }
+
+    fn element_names(r: &ParamReads, field: usize) -> Option<Vec<String>> {
+        r.fields[field].elements.as_ref().map(names)
+    }
+
+    #[test]
+    fn a_loop_over_a_chain_reads_the_properties_of_its_variable() {
+        let r = reads(
+            "fn h(request) { for item in request.items { if item.sku == \"a\" { return item.price.amount; } } }",
+            "h",
+        );
+        assert_eq!(names(&r[0]), ["items"]);
+        assert_eq!(
+            element_names(&r[0], 0),
+            Some(vec!["sku".to_string(), "price.amount".to_string()])
+        );
+        assert!(!r[0].fields[0].elements.as_ref().unwrap().whole);
+    }
+
+    #[test]
+    fn nested_loops_carry_their_reads_outwards() {
+        let r = reads(
+            "fn h(order) { for line in order.lines { for part in line.parts { print(part.sku); } } }",
+            "h",
+        );
+        let lines = r[0].fields[0].elements.as_ref().unwrap();
+        assert_eq!(names(lines), ["parts"]);
+        assert_eq!(element_names(lines, 0), Some(vec!["sku".to_string()]));
+        let nested = r[0].nested("lines", true).unwrap();
+        assert_eq!(names(&nested), ["parts"]);
+        let parts = nested.nested("parts", true).unwrap();
+        assert_eq!(names(&parts), ["sku"]);
+    }
+
+    #[test]
+    fn a_loop_variable_seen_whole_or_declared_twice_reads_whole_elements() {
+        for body in [
+            "for item in request.items { _f(item) }",
+            "for item in request.items { item.sku } let item = 1;",
+            "for item in request.items { item.sku } for item in request.items { item.sku }",
+            "for (item, i) in request.items { let x = item; x.sku }",
+        ] {
+            let source = format!("fn h(request) {{ {body} }} fn _f(x) {{ x }}");
+            let r = reads(&source, "h");
+            let whole = r[0].fields[0].elements.as_ref().is_none_or(|e| e.whole);
+            assert!(whole, "{body}");
+            assert_eq!(r[0].nested("items", true), None, "{body}");
+        }
+        // An index or a method call ends the chain: the loop walks something else.
+        let r = reads(
+            "fn h(request) { for t in request.items[0].tags { t.x } for c in request.items.keys() { c.y } }",
+            "h",
+        );
+        assert_eq!(element_names(&r[0], 0), None);
+        assert_eq!(element_names(&r[0], 1), None);
+        assert_eq!(r[0].nested("items", true), None);
+    }
+
+    #[test]
+    fn nested_reads_of_a_record_field() {
+        let r = reads(
+            "fn h(request) { request.customer.tier == \"gold\" && request.customer.address.country == \"FR\" }",
+            "h",
+        );
+        let customer = r[0].nested("customer", false).unwrap();
+        assert_eq!(names(&customer), ["tier", "address.country"]);
+        // Read whole, or as a list when it is a record: no narrowing.
+        let r = reads(
+            "fn h(request) { print(request.customer); request.customer.tier }",
+            "h",
+        );
+        assert_eq!(r[0].nested("customer", false), None);
     }
 }

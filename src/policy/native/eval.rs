@@ -71,6 +71,8 @@ pub(crate) struct Outcome {
     pub value: Dynamic,
     pub operations: u64,
     pub output: Vec<String>,
+    /// The lines run, when the machine records them ([`Machine::recording_lines`]).
+    pub lines: Vec<u32>,
 }
 
 /// One evaluation.
@@ -84,6 +86,8 @@ pub(crate) struct Machine<'p> {
     output: Vec<String>,
     output_bytes: usize,
     output_full: bool,
+    /// Lines run, for line coverage (see [`Machine::recording_lines`]).
+    lines: Option<std::collections::BTreeSet<u32>>,
 }
 
 impl<'p> Machine<'p> {
@@ -98,6 +102,23 @@ impl<'p> Machine<'p> {
             output: Vec::new(),
             output_bytes: 0,
             output_full: false,
+            lines: None,
+        }
+    }
+
+    /// Records the lines run (functions entered and [`Stmt::Line`] statements), for line
+    /// coverage; [`Outcome::lines`] gives them.
+    pub(crate) fn recording_lines(mut self) -> Self {
+        self.lines = Some(std::collections::BTreeSet::new());
+        self
+    }
+
+    #[inline]
+    fn record(&mut self, line: u32) {
+        if let Some(lines) = &mut self.lines {
+            if line > 0 {
+                lines.insert(line);
+            }
         }
     }
 
@@ -108,6 +129,10 @@ impl<'p> Machine<'p> {
                 value,
                 operations: self.ops,
                 output: self.output,
+                lines: self
+                    .lines
+                    .map(|l| l.into_iter().collect())
+                    .unwrap_or_default(),
             }),
             Err(Flow::Bail(b)) => Err(b),
             Err(_) => Err(Bail::Unsupported),
@@ -129,6 +154,7 @@ impl<'p> Machine<'p> {
             return Err(Bail::Unsupported.into());
         };
         self.tick()?;
+        self.record(f.line);
         self.depth += 1;
         if self.depth > self.limits.max_call_depth {
             return Err(Bail::Limit.into());
@@ -176,6 +202,10 @@ impl<'p> Machine<'p> {
     }
 
     fn stmt(&mut self, stmt: &Stmt) -> R {
+        if let Stmt::Line(line, inner) = stmt {
+            self.record(*line);
+            return self.stmt(inner);
+        }
         self.tick()?;
         match stmt {
             Stmt::Noop => Ok(Dynamic::UNIT),
@@ -318,6 +348,7 @@ impl<'p> Machine<'p> {
                     self.block_value(stmts)
                 }
             }
+            Stmt::Line(_, inner) => self.stmt(inner),
         }
     }
 

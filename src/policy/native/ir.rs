@@ -9,6 +9,9 @@ use rhai::{Dynamic, Identifier, ImmutableString, Map};
 pub(crate) struct Function {
     /// The body (its parameters are the first slots of its frame).
     pub body: Vec<Stmt>,
+    /// The line of the body's `{`, which rhai's debugger reports when the function is
+    /// entered (0 when unknown); recorded for line coverage.
+    pub line: u32,
 }
 
 /// A call's argument, with how rhai counts it: a literal counts one operation, any other
@@ -185,6 +188,9 @@ pub(crate) enum Stmt {
     Block(Vec<Stmt>),
     /// An empty statement.
     Noop,
+    /// The statement, run on a line that line coverage records (only in the programs
+    /// of runtimes that record coverage; it counts no operation of its own).
+    Line(u32, Box<Stmt>),
 }
 
 /// A literal string, shared.

@@ -238,6 +238,14 @@ fn example_policies_compile() {
         for h in policy.native_report() {
             report.push(format!("{file} {} {:?} {:?}", h.hook, h.reason, h.line));
         }
+        // A runtime recording coverage compiles the same hooks.
+        #[cfg(feature = "coverage")]
+        {
+            let covered =
+                Policy::compile(file, &source, &PolicyRuntime::new().with_coverage()).unwrap();
+            covered.bind("test", hooks).unwrap();
+            assert_eq!(covered.native_report(), policy.native_report(), "{file}");
+        }
     }
     // Every hook of every example policy compiles.
     assert_eq!(
@@ -257,6 +265,41 @@ fn example_policies_compile() {
             "routing.rhai chain None None",
         ]
     );
+}
+
+/// Coverage runtimes run compiled hooks natively and record exactly the interpreter's
+/// lines (statements on several lines, branches not taken, loops, helpers, early returns).
+#[cfg(feature = "coverage")]
+#[test]
+fn native_coverage_is_the_interpreters() {
+    let cases: &[&str] = &[
+        "fn h(a, b) {\n  let x = a;\n  if x > 2 {\n    x * 2\n  } else {\n    x\n  }\n}",
+        "fn h(a, b) {\n  let t = 0;\n  for i in 0..a {\n    if i == 1 { continue; }\n    t += i;\n  }\n  t\n}",
+        "fn h(a, b) {\n  if a > 100 { return 1; }\n  let v = _two(a)\n    + 1;\n  v\n}\nfn _two(x)\n{\n  x * 2\n}",
+        "fn h(a, b) {\n  let s = switch a {\n    1 => 2,\n    _ => {\n      let k = 3;\n      k\n    }\n  };\n  s\n}",
+        "fn h(a, b) {\n  b.x\n    + a\n}",
+        "fn h(a, b) {\n  let m = #{\n    k: a,\n    j: b.name\n  };\n  print(m.k);\n  m\n}",
+        "fn h(a, b) { let x = 1; if a > 9 { x = 2; } x }",
+        "fn h(a, b) {\n  let l = [];\n  for x in b.list { l.push(x); }\n  while l.len() > 5 { break; }\n  l.len() > 1 && a > 0\n}",
+        "fn h(a, b) {\n  if a == 5 {\n    return;\n  }\n  2\n}",
+    ];
+    let b = map(serde_json::json!({"x": 7, "list": [1, 2, 3], "name": "bob"}));
+    for source in cases {
+        let run = |runtime: PolicyRuntime| {
+            let policy = Policy::compile("t.rhai", source, &runtime).unwrap();
+            policy.bind("test", &[spec("h", &["a", "b"])]).unwrap();
+            for a in [5, 1, 3] {
+                policy
+                    .call("h", vec![Dynamic::from_int(a), b.clone()])
+                    .unwrap();
+            }
+            (policy.coverage().unwrap(), policy.native_calls())
+        };
+        let (native, calls) = run(PolicyRuntime::new().with_coverage());
+        let (interpreted, _) = run(PolicyRuntime::new().with_coverage().interpreted());
+        assert_eq!(calls, (3, 0), "not native:\n{source}");
+        assert_eq!(native, interpreted, "coverage differs for\n{source}");
+    }
 }
 
 /// Small programs of the subset over an integer `a` and a map `b`.

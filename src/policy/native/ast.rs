@@ -508,6 +508,12 @@ impl<'a> Lowering<'a> {
             ("to_lower", 1) => Some(Builtin::ToLower),
             ("type_of", 1) => Some(Builtin::TypeOf),
             ("print", 1) => Some(Builtin::Print),
+            ("keys", 1) => Some(Builtin::Keys),
+            ("values", 1) => Some(Builtin::Values),
+            ("starts_with", 2) => Some(Builtin::StartsWith),
+            ("ends_with", 2) => Some(Builtin::EndsWith),
+            ("split", 2) => Some(Builtin::Split),
+            ("to_string", 1) => Some(Builtin::ToString),
             ("debug", 1) => Some(Builtin::Debug(
                 pos.line().and_then(|l| u32::try_from(l).ok()).unwrap_or(0),
             )),
@@ -535,6 +541,12 @@ impl<'a> Lowering<'a> {
                 }
             };
             return Ok(Node::Helper(index, call_args));
+        }
+        if let Some(helper) = crate::policy::bridge::Helper::named(name, args.len()) {
+            return Ok(Node::Builtin(
+                Builtin::Helper(helper),
+                self.call_args(args, scope)?,
+            ));
         }
         refuse(format!("call of `{name}`"), pos)
     }
@@ -607,7 +619,12 @@ impl<'a> Lowering<'a> {
                 Node::Chain(Box::new(root), steps)
             }
             Expr::ThisPtr(pos) => return refuse("`this`", *pos),
-            Expr::Coalesce(_, pos) => return refuse("`??`", *pos),
+            Expr::Coalesce(items, _) => Node::Coalesce(
+                items
+                    .iter()
+                    .map(|p| self.expr(p, scope))
+                    .collect::<Result<_, _>>()?,
+            ),
             Expr::MethodCall(_, pos) => return refuse("method call", *pos),
             other => return refuse("this expression", other.start_position()),
         })
@@ -684,7 +701,16 @@ impl<'a> Lowering<'a> {
             ("contains", 1) => Builtin::Contains,
             ("to_upper", 0) => Builtin::ToUpper,
             ("to_lower", 0) => Builtin::ToLower,
-            (name, _) => return refuse(format!("method `{name}`"), pos),
+            ("keys", 0) => Builtin::Keys,
+            ("values", 0) => Builtin::Values,
+            ("starts_with", 1) => Builtin::StartsWith,
+            ("ends_with", 1) => Builtin::EndsWith,
+            ("split", 1) => Builtin::Split,
+            ("to_string", 0) => Builtin::ToString,
+            (name, n) => match crate::policy::bridge::Helper::named(name, n + 1) {
+                Some(helper) => Builtin::Helper(helper),
+                None => return refuse(format!("method `{name}`"), pos),
+            },
         };
         let args = call
             .args

@@ -521,6 +521,16 @@ impl<'p> Machine<'p> {
                 }
                 Ok(Dynamic::FALSE)
             }
+            Node::Coalesce(items) => {
+                let mut value = Dynamic::UNIT;
+                for i in items {
+                    value = self.expr(i)?;
+                    if !value.is_unit() {
+                        break;
+                    }
+                }
+                Ok(value)
+            }
             Node::Unary(..) | Node::Binary(..) | Node::Builtin(..) | Node::Helper(..) => {
                 self.call_node(node)
             }
@@ -725,9 +735,64 @@ fn simple_method(
     b: Builtin,
     target: &Dynamic,
     args: &[Dynamic],
-    _limits: &Limits,
+    limits: &Limits,
 ) -> Result<Dynamic, Bail> {
+    let text = |v: &Dynamic| v.read_lock::<ImmutableString>().map(|s| s.clone());
+    let sized = |v: Dynamic| check_size(&v, limits).map(|()| v);
     match (b, args) {
+        (Builtin::Helper(h), rest) => {
+            let mut all = Vec::with_capacity(rest.len() + 1);
+            all.push(target.clone().flatten());
+            all.extend(rest.iter().cloned());
+            match h.call(&all) {
+                None => Err(Bail::Unsupported),
+                Some(Err(_)) => Err(Bail::Error),
+                Some(Ok(v)) => sized(v),
+            }
+        }
+        (Builtin::Keys, []) => {
+            let map = target.read_lock::<Map>().ok_or(Bail::Unsupported)?;
+            let keys: Array = map
+                .keys()
+                .map(|k| Dynamic::from(ImmutableString::from(k.as_str())))
+                .collect();
+            sized(Dynamic::from_array(keys))
+        }
+        (Builtin::Values, []) => {
+            let map = target.read_lock::<Map>().ok_or(Bail::Unsupported)?;
+            let values: Array = map.values().cloned().collect();
+            sized(Dynamic::from_array(values))
+        }
+        (Builtin::StartsWith | Builtin::EndsWith, [x]) => {
+            let (s, x) = (
+                text(target).ok_or(Bail::Unsupported)?,
+                text(x).ok_or(Bail::Unsupported)?,
+            );
+            Ok(Dynamic::from_bool(if b == Builtin::StartsWith {
+                s.starts_with(x.as_str())
+            } else {
+                s.ends_with(x.as_str())
+            }))
+        }
+        (Builtin::Split, [d]) => {
+            let (s, d) = (
+                text(target).ok_or(Bail::Unsupported)?,
+                text(d).ok_or(Bail::Unsupported)?,
+            );
+            let parts: Array = if s.is_empty() || (!d.is_empty() && !s.contains(d.as_str())) {
+                vec![Dynamic::from(s.clone())]
+            } else {
+                s.split(d.as_str())
+                    .map(|p| Dynamic::from(ImmutableString::from(p)))
+                    .collect()
+            };
+            sized(Dynamic::from_array(parts))
+        }
+        (Builtin::ToString, []) => {
+            let mut out = String::new();
+            append_display(&mut out, target)?;
+            sized(Dynamic::from(ImmutableString::from(out)))
+        }
         (Builtin::Len, []) => {
             let n = if let Some(s) = target.read_lock::<ImmutableString>() {
                 s.chars().count()
@@ -882,6 +947,13 @@ fn compare(a: &Dynamic, b: &Dynamic) -> Result<Option<Ordering>, Bail> {
         b.read_lock::<ImmutableString>(),
     ) {
         return Ok(Some(x.as_str().cmp(y.as_str())));
+    }
+    // The runtime registers the comparisons of two timestamps.
+    if let (Some(x), Some(y)) = (
+        a.read_lock::<crate::policy::Timestamp>(),
+        b.read_lock::<crate::policy::Timestamp>(),
+    ) {
+        return Ok(Some(x.cmp(&y)));
     }
     Err(Bail::Unsupported)
 }

@@ -100,6 +100,21 @@ pub(crate) enum Builtin {
     /// A comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`): custom operators of the runtime,
     /// dispatched like `/`, with the meaning of [`BinOp`]'s comparisons.
     Compare(BinOp),
+    /// `keys(map)`: the keys in order, as strings.
+    Keys,
+    /// `values(map)`.
+    Values,
+    /// `starts_with(s, prefix)`.
+    StartsWith,
+    /// `ends_with(s, suffix)`.
+    EndsWith,
+    /// `split(s, delimiter)` with a string delimiter.
+    Split,
+    /// `to_string(x)` of a number, string, boolean or timestamp.
+    ToString,
+    /// A money or timestamp helper the runtime registers (`money`, `percent_of`,
+    /// `days_until`, ...), run by the same code as its registration.
+    Helper(crate::policy::bridge::Helper),
 }
 
 /// One step of a property chain.
@@ -128,6 +143,8 @@ pub(crate) enum Node {
     And(Vec<Node>),
     /// `a || b || ...`
     Or(Vec<Node>),
+    /// `a ?? b ?? ...`: the first operand that is not `()`.
+    Coalesce(Vec<Node>),
     /// A unary operator on the fast path.
     Unary(UnOp, Box<Arg>),
     /// A binary operator on the fast path.

@@ -25,12 +25,19 @@
 //!
 //! `let`/`const` and shadowing, assignment and `+=`/`-=`/`*=` to local variables,
 //! `if`/`else`, `switch` on values (no range cases), `while`/`loop`, `for` over arrays and
-//! integer ranges with `break`/`continue`, `return`, `&&`/`||`/`!`, comparisons, `+ - * %`
-//! with checked integers and decimals, the runtime's exact `/`, `in`, property chains and
-//! indexing on variables, `.len()` (strings in characters), `.is_empty()`,
-//! `.contains()`, `.to_upper()`, `.to_lower()`, `.push()` on a local array, array and map
-//! literals, string interpolation, `type_of`, `print`/`debug` and calls of the policy's
-//! own functions.
+//! integer ranges with `break`/`continue`, `return`, `&&`/`||`/`!`, `??`, comparisons
+//! (timestamps included), `+ - * %` with checked integers and decimals, the runtime's
+//! exact `/`, `in`, property chains and indexing on variables, `.len()` (strings in
+//! characters), `.is_empty()`, `.contains()`, `.to_upper()`, `.to_lower()`,
+//! `.starts_with()`, `.ends_with()`, `.split()` (by a string), `.to_string()`, `.keys()`,
+//! `.values()`, `.push()` on a local array, array and map literals, string interpolation,
+//! `type_of`, `print`/`debug`, calls of the policy's own functions, and the runtime's
+//! money and timestamp helpers (`money`, `is_money`, `round_money`, `round_dp`,
+//! `percent_of`, `money_add`/`_sub`/`_mul`/`_min`/`_max`/`_sum`, `days_until`,
+//! `hours_until`, `minutes_until`, `add_days`, `add_hours`, `weekday`, `weekday_number`,
+//! `is_weekend`, `date`, `parse_timestamp`), as functions or methods: the evaluator runs
+//! the code of their registrations (`bridge::Helper`), with the same overloads. Not yet:
+//! `?.`/`?[`, assignment to properties and indexes, closures and `throw`.
 //!
 //! # Same results
 //!
@@ -230,9 +237,11 @@ fn shift(mut f: ir::Function, offset: usize) -> ir::Function {
         use ir::Node;
         match n {
             Node::Constant(_) | Node::Variable(_) => {}
-            Node::Array(items) | Node::And(items) | Node::Or(items) | Node::Interpolated(items) => {
-                items.iter_mut().for_each(|i| node(i, offset))
-            }
+            Node::Array(items)
+            | Node::And(items)
+            | Node::Or(items)
+            | Node::Coalesce(items)
+            | Node::Interpolated(items) => items.iter_mut().for_each(|i| node(i, offset)),
             Node::Map(_, values) => values.iter_mut().for_each(|(_, v)| node(v, offset)),
             Node::Unary(_, a) => arg(a, offset),
             Node::Binary(_, pair) => {

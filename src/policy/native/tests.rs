@@ -129,6 +129,21 @@ fn map(json: serde_json::Value) -> Dynamic {
         .into_shared()
 }
 
+/// `map(json)` with timestamps `t` and `u` (`u` 3 days and 5 hours after `t`, a Sunday),
+/// a money value `m` (12.345 EUR) and `none: ()`.
+fn rich(json: serde_json::Value) -> Dynamic {
+    use chrono::TimeZone;
+    let mut m: rhai::Map = bridge::to_dynamic(&json).unwrap().cast();
+    let t = chrono::Utc.with_ymd_and_hms(2026, 3, 5, 10, 0, 0).unwrap();
+    let u = chrono::Utc.with_ymd_and_hms(2026, 3, 8, 15, 30, 0).unwrap();
+    m.insert("t".into(), bridge::timestamp(t));
+    m.insert("u".into(), bridge::timestamp(u));
+    let money = crate::Money::new(rust_decimal::Decimal::new(12345, 3), crate::Currency::EUR);
+    m.insert("m".into(), bridge::money(&money));
+    m.insert("none".into(), Dynamic::UNIT);
+    Dynamic::from_map(m).into_read_only().into_shared()
+}
+
 #[test]
 fn counts_match_on_basic_constructs() {
     let cases: &[&str] = &[
@@ -196,8 +211,51 @@ fn counts_match_on_basic_constructs() {
         "fn h(a, b) { `${b.name}!` }",
         "fn h(a, b) { switch a { 1 => a, 2 => (), _ => #{v: a} } }",
         "fn h(a, b) { 14 % _two(b.x) }\nfn _two(x) { x * 2 }",
+        // Money and timestamp helpers, `??`, more string and map methods.
+        "fn h(a, b) { money_add(b.m, b.m) }",
+        "fn h(a, b) { money(a, \"EUR\") }",
+        "fn h(a, b) { money(\"1.50\", \"USD\").amount + 1 }",
+        "fn h(a, b) { money(1.5, b.m.currency) }",
+        "fn h(a, b) { percent_of(b.m, 10) }",
+        "fn h(a, b) { percent_of(b.m.amount, a) }",
+        "fn h(a, b) { percent_of(a, 12.5) }",
+        "fn h(a, b) { round_money(b.m, \"half_even\") }",
+        "fn h(a, b) { round_money(b.m, 1, \"up\") }",
+        "fn h(a, b) { round_dp(b.m.amount, 2, \"half_up\") }",
+        "fn h(a, b) { money_sub(b.m, money(a, \"EUR\")) }",
+        "fn h(a, b) { money_mul(b.m, a) }",
+        "fn h(a, b) { money_mul(b.m, 0.5).amount }",
+        "fn h(a, b) { money_min(b.m, money(a, \"EUR\")) }",
+        "fn h(a, b) { money_max(b.m, money(a, \"EUR\")) }",
+        "fn h(a, b) { money_sum([b.m, b.m, money(a, \"EUR\")], \"EUR\") }",
+        "fn h(a, b) { is_money(b.m) && !is_money(b) }",
+        "fn h(a, b) { b.t.days_until(b.u) }",
+        "fn h(a, b) { b.t.hours_until(b.u) + b.t.minutes_until(b.u) }",
+        "fn h(a, b) { days_until(b.t, b.u) }",
+        "fn h(a, b) { b.t.add_days(a).days_until(b.u) }",
+        "fn h(a, b) { b.t.add_hours(a) }",
+        "fn h(a, b) { let t = b.t; t.add_days(2) > b.u }",
+        "fn h(a, b) { [b.u.weekday(), b.u.weekday_number(), b.u.is_weekend(), b.u.date()] }",
+        "fn h(a, b) { b.t < b.u && b.t <= b.t && b.u > b.t && b.u >= b.u && b.t != b.u }",
+        "fn h(a, b) { b.t == b.u || b.t == () }",
+        "fn h(a, b) { parse_timestamp(\"2026-03-05T10:00:00Z\") == b.t }",
+        "fn h(a, b) { `at ${b.t}` }",
+        "fn h(a, b) { b.t.to_string() }",
+        "fn h(a, b) { b.none ?? a }",
+        "fn h(a, b) { b.x ?? a }",
+        "fn h(a, b) { b.none ?? b.none ?? 3 }",
+        "fn h(a, b) { b.keys() }",
+        "fn h(a, b) { b.y.values() }",
+        "fn h(a, b) { keys(b.y).len() }",
+        "fn h(a, b) { b.name.starts_with(\"bo\") && !b.name.ends_with(\"x\") }",
+        "fn h(a, b) { starts_with(b.name, \"o\") }",
+        "fn h(a, b) { b.name.split(\"o\") }",
+        "fn h(a, b) { \"a,b,,c\".split(\",\").len() }",
+        "fn h(a, b) { b.name.split(\"\") }",
+        "fn h(a, b) { b.name.split(\"z\") }",
+        "fn h(a, b) { a.to_string() + b.m.amount.to_string() + true.to_string() }",
     ];
-    let b = map(serde_json::json!({
+    let b = rich(serde_json::json!({
         "x": 7, "y": {"z": "deep"}, "list": [1, 2, 3], "name": "bob", "tags": ["p", "q"], "d": "1.25"
     }));
     let mut failures = Vec::new();
@@ -312,6 +370,16 @@ fn program() -> impl Strategy<Value = String> {
         Just("b.list[1]".to_string()),
         Just("b.name.len()".to_string()),
         Just("1.5".to_string()),
+        Just("b.t.days_until(b.u)".to_string()),
+        Just("b.t.hours_until(b.u)".to_string()),
+        Just("b.u.weekday_number()".to_string()),
+        Just("b.m.amount".to_string()),
+        Just("(b.none ?? 4)".to_string()),
+        Just("(b.x ?? 4)".to_string()),
+        Just("b.keys().len()".to_string()),
+        Just("b.name.split(\"o\").len()".to_string()),
+        Just("(if b.name.starts_with(\"b\") { 1 } else { 2 })".to_string()),
+        Just("(if b.t < b.u { 3 } else { 4 })".to_string()),
     ];
     let expr = leaf.prop_recursive(3, 16, 2, |inner| {
         prop_oneof![
@@ -327,7 +395,24 @@ fn program() -> impl Strategy<Value = String> {
             inner
                 .clone()
                 .prop_map(|e| format!("{{ let a = {e}; a * 2 }}")),
-            (inner.clone(), inner).prop_map(|(l, r)| format!("[{l}, {r}][1]")),
+            (inner.clone(), inner.clone()).prop_map(|(l, r)| format!("[{l}, {r}][1]")),
+            inner
+                .clone()
+                .prop_map(|e| format!("money_add(b.m, money({e}, \"EUR\")).amount")),
+            inner
+                .clone()
+                .prop_map(|e| format!("percent_of(b.m, {e}).amount")),
+            (inner.clone(), inner.clone()).prop_map(|(l, r)| format!("percent_of({l}, {r})")),
+            inner
+                .clone()
+                .prop_map(|e| format!("round_dp({e}, 1, \"half_even\")")),
+            inner
+                .clone()
+                .prop_map(|e| format!("b.t.add_days({e}).days_until(b.u)")),
+            inner
+                .clone()
+                .prop_map(|e| format!("({e}).to_string().len()")),
+            (inner.clone(), inner).prop_map(|(l, r)| format!("(b.none ?? {l}) + ({r} ?? 0)")),
         ]
     });
     (expr.clone(), expr, prop_oneof![Just("<"), Just("=="), Just(">=")]).prop_map(|(l, r, cmp)| {
@@ -343,7 +428,7 @@ proptest! {
     fn native_agrees_with_the_interpreter(source in program(), a in -3i64..5, x in -100i64..100) {
         // Programs nested beyond the expression-depth limit are refused by rhai itself.
         prop_assume!(Policy::compile("t.rhai", &source, &PolicyRuntime::new()).is_ok());
-        let b = map(serde_json::json!({"x": x, "list": [1, 2, 3], "name": "bob"}));
+        let b = rich(serde_json::json!({"x": x, "list": [1, 2, 3], "name": "bob"}));
         differential(&source, "h", &["a", "b"], &[Dynamic::from_int(a), b]);
     }
 }

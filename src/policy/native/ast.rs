@@ -87,6 +87,8 @@ fn body(ast: &AST, def: &ScriptFuncDef) -> Vec<Stmt0> {
         }
         true
     });
+    // In source order whatever order the walk visits the script's functions in.
+    found.sort_by_key(|s| place(s.position()));
     found
 }
 

@@ -360,6 +360,106 @@ fn native_coverage_is_the_interpreters() {
     }
 }
 
+/// Which hooks of the policies under `tests/fixtures` compile, and why the others do
+/// not. The hostile scripts define `_attack()`; each is wired into the routing engine's
+/// `eligible` hook (as `fuzz/run` does); the golden fixtures use the example policies
+/// (`example_policies_compile`).
+#[test]
+fn fixture_policies_compile() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut files: Vec<_> = std::fs::read_dir(format!("{root}/tests/fixtures/hostile"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rhai"))
+        .collect();
+    files.sort();
+    let runtime = PolicyRuntime::new();
+    let mut report = Vec::new();
+    for path in files {
+        let file = path.file_name().unwrap().to_string_lossy().to_string();
+        let source =
+            std::fs::read_to_string(&path).unwrap() + "\nfn eligible(node, order) { _attack() }\n";
+        let policy = match Policy::compile(&file, &source, &runtime) {
+            Ok(p) => p,
+            Err(crate::Error::Policy { diagnostics }) => {
+                report.push(format!("{file}: not a policy ({})", diagnostics[0].code));
+                continue;
+            }
+            Err(e) => panic!("{file}: {e}"),
+        };
+        if let Err(crate::Error::Policy { diagnostics }) =
+            policy.bind("routing", crate::routing::HOOKS)
+        {
+            report.push(format!("{file}: not bound ({})", diagnostics[0].code));
+            continue;
+        }
+        for h in policy.native_report() {
+            match (&h.reason, h.line) {
+                (None, _) => report.push(format!("{file} {}: native", h.hook)),
+                (Some(reason), line) => report.push(format!(
+                    "{file} {}: interpreted, line {}: {reason}",
+                    h.hook,
+                    line.unwrap_or(0)
+                )),
+            }
+        }
+    }
+    assert_eq!(
+        report,
+        [
+            "array_doubling.rhai eligible: native",
+            "busy_while.rhai eligible: native",
+            "clock.rhai: not a policy (policy.sandbox)",
+            "deep_recursion.rhai eligible: native",
+            "eval.rhai: not a policy (policy.sandbox)",
+            "eval_by_pointer.rhai eligible: interpreted, line 3: call of `_attack`, which uses call of `Fn`",
+            "file_access.rhai: not a policy (policy.unknown_function)",
+            "huge_map.rhai eligible: interpreted, line 3: call of `_attack`, which uses assignment to a property or an index",
+            "huge_map_by_index.rhai eligible: interpreted, line 4: call of `_attack`, which uses assignment to a property or an index",
+            "import.rhai: not a policy (policy.sandbox)",
+            "infinite_loop.rhai eligible: native",
+            "many_variables.rhai eligible: native",
+            "mutual_recursion.rhai eligible: native",
+            "nested_arrays.rhai eligible: native",
+            "nested_maps.rhai eligible: native",
+            "self_applying_closure.rhai eligible: interpreted, line 3: call of `_attack`, which uses a `Fn` literal",
+            "self_capturing_closure.rhai: not a policy (policy.closure_cycle)",
+            "sleep_by_pointer.rhai eligible: interpreted, line 3: call of `_attack`, which uses a `Fn` literal",
+            "stdout_flood.rhai eligible: native",
+            "string_doubling.rhai eligible: native",
+        ],
+        "{}",
+        report.join("\n")
+    );
+    // The hostile hooks that compile hit a limit natively and hand the call back: the
+    // interpreter reports it, with the same code as a forced interpreter.
+    let node = map(serde_json::json!({}));
+    for path in [
+        "infinite_loop",
+        "deep_recursion",
+        "string_doubling",
+        "many_variables",
+    ] {
+        let source = std::fs::read_to_string(format!("{root}/tests/fixtures/hostile/{path}.rhai"))
+            .unwrap()
+            + "\nfn eligible(node, order) { _attack() }\n";
+        let run = |runtime: &PolicyRuntime| {
+            let policy = Policy::compile(path, &source, runtime).unwrap();
+            policy.bind("routing", crate::routing::HOOKS).unwrap();
+            let code = policy
+                .call("eligible", vec![node.clone(), node.clone()])
+                .err()
+                .map(|d| d.code);
+            (code, policy.native_calls())
+        };
+        let (native, calls) = run(&runtime);
+        let (interpreted, _) = run(&PolicyRuntime::new().interpreted());
+        assert_eq!(native, interpreted, "{path}");
+        assert!(native.is_some(), "{path}");
+        assert_eq!(calls, (0, 1), "{path}");
+    }
+}
+
 /// Small programs of the subset over an integer `a` and a map `b`.
 fn program() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![

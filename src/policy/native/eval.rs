@@ -25,14 +25,14 @@
 //!   its root (any other root is an expression), one per step, and one more for `contains`
 //!   on an array; `var.push(x)` as a statement counts as that chain;
 //! - a loop over an empty body counts one per iteration;
-//! - an interpolated string counts one more per part that is not a string. This is the one
-//!   known difference: for some interpolations rhai counts one fewer. Counting more is
-//!   safe (at the limit the call is handed back to rhai, which decides); the evaluator
-//!   never counts fewer in any program the tests generate.
+//! - an interpolated string counts one more per part that is not a string: rhai prints it
+//!   with a `to_string` call, which counts an operation but ignores the limit (on the
+//!   error it prints the value itself), so that operation never stops a script; the next
+//!   one does. A call's count is therefore the count at its last operation that can stop
+//!   it ([`Outcome::operations`]), the smallest limit it passes.
 //!
 //! The differential tests (`native/tests.rs`) check the count against rhai's limit for
-//! every program they run: rhai passes at the native count and stops one below it (or,
-//! for the interpolations above, at a lower count).
+//! every program they run: rhai passes at the native count and stops one below it.
 
 use super::ir::{Arg, BinOp, Builtin, CallArgs, Function, Node, Step, Stmt, UnOp};
 use crate::policy::Limits;
@@ -80,6 +80,8 @@ pub(crate) struct Machine<'p> {
     functions: &'p [Function],
     limits: &'p Limits,
     ops: u64,
+    /// `ops` at the last operation that can stop the call (see the module docs).
+    stopping: u64,
     depth: usize,
     frame: Vec<Dynamic>,
     base: usize,
@@ -96,6 +98,7 @@ impl<'p> Machine<'p> {
             functions,
             limits,
             ops: 0,
+            stopping: 0,
             depth: 0,
             frame: Vec::with_capacity(16),
             base: 0,
@@ -127,7 +130,7 @@ impl<'p> Machine<'p> {
         match self.call_function(index, args) {
             Ok(value) => Ok(Outcome {
                 value,
-                operations: self.ops,
+                operations: self.stopping,
                 output: self.output,
                 lines: self
                     .lines
@@ -143,6 +146,21 @@ impl<'p> Machine<'p> {
     fn tick(&mut self) -> R<()> {
         self.ops += 1;
         if self.limits.max_operations > 0 && self.ops > self.limits.max_operations {
+            return Err(Flow::Bail(Bail::Limit));
+        }
+        self.stopping = self.ops;
+        Ok(())
+    }
+
+    /// An operation rhai counts without stopping at the limit (`to_string` in an
+    /// interpolation). Past the limit rhai prints the value's own text instead, which is
+    /// the same for numbers and booleans; for any other value the call is handed back.
+    fn soft_tick(&mut self, value: &Dynamic) -> R<()> {
+        self.ops += 1;
+        if self.limits.max_operations > 0
+            && self.ops > self.limits.max_operations
+            && !(value.is_int() || value.is_decimal() || value.is_bool())
+        {
             return Err(Flow::Bail(Bail::Limit));
         }
         Ok(())
@@ -541,7 +559,7 @@ impl<'p> Machine<'p> {
                     let v = self.expr(p)?.flatten();
                     // A value that is not a string is printed by a `to_string` call.
                     if !v.is_string() {
-                        self.tick()?;
+                        self.soft_tick(&v)?;
                     }
                     append_display(&mut text, &v)?;
                     if text.len() > self.limits.max_string_size {

@@ -627,99 +627,33 @@ pub(crate) fn register(engine: &mut Engine) {
     engine.register_fn("minutes_until", |a: &mut Timestamp, b: Timestamp| {
         a.minutes_until(&b)
     });
-    engine.register_fn("add_days", |t: &mut Timestamp, n: INT| {
-        shifted(t.add_days(n), "add_days")
-    });
-    engine.register_fn("add_hours", |t: &mut Timestamp, n: INT| {
-        shifted(t.add_hours(n), "add_hours")
-    });
+    engine.register_fn("add_days", |t: &mut Timestamp, n: INT| add_days(t, n));
+    engine.register_fn("add_hours", |t: &mut Timestamp, n: INT| add_hours(t, n));
     engine.register_fn("weekday", |t: &mut Timestamp| t.weekday());
     engine.register_fn("weekday_number", |t: &mut Timestamp| t.weekday_number());
-    engine.register_fn("is_weekend", |t: &mut Timestamp| t.weekday_number() >= 6);
+    engine.register_fn("is_weekend", |t: &mut Timestamp| is_weekend(t));
     engine.register_fn("date", |t: &mut Timestamp| t.date());
-    engine.register_fn("parse_timestamp", |s: &str| -> ScriptResult<Timestamp> {
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| Timestamp(t.with_timezone(&Utc)))
-            .map_err(|e| {
-                script_error(format!(
-                    "parse_timestamp: `{s}` is not an RFC 3339 date-time ({e})"
-                ))
-            })
-    });
+    engine.register_fn("parse_timestamp", parse_timestamp);
 
     // Money.
-    engine.register_fn(
-        "money",
-        |amount: Decimal, currency: &str| -> ScriptResult<Map> {
-            let c = Currency::from_code(currency).map_err(crate_err)?;
-            Ok(money_map(amount, c))
-        },
-    );
-    engine.register_fn(
-        "money",
-        |amount: INT, currency: &str| -> ScriptResult<Map> {
-            let c = Currency::from_code(currency).map_err(crate_err)?;
-            Ok(money_map(Decimal::from(amount), c))
-        },
-    );
-    engine.register_fn(
-        "money",
-        |amount: &str, currency: &str| -> ScriptResult<Map> {
-            let c = Currency::from_code(currency).map_err(crate_err)?;
-            let d = amount
-                .parse::<Decimal>()
-                .map_err(|_| script_error(format!("money: `{amount}` is not a decimal amount")))?;
-            Ok(money_map(d, c))
-        },
-    );
-    engine.register_fn("is_money", |value: Dynamic| {
-        value
-            .read_lock::<Map>()
-            .is_some_and(|m| m.len() == 2 && money_of_map(&m).is_ok())
+    engine.register_fn("money", |amount: Decimal, currency: &str| {
+        money_of(amount, currency)
     });
-    engine.register_fn("round_money", |m: Map, mode: &str| -> ScriptResult<Map> {
-        let money = money_of_map(&m)?;
-        Ok(to_map(money.round(mode_of(mode)?).map_err(crate_err)?))
+    engine.register_fn("money", |amount: INT, currency: &str| {
+        money_of(Decimal::from(amount), currency)
     });
-    engine.register_fn(
-        "round_money",
-        |m: Map, dp: INT, mode: &str| -> ScriptResult<Map> {
-            let money = money_of_map(&m)?;
-            let dp = u32::try_from(dp)
-                .ok()
-                .filter(|dp| *dp <= 28)
-                .ok_or_else(|| {
-                    script_error(format!(
-                        "round_money: {dp} decimal places is outside 0..=28"
-                    ))
-                })?;
-            Ok(to_map(money.round_dp(dp, mode_of(mode)?)))
-        },
-    );
-    engine.register_fn(
-        "round_dp",
-        |d: Decimal, dp: INT, mode: &str| -> ScriptResult<Decimal> {
-            let dp = u32::try_from(dp)
-                .ok()
-                .filter(|dp| *dp <= 28)
-                .ok_or_else(|| {
-                    script_error(format!("round_dp: {dp} decimal places is outside 0..=28"))
-                })?;
-            Ok(mode_of(mode)?.round_dp(d, dp))
-        },
-    );
-    engine.register_fn("percent_of", |m: Map, p: Decimal| -> ScriptResult<Map> {
-        let money = money_of_map(&m)?;
-        Ok(money_map(percent(money.amount(), p)?, money.currency()))
+    engine.register_fn("money", money_of_text);
+    engine.register_fn("is_money", |value: Dynamic| is_money(&value));
+    engine.register_fn("round_money", |m: Map, mode: &str| round_money(&m, mode));
+    engine.register_fn("round_money", |m: Map, dp: INT, mode: &str| {
+        round_money_dp(&m, dp, mode)
     });
-    engine.register_fn("percent_of", |m: Map, p: INT| -> ScriptResult<Map> {
-        let money = money_of_map(&m)?;
-        Ok(money_map(
-            percent(money.amount(), Decimal::from(p))?,
-            money.currency(),
-        ))
+    engine.register_fn("round_dp", round_dp);
+    engine.register_fn("percent_of", |m: Map, p: Decimal| percent_of_money(&m, p));
+    engine.register_fn("percent_of", |m: Map, p: INT| {
+        percent_of_money(&m, Decimal::from(p))
     });
-    engine.register_fn("percent_of", |a: Decimal, p: Decimal| percent(a, p));
+    engine.register_fn("percent_of", percent);
     engine.register_fn("percent_of", |a: Decimal, p: INT| {
         percent(a, Decimal::from(p))
     });
@@ -729,55 +663,312 @@ pub(crate) fn register(engine: &mut Engine) {
     engine.register_fn("percent_of", |a: INT, p: INT| {
         percent(Decimal::from(a), Decimal::from(p))
     });
-    engine.register_fn("money_add", |a: Map, b: Map| -> ScriptResult<Map> {
-        let sum = money_of_map(&a)?
-            .checked_add(money_of_map(&b)?)
-            .map_err(crate_err)?;
-        Ok(to_map(sum))
+    engine.register_fn("money_add", |a: Map, b: Map| money_add(&a, &b));
+    engine.register_fn("money_sub", |a: Map, b: Map| money_sub(&a, &b));
+    engine.register_fn("money_mul", |a: Map, f: Decimal| money_mul(&a, f));
+    engine.register_fn("money_mul", |a: Map, f: INT| {
+        money_mul(&a, Decimal::from(f))
     });
-    engine.register_fn("money_sub", |a: Map, b: Map| -> ScriptResult<Map> {
-        let diff = money_of_map(&a)?
-            .checked_sub(money_of_map(&b)?)
-            .map_err(crate_err)?;
-        Ok(to_map(diff))
+    engine.register_fn("money_min", |a: Map, b: Map| money_min(&a, &b));
+    engine.register_fn("money_max", |a: Map, b: Map| money_max(&a, &b));
+    engine.register_fn("money_sum", |items: rhai::Array, currency: &str| {
+        money_sum(&items, currency)
     });
-    engine.register_fn("money_mul", |a: Map, f: Decimal| -> ScriptResult<Map> {
-        Ok(to_map(money_of_map(&a)?.checked_mul(f).map_err(crate_err)?))
-    });
-    engine.register_fn("money_mul", |a: Map, f: INT| -> ScriptResult<Map> {
-        Ok(to_map(
-            money_of_map(&a)?
-                .checked_mul(Decimal::from(f))
-                .map_err(crate_err)?,
-        ))
-    });
-    engine.register_fn("money_min", |a: Map, b: Map| -> ScriptResult<Map> {
-        let (x, y) = (money_of_map(&a)?, money_of_map(&b)?);
-        Ok(to_map(x.checked_min(y).map_err(crate_err)?))
-    });
-    engine.register_fn("money_max", |a: Map, b: Map| -> ScriptResult<Map> {
-        let (x, y) = (money_of_map(&a)?, money_of_map(&b)?);
-        let ordering = x.checked_cmp(&y).map_err(crate_err)?;
-        Ok(to_map(if ordering.is_lt() { y } else { x }))
-    });
-    engine.register_fn(
-        "money_sum",
-        |items: rhai::Array, currency: &str| -> ScriptResult<Map> {
-            let c = Currency::from_code(currency).map_err(crate_err)?;
-            let mut total = Money::zero(c);
-            for item in &items {
-                let m = item
-                    .read_lock::<Map>()
-                    .ok_or_else(|| {
-                        script_error(format!(
-                            "money_sum: expected money maps, got {}",
-                            describe(item)
-                        ))
-                    })
-                    .and_then(|m| money_of_map(&m))?;
-                total = total.checked_add(m).map_err(crate_err)?;
+}
+
+// The helpers registered above, as plain functions: the registrations and the native
+// evaluator's [`Helper::call`] run the same code.
+
+fn add_days(t: &Timestamp, n: INT) -> ScriptResult<Timestamp> {
+    shifted(t.add_days(n), "add_days")
+}
+
+fn add_hours(t: &Timestamp, n: INT) -> ScriptResult<Timestamp> {
+    shifted(t.add_hours(n), "add_hours")
+}
+
+fn is_weekend(t: &Timestamp) -> bool {
+    t.weekday_number() >= 6
+}
+
+fn parse_timestamp(s: &str) -> ScriptResult<Timestamp> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| Timestamp(t.with_timezone(&Utc)))
+        .map_err(|e| {
+            script_error(format!(
+                "parse_timestamp: `{s}` is not an RFC 3339 date-time ({e})"
+            ))
+        })
+}
+
+fn money_of(amount: Decimal, currency: &str) -> ScriptResult<Map> {
+    let c = Currency::from_code(currency).map_err(crate_err)?;
+    Ok(money_map(amount, c))
+}
+
+fn money_of_text(amount: &str, currency: &str) -> ScriptResult<Map> {
+    let c = Currency::from_code(currency).map_err(crate_err)?;
+    let d = amount
+        .parse::<Decimal>()
+        .map_err(|_| script_error(format!("money: `{amount}` is not a decimal amount")))?;
+    Ok(money_map(d, c))
+}
+
+fn is_money(value: &Dynamic) -> bool {
+    value
+        .read_lock::<Map>()
+        .is_some_and(|m| m.len() == 2 && money_of_map(&m).is_ok())
+}
+
+fn round_money(m: &Map, mode: &str) -> ScriptResult<Map> {
+    let money = money_of_map(m)?;
+    Ok(to_map(money.round(mode_of(mode)?).map_err(crate_err)?))
+}
+
+fn round_money_dp(m: &Map, dp: INT, mode: &str) -> ScriptResult<Map> {
+    let money = money_of_map(m)?;
+    let dp = u32::try_from(dp)
+        .ok()
+        .filter(|dp| *dp <= 28)
+        .ok_or_else(|| {
+            script_error(format!(
+                "round_money: {dp} decimal places is outside 0..=28"
+            ))
+        })?;
+    Ok(to_map(money.round_dp(dp, mode_of(mode)?)))
+}
+
+fn round_dp(d: Decimal, dp: INT, mode: &str) -> ScriptResult<Decimal> {
+    let dp = u32::try_from(dp)
+        .ok()
+        .filter(|dp| *dp <= 28)
+        .ok_or_else(|| script_error(format!("round_dp: {dp} decimal places is outside 0..=28")))?;
+    Ok(mode_of(mode)?.round_dp(d, dp))
+}
+
+fn percent_of_money(m: &Map, p: Decimal) -> ScriptResult<Map> {
+    let money = money_of_map(m)?;
+    Ok(money_map(percent(money.amount(), p)?, money.currency()))
+}
+
+fn money_add(a: &Map, b: &Map) -> ScriptResult<Map> {
+    let sum = money_of_map(a)?
+        .checked_add(money_of_map(b)?)
+        .map_err(crate_err)?;
+    Ok(to_map(sum))
+}
+
+fn money_sub(a: &Map, b: &Map) -> ScriptResult<Map> {
+    let diff = money_of_map(a)?
+        .checked_sub(money_of_map(b)?)
+        .map_err(crate_err)?;
+    Ok(to_map(diff))
+}
+
+fn money_mul(a: &Map, f: Decimal) -> ScriptResult<Map> {
+    Ok(to_map(money_of_map(a)?.checked_mul(f).map_err(crate_err)?))
+}
+
+fn money_min(a: &Map, b: &Map) -> ScriptResult<Map> {
+    let (x, y) = (money_of_map(a)?, money_of_map(b)?);
+    Ok(to_map(x.checked_min(y).map_err(crate_err)?))
+}
+
+fn money_max(a: &Map, b: &Map) -> ScriptResult<Map> {
+    let (x, y) = (money_of_map(a)?, money_of_map(b)?);
+    let ordering = x.checked_cmp(&y).map_err(crate_err)?;
+    Ok(to_map(if ordering.is_lt() { y } else { x }))
+}
+
+fn money_sum(items: &[Dynamic], currency: &str) -> ScriptResult<Map> {
+    let c = Currency::from_code(currency).map_err(crate_err)?;
+    let mut total = Money::zero(c);
+    for item in items {
+        let m = item
+            .read_lock::<Map>()
+            .ok_or_else(|| {
+                script_error(format!(
+                    "money_sum: expected money maps, got {}",
+                    describe(item)
+                ))
+            })
+            .and_then(|m| money_of_map(&m))?;
+        total = total.checked_add(m).map_err(crate_err)?;
+    }
+    Ok(to_map(total))
+}
+
+/// The helpers of [`register`] the native evaluator calls itself (`policy::native`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Helper {
+    DaysUntil,
+    HoursUntil,
+    MinutesUntil,
+    AddDays,
+    AddHours,
+    Weekday,
+    WeekdayNumber,
+    IsWeekend,
+    Date,
+    ParseTimestamp,
+    Money,
+    IsMoney,
+    RoundMoney,
+    RoundDp,
+    PercentOf,
+    MoneyAdd,
+    MoneySub,
+    MoneyMul,
+    MoneyMin,
+    MoneyMax,
+    MoneySum,
+}
+
+/// An argument as one of the types a registration takes.
+enum Typed<'a> {
+    Int(INT),
+    Dec(Decimal),
+    Str(&'a str),
+    Stamp(&'a Timestamp),
+    Map(&'a Map),
+    Array(&'a [Dynamic]),
+    Other,
+}
+
+impl Helper {
+    /// The helper called `name` with `arity` arguments (method-style calls count the
+    /// object), when [`register`] registers one.
+    pub(crate) fn named(name: &str, arity: usize) -> Option<Helper> {
+        use Helper as H;
+        Some(match (name, arity) {
+            ("days_until", 2) => H::DaysUntil,
+            ("hours_until", 2) => H::HoursUntil,
+            ("minutes_until", 2) => H::MinutesUntil,
+            ("add_days", 2) => H::AddDays,
+            ("add_hours", 2) => H::AddHours,
+            ("weekday", 1) => H::Weekday,
+            ("weekday_number", 1) => H::WeekdayNumber,
+            ("is_weekend", 1) => H::IsWeekend,
+            ("date", 1) => H::Date,
+            ("parse_timestamp", 1) => H::ParseTimestamp,
+            ("money", 2) => H::Money,
+            ("is_money", 1) => H::IsMoney,
+            ("round_money", 2 | 3) => H::RoundMoney,
+            ("round_dp", 3) => H::RoundDp,
+            ("percent_of", 2) => H::PercentOf,
+            ("money_add", 2) => H::MoneyAdd,
+            ("money_sub", 2) => H::MoneySub,
+            ("money_mul", 2) => H::MoneyMul,
+            ("money_min", 2) => H::MoneyMin,
+            ("money_max", 2) => H::MoneyMax,
+            ("money_sum", 2) => H::MoneySum,
+            _ => return None,
+        })
+    }
+
+    /// Calls the helper as rhai would call its registration: `None` when no registration
+    /// takes arguments of these types (rhai reports the function as not found), else the
+    /// value or the error the registration gives.
+    pub(crate) fn call(self, args: &[Dynamic]) -> Option<ScriptResult<Dynamic>> {
+        use Helper as H;
+        use Typed as T;
+        fn typed<R>(v: &Dynamic, f: impl FnOnce(Typed<'_>) -> R) -> R {
+            if let Ok(i) = v.as_int() {
+                return f(Typed::Int(i));
             }
-            Ok(to_map(total))
-        },
-    );
+            if let Ok(d) = v.as_decimal() {
+                return f(Typed::Dec(d));
+            }
+            if let Some(s) = v.read_lock::<ImmutableString>() {
+                return f(Typed::Str(s.as_str()));
+            }
+            if let Some(t) = v.read_lock::<Timestamp>() {
+                return f(Typed::Stamp(&t));
+            }
+            if let Some(m) = v.read_lock::<Map>() {
+                return f(Typed::Map(&m));
+            }
+            if let Some(a) = v.read_lock::<rhai::Array>() {
+                return f(Typed::Array(&a));
+            }
+            f(Typed::Other)
+        }
+        fn ok<T: rhai::Variant + Clone>(v: T) -> Option<ScriptResult<Dynamic>> {
+            Some(Ok(Dynamic::from(v)))
+        }
+        fn map(r: ScriptResult<Map>) -> Option<ScriptResult<Dynamic>> {
+            Some(r.map(Dynamic::from_map))
+        }
+        fn stamp(r: ScriptResult<Timestamp>) -> Option<ScriptResult<Dynamic>> {
+            Some(r.map(Dynamic::from))
+        }
+        match args {
+            [a] => typed(a, |a| match (self, a) {
+                (H::Weekday, T::Stamp(t)) => ok(ImmutableString::from(t.weekday())),
+                (H::WeekdayNumber, T::Stamp(t)) => Some(Ok(Dynamic::from_int(t.weekday_number()))),
+                (H::IsWeekend, T::Stamp(t)) => Some(Ok(Dynamic::from_bool(is_weekend(t)))),
+                (H::Date, T::Stamp(t)) => ok(ImmutableString::from(t.date())),
+                (H::ParseTimestamp, T::Str(s)) => stamp(parse_timestamp(s)),
+                (H::IsMoney, _) => Some(Ok(Dynamic::from_bool(is_money(args.first()?)))),
+                _ => None,
+            }),
+            [a, b] => typed(a, |a| {
+                typed(b, |b| match (self, a, b) {
+                    (H::DaysUntil, T::Stamp(x), T::Stamp(y)) => {
+                        Some(Ok(Dynamic::from_int(x.days_until(y))))
+                    }
+                    (H::HoursUntil, T::Stamp(x), T::Stamp(y)) => {
+                        Some(Ok(Dynamic::from_int(x.hours_until(y))))
+                    }
+                    (H::MinutesUntil, T::Stamp(x), T::Stamp(y)) => {
+                        Some(Ok(Dynamic::from_int(x.minutes_until(y))))
+                    }
+                    (H::AddDays, T::Stamp(t), T::Int(n)) => stamp(add_days(t, n)),
+                    (H::AddHours, T::Stamp(t), T::Int(n)) => stamp(add_hours(t, n)),
+                    (H::Money, T::Dec(d), T::Str(c)) => map(money_of(d, c)),
+                    (H::Money, T::Int(i), T::Str(c)) => map(money_of(Decimal::from(i), c)),
+                    (H::Money, T::Str(s), T::Str(c)) => map(money_of_text(s, c)),
+                    (H::RoundMoney, T::Map(m), T::Str(mode)) => map(round_money(m, mode)),
+                    (H::PercentOf, T::Map(m), T::Dec(p)) => map(percent_of_money(m, p)),
+                    (H::PercentOf, T::Map(m), T::Int(p)) => {
+                        map(percent_of_money(m, Decimal::from(p)))
+                    }
+                    (H::PercentOf, T::Dec(x), T::Dec(p)) => {
+                        Some(percent(x, p).map(Dynamic::from_decimal))
+                    }
+                    (H::PercentOf, T::Dec(x), T::Int(p)) => {
+                        Some(percent(x, Decimal::from(p)).map(Dynamic::from_decimal))
+                    }
+                    (H::PercentOf, T::Int(x), T::Dec(p)) => {
+                        Some(percent(Decimal::from(x), p).map(Dynamic::from_decimal))
+                    }
+                    (H::PercentOf, T::Int(x), T::Int(p)) => {
+                        Some(percent(Decimal::from(x), Decimal::from(p)).map(Dynamic::from_decimal))
+                    }
+                    (H::MoneyAdd, T::Map(x), T::Map(y)) => map(money_add(x, y)),
+                    (H::MoneySub, T::Map(x), T::Map(y)) => map(money_sub(x, y)),
+                    (H::MoneyMul, T::Map(x), T::Dec(f)) => map(money_mul(x, f)),
+                    (H::MoneyMul, T::Map(x), T::Int(f)) => map(money_mul(x, Decimal::from(f))),
+                    (H::MoneyMin, T::Map(x), T::Map(y)) => map(money_min(x, y)),
+                    (H::MoneyMax, T::Map(x), T::Map(y)) => map(money_max(x, y)),
+                    (H::MoneySum, T::Array(items), T::Str(c)) => map(money_sum(items, c)),
+                    _ => None,
+                })
+            }),
+            [a, b, c] => typed(a, |a| {
+                typed(b, |b| {
+                    typed(c, |c| match (self, a, b, c) {
+                        (H::RoundMoney, T::Map(m), T::Int(dp), T::Str(mode)) => {
+                            map(round_money_dp(m, dp, mode))
+                        }
+                        (H::RoundDp, T::Dec(d), T::Int(dp), T::Str(mode)) => {
+                            Some(round_dp(d, dp, mode).map(Dynamic::from_decimal))
+                        }
+                        _ => None,
+                    })
+                })
+            }),
+            _ => None,
+        }
+    }
 }

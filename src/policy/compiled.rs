@@ -483,9 +483,10 @@ impl Policy {
         if diagnostics.is_empty() {
             let ast = &self.inner.ast;
             let engine = self.inner.runtime.engine();
-            self.inner
-                .native
-                .get_or_init(|| super::native::NativeHooks::compile(ast, engine, hooks));
+            let coverage = self.inner.runtime.records_coverage();
+            self.inner.native.get_or_init(|| {
+                super::native::NativeHooks::compile_for(ast, engine, hooks, coverage)
+            });
             Ok(())
         } else {
             Err(Error::Policy { diagnostics })
@@ -690,6 +691,11 @@ impl Policy {
         if let Some(native) = inner.native.get() {
             if !inner.runtime.is_interpreted() && native.has(hook) {
                 if let Some(out) = native.call(hook, args.clone(), &inner.runtime.inner.limits) {
+                    if let Some(sink) = &inner.executed_lines {
+                        let mut lines =
+                            sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                        lines.extend(out.lines);
+                    }
                     return Ok(HookOutput {
                         value: out.value,
                         output: out.output,

@@ -149,10 +149,11 @@ impl PolicyRuntime {
         Self::build(self.inner.limits, self.inner.coverage).forced(true)
     }
 
-    /// Whether every hook runs on the interpreter ([`PolicyRuntime::interpreted`], or a
-    /// runtime recording coverage, which the interpreter's debugger records).
+    /// Whether every hook runs on the interpreter ([`PolicyRuntime::interpreted`]). A
+    /// runtime recording coverage runs compiled hooks natively too: the native evaluator
+    /// records the lines the interpreter's debugger would.
     pub fn is_interpreted(&self) -> bool {
-        self.inner.interpreter_only || self.inner.coverage
+        self.inner.interpreter_only
     }
 
     fn forced(self, interpreter_only: bool) -> Self {

@@ -174,6 +174,10 @@ pub struct TestArgs {
     /// Treat warnings (such as `excludes` of a reason code nothing can emit) as failures.
     #[arg(long)]
     pub strict: bool,
+    /// Run every hook on the rhai interpreter instead of the native evaluator (the
+    /// results and the coverage are the same).
+    #[arg(long)]
+    pub interpret: bool,
 }
 
 /// `backoffice hooks`.

@@ -726,6 +726,11 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, Failure> {
     } else {
         PolicyRuntime::new().with_coverage()
     };
+    let runtime = if args.interpret {
+        runtime.interpreted()
+    } else {
+        runtime
+    };
     let mut ws = Workspace {
         runtime,
         policies: BTreeMap::new(),

@@ -87,6 +87,8 @@ fn body(ast: &AST, def: &ScriptFuncDef) -> Vec<Stmt0> {
         }
         true
     });
+    // In source order whatever order the walk visits the script's functions in.
+    found.sort_by_key(|s| place(s.position()));
     found
 }
 
@@ -98,6 +100,16 @@ pub(crate) struct Lowering<'a> {
     pub functions: Vec<(String, usize)>,
     /// Bodies lowered so far (same indices; `None` while being lowered).
     pub bodies: Vec<Option<Function>>,
+    /// For a runtime that records line coverage: the script's statement lines (see
+    /// [`Lowering::recording_lines`]).
+    coverage: Option<std::collections::BTreeSet<u32>>,
+    /// The lines the statement being lowered reports itself (0: none).
+    allowed: [u32; 2],
+}
+
+/// A position's line (0 when rhai gives none).
+fn line_of(pos: Position) -> u32 {
+    pos.line().and_then(|l| u32::try_from(l).ok()).unwrap_or(0)
 }
 
 struct Scope {
@@ -130,7 +142,38 @@ impl<'a> Lowering<'a> {
             switch_ok: switch_hashing_matches(engine),
             functions: Vec::new(),
             bodies: Vec::new(),
+            coverage: None,
+            allowed: [0, 0],
         }
+    }
+
+    /// Lowers for a runtime that records line coverage: every statement is wrapped in
+    /// [`Stmt::Line`] with the lines rhai's debugger reports for it, and the function's
+    /// entry line is kept. rhai also reports the line of every expression it evaluates;
+    /// an expression on a statement line (of `statement_lines`) other than its own
+    /// statement's is refused, so that the lines recorded are exactly the interpreter's.
+    pub(crate) fn recording_lines(
+        mut self,
+        statement_lines: std::collections::BTreeSet<u32>,
+    ) -> Self {
+        self.coverage = Some(statement_lines);
+        self
+    }
+
+    /// Refuses an expression at `pos` whose line rhai would record apart from its
+    /// statement's (coverage only).
+    fn check_line(&self, pos: Position) -> Result<(), Refusal> {
+        let Some(lines) = &self.coverage else {
+            return Ok(());
+        };
+        let line = line_of(pos);
+        if line == 0 || self.allowed.contains(&line) || !lines.contains(&line) {
+            return Ok(());
+        }
+        refuse(
+            "an expression on the line of another statement (for line coverage)",
+            pos,
+        )
     }
 
     /// Lowers the function `name` with `arity` parameters (and every helper it calls),
@@ -172,7 +215,10 @@ impl<'a> Lowering<'a> {
         }
         let stmts = self.block(&body(self.ast, def), &mut scope)?;
         if let Some(slot) = self.bodies.get_mut(index) {
-            *slot = Some(Function { body: stmts });
+            *slot = Some(Function {
+                body: stmts,
+                line: line_of(def.body.start_position()),
+            });
         }
         Ok(index)
     }
@@ -188,6 +234,36 @@ impl<'a> Lowering<'a> {
     }
 
     fn stmt(&mut self, stmt: &Stmt0, scope: &mut Scope) -> Result<Stmt, Refusal> {
+        let Some(lines) = &self.coverage else {
+            return self.stmt_inner(stmt, scope);
+        };
+        // The lines rhai's debugger reports for the statement itself: its position; for
+        // an expression statement (which it skips), the expression's position and the
+        // line of its first operand, always evaluated first (a block expression reports
+        // nothing itself).
+        let own = match stmt {
+            Stmt0::Expr(e) if matches!(**e, Expr::Stmt(..)) => [0, 0],
+            Stmt0::Expr(e) => [line_of(e.position()), line_of(e.start_position())],
+            other => [line_of(other.position()), 0],
+        };
+        let recorded: Vec<u32> = own
+            .iter()
+            .enumerate()
+            .filter(|(i, l)| **l > 0 && lines.contains(l) && !(*i == 1 && own[0] == **l))
+            .map(|(_, l)| *l)
+            .collect();
+        let saved = self.allowed;
+        self.allowed = own;
+        let result = self.stmt_inner(stmt, scope);
+        self.allowed = saved;
+        let mut out = result?;
+        for line in recorded {
+            out = Stmt::Line(line, Box::new(out));
+        }
+        Ok(out)
+    }
+
+    fn stmt_inner(&mut self, stmt: &Stmt0, scope: &mut Scope) -> Result<Stmt, Refusal> {
         Ok(match stmt {
             Stmt0::Noop(..) => Stmt::Noop,
             Stmt0::Expr(expr) => match self.push_call(expr, scope)? {
@@ -346,6 +422,7 @@ impl<'a> Lowering<'a> {
     fn arg(&mut self, expr: &Expr, scope: &mut Scope) -> Result<Arg, Refusal> {
         match expr.get_literal_value(None) {
             Some(value) => {
+                self.check_line(expr.position())?;
                 check_value(&value, expr.start_position())?;
                 Ok(Arg::Literal(value))
             }
@@ -433,6 +510,12 @@ impl<'a> Lowering<'a> {
             ("to_lower", 1) => Some(Builtin::ToLower),
             ("type_of", 1) => Some(Builtin::TypeOf),
             ("print", 1) => Some(Builtin::Print),
+            ("keys", 1) => Some(Builtin::Keys),
+            ("values", 1) => Some(Builtin::Values),
+            ("starts_with", 2) => Some(Builtin::StartsWith),
+            ("ends_with", 2) => Some(Builtin::EndsWith),
+            ("split", 2) => Some(Builtin::Split),
+            ("to_string", 1) => Some(Builtin::ToString),
             ("debug", 1) => Some(Builtin::Debug(
                 pos.line().and_then(|l| u32::try_from(l).ok()).unwrap_or(0),
             )),
@@ -461,10 +544,19 @@ impl<'a> Lowering<'a> {
             };
             return Ok(Node::Helper(index, call_args));
         }
+        if let Some(helper) = crate::policy::bridge::Helper::named(name, args.len()) {
+            return Ok(Node::Builtin(
+                Builtin::Helper(helper),
+                self.call_args(args, scope)?,
+            ));
+        }
         refuse(format!("call of `{name}`"), pos)
     }
 
     fn expr(&mut self, expr: &Expr, scope: &mut Scope) -> Result<Node, Refusal> {
+        if !matches!(expr, Expr::Stmt(..)) {
+            self.check_line(expr.position())?;
+        }
         if let Some(value) = literal(expr) {
             check_value(&value, expr.start_position())?;
             return Ok(Node::Constant(value));
@@ -529,7 +621,12 @@ impl<'a> Lowering<'a> {
                 Node::Chain(Box::new(root), steps)
             }
             Expr::ThisPtr(pos) => return refuse("`this`", *pos),
-            Expr::Coalesce(_, pos) => return refuse("`??`", *pos),
+            Expr::Coalesce(items, _) => Node::Coalesce(
+                items
+                    .iter()
+                    .map(|p| self.expr(p, scope))
+                    .collect::<Result<_, _>>()?,
+            ),
             Expr::MethodCall(_, pos) => return refuse("method call", *pos),
             other => return refuse("this expression", other.start_position()),
         })
@@ -542,6 +639,7 @@ impl<'a> Lowering<'a> {
         steps: &mut Vec<Step>,
         scope: &mut Scope,
     ) -> Result<(), Refusal> {
+        self.check_line(rhs.position())?;
         match rhs {
             Expr::Property(p, _) => steps.push(Step::Property(p.2.as_str().into())),
             Expr::MethodCall(call, pos) => steps.push(self.method(call, *pos, scope)?),
@@ -549,6 +647,7 @@ impl<'a> Lowering<'a> {
                 if flags.contains(ASTFlags::NEGATED) {
                     return refuse("`?.` / `?[`", *pos);
                 }
+                self.check_line(bin.lhs.position())?;
                 match &bin.lhs {
                     Expr::Property(p, _) => steps.push(Step::Property(p.2.as_str().into())),
                     Expr::MethodCall(call, pos) => steps.push(self.method(call, *pos, scope)?),
@@ -576,6 +675,7 @@ impl<'a> Lowering<'a> {
             Expr::Dot(bin, flags, pos) | Expr::Index(bin, flags, pos)
                 if !flags.contains(ASTFlags::BREAK) =>
             {
+                self.check_line(*pos)?;
                 if flags.contains(ASTFlags::NEGATED) {
                     return refuse("`?.` / `?[`", *pos);
                 }
@@ -603,7 +703,16 @@ impl<'a> Lowering<'a> {
             ("contains", 1) => Builtin::Contains,
             ("to_upper", 0) => Builtin::ToUpper,
             ("to_lower", 0) => Builtin::ToLower,
-            (name, _) => return refuse(format!("method `{name}`"), pos),
+            ("keys", 0) => Builtin::Keys,
+            ("values", 0) => Builtin::Values,
+            ("starts_with", 1) => Builtin::StartsWith,
+            ("ends_with", 1) => Builtin::EndsWith,
+            ("split", 1) => Builtin::Split,
+            ("to_string", 0) => Builtin::ToString,
+            (name, n) => match crate::policy::bridge::Helper::named(name, n + 1) {
+                Some(helper) => Builtin::Helper(helper),
+                None => return refuse(format!("method `{name}`"), pos),
+            },
         };
         let args = call
             .args

@@ -25,14 +25,14 @@
 //!   its root (any other root is an expression), one per step, and one more for `contains`
 //!   on an array; `var.push(x)` as a statement counts as that chain;
 //! - a loop over an empty body counts one per iteration;
-//! - an interpolated string counts one more per part that is not a string. This is the one
-//!   known difference: for some interpolations rhai counts one fewer. Counting more is
-//!   safe (at the limit the call is handed back to rhai, which decides); the evaluator
-//!   never counts fewer in any program the tests generate.
+//! - an interpolated string counts one more per part that is not a string: rhai prints it
+//!   with a `to_string` call, which counts an operation but ignores the limit (on the
+//!   error it prints the value itself), so that operation never stops a script; the next
+//!   one does. A call's count is therefore the count at its last operation that can stop
+//!   it ([`Outcome::operations`]), the smallest limit it passes.
 //!
 //! The differential tests (`native/tests.rs`) check the count against rhai's limit for
-//! every program they run: rhai passes at the native count and stops one below it (or,
-//! for the interpolations above, at a lower count).
+//! every program they run: rhai passes at the native count and stops one below it.
 
 use super::ir::{Arg, BinOp, Builtin, CallArgs, Function, Node, Step, Stmt, UnOp};
 use crate::policy::Limits;
@@ -71,6 +71,8 @@ pub(crate) struct Outcome {
     pub value: Dynamic,
     pub operations: u64,
     pub output: Vec<String>,
+    /// The lines run, when the machine records them ([`Machine::recording_lines`]).
+    pub lines: Vec<u32>,
 }
 
 /// One evaluation.
@@ -78,12 +80,16 @@ pub(crate) struct Machine<'p> {
     functions: &'p [Function],
     limits: &'p Limits,
     ops: u64,
+    /// `ops` at the last operation that can stop the call (see the module docs).
+    stopping: u64,
     depth: usize,
     frame: Vec<Dynamic>,
     base: usize,
     output: Vec<String>,
     output_bytes: usize,
     output_full: bool,
+    /// Lines run, for line coverage (see [`Machine::recording_lines`]).
+    lines: Option<std::collections::BTreeSet<u32>>,
 }
 
 impl<'p> Machine<'p> {
@@ -92,12 +98,30 @@ impl<'p> Machine<'p> {
             functions,
             limits,
             ops: 0,
+            stopping: 0,
             depth: 0,
             frame: Vec::with_capacity(16),
             base: 0,
             output: Vec::new(),
             output_bytes: 0,
             output_full: false,
+            lines: None,
+        }
+    }
+
+    /// Records the lines run (functions entered and [`Stmt::Line`] statements), for line
+    /// coverage; [`Outcome::lines`] gives them.
+    pub(crate) fn recording_lines(mut self) -> Self {
+        self.lines = Some(std::collections::BTreeSet::new());
+        self
+    }
+
+    #[inline]
+    fn record(&mut self, line: u32) {
+        if let Some(lines) = &mut self.lines {
+            if line > 0 {
+                lines.insert(line);
+            }
         }
     }
 
@@ -106,8 +130,12 @@ impl<'p> Machine<'p> {
         match self.call_function(index, args) {
             Ok(value) => Ok(Outcome {
                 value,
-                operations: self.ops,
+                operations: self.stopping,
                 output: self.output,
+                lines: self
+                    .lines
+                    .map(|l| l.into_iter().collect())
+                    .unwrap_or_default(),
             }),
             Err(Flow::Bail(b)) => Err(b),
             Err(_) => Err(Bail::Unsupported),
@@ -120,6 +148,21 @@ impl<'p> Machine<'p> {
         if self.limits.max_operations > 0 && self.ops > self.limits.max_operations {
             return Err(Flow::Bail(Bail::Limit));
         }
+        self.stopping = self.ops;
+        Ok(())
+    }
+
+    /// An operation rhai counts without stopping at the limit (`to_string` in an
+    /// interpolation). Past the limit rhai prints the value's own text instead, which is
+    /// the same for numbers and booleans; for any other value the call is handed back.
+    fn soft_tick(&mut self, value: &Dynamic) -> R<()> {
+        self.ops += 1;
+        if self.limits.max_operations > 0
+            && self.ops > self.limits.max_operations
+            && !(value.is_int() || value.is_decimal() || value.is_bool())
+        {
+            return Err(Flow::Bail(Bail::Limit));
+        }
         Ok(())
     }
 
@@ -129,6 +172,7 @@ impl<'p> Machine<'p> {
             return Err(Bail::Unsupported.into());
         };
         self.tick()?;
+        self.record(f.line);
         self.depth += 1;
         if self.depth > self.limits.max_call_depth {
             return Err(Bail::Limit.into());
@@ -176,6 +220,10 @@ impl<'p> Machine<'p> {
     }
 
     fn stmt(&mut self, stmt: &Stmt) -> R {
+        if let Stmt::Line(line, inner) = stmt {
+            self.record(*line);
+            return self.stmt(inner);
+        }
         self.tick()?;
         match stmt {
             Stmt::Noop => Ok(Dynamic::UNIT),
@@ -318,6 +366,7 @@ impl<'p> Machine<'p> {
                     self.block_value(stmts)
                 }
             }
+            Stmt::Line(_, inner) => self.stmt(inner),
         }
     }
 
@@ -490,6 +539,16 @@ impl<'p> Machine<'p> {
                 }
                 Ok(Dynamic::FALSE)
             }
+            Node::Coalesce(items) => {
+                let mut value = Dynamic::UNIT;
+                for i in items {
+                    value = self.expr(i)?;
+                    if !value.is_unit() {
+                        break;
+                    }
+                }
+                Ok(value)
+            }
             Node::Unary(..) | Node::Binary(..) | Node::Builtin(..) | Node::Helper(..) => {
                 self.call_node(node)
             }
@@ -500,7 +559,7 @@ impl<'p> Machine<'p> {
                     let v = self.expr(p)?.flatten();
                     // A value that is not a string is printed by a `to_string` call.
                     if !v.is_string() {
-                        self.tick()?;
+                        self.soft_tick(&v)?;
                     }
                     append_display(&mut text, &v)?;
                     if text.len() > self.limits.max_string_size {
@@ -694,9 +753,64 @@ fn simple_method(
     b: Builtin,
     target: &Dynamic,
     args: &[Dynamic],
-    _limits: &Limits,
+    limits: &Limits,
 ) -> Result<Dynamic, Bail> {
+    let text = |v: &Dynamic| v.read_lock::<ImmutableString>().map(|s| s.clone());
+    let sized = |v: Dynamic| check_size(&v, limits).map(|()| v);
     match (b, args) {
+        (Builtin::Helper(h), rest) => {
+            let mut all = Vec::with_capacity(rest.len() + 1);
+            all.push(target.clone().flatten());
+            all.extend(rest.iter().cloned());
+            match h.call(&all) {
+                None => Err(Bail::Unsupported),
+                Some(Err(_)) => Err(Bail::Error),
+                Some(Ok(v)) => sized(v),
+            }
+        }
+        (Builtin::Keys, []) => {
+            let map = target.read_lock::<Map>().ok_or(Bail::Unsupported)?;
+            let keys: Array = map
+                .keys()
+                .map(|k| Dynamic::from(ImmutableString::from(k.as_str())))
+                .collect();
+            sized(Dynamic::from_array(keys))
+        }
+        (Builtin::Values, []) => {
+            let map = target.read_lock::<Map>().ok_or(Bail::Unsupported)?;
+            let values: Array = map.values().cloned().collect();
+            sized(Dynamic::from_array(values))
+        }
+        (Builtin::StartsWith | Builtin::EndsWith, [x]) => {
+            let (s, x) = (
+                text(target).ok_or(Bail::Unsupported)?,
+                text(x).ok_or(Bail::Unsupported)?,
+            );
+            Ok(Dynamic::from_bool(if b == Builtin::StartsWith {
+                s.starts_with(x.as_str())
+            } else {
+                s.ends_with(x.as_str())
+            }))
+        }
+        (Builtin::Split, [d]) => {
+            let (s, d) = (
+                text(target).ok_or(Bail::Unsupported)?,
+                text(d).ok_or(Bail::Unsupported)?,
+            );
+            let parts: Array = if s.is_empty() || (!d.is_empty() && !s.contains(d.as_str())) {
+                vec![Dynamic::from(s.clone())]
+            } else {
+                s.split(d.as_str())
+                    .map(|p| Dynamic::from(ImmutableString::from(p)))
+                    .collect()
+            };
+            sized(Dynamic::from_array(parts))
+        }
+        (Builtin::ToString, []) => {
+            let mut out = String::new();
+            append_display(&mut out, target)?;
+            sized(Dynamic::from(ImmutableString::from(out)))
+        }
         (Builtin::Len, []) => {
             let n = if let Some(s) = target.read_lock::<ImmutableString>() {
                 s.chars().count()
@@ -851,6 +965,13 @@ fn compare(a: &Dynamic, b: &Dynamic) -> Result<Option<Ordering>, Bail> {
         b.read_lock::<ImmutableString>(),
     ) {
         return Ok(Some(x.as_str().cmp(y.as_str())));
+    }
+    // The runtime registers the comparisons of two timestamps.
+    if let (Some(x), Some(y)) = (
+        a.read_lock::<crate::policy::Timestamp>(),
+        b.read_lock::<crate::policy::Timestamp>(),
+    ) {
+        return Ok(Some(x.cmp(&y)));
     }
     Err(Bail::Unsupported)
 }

@@ -9,6 +9,9 @@ use rhai::{Dynamic, Identifier, ImmutableString, Map};
 pub(crate) struct Function {
     /// The body (its parameters are the first slots of its frame).
     pub body: Vec<Stmt>,
+    /// The line of the body's `{`, which rhai's debugger reports when the function is
+    /// entered (0 when unknown); recorded for line coverage.
+    pub line: u32,
 }
 
 /// A call's argument, with how rhai counts it: a literal counts one operation, any other
@@ -97,6 +100,21 @@ pub(crate) enum Builtin {
     /// A comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`): custom operators of the runtime,
     /// dispatched like `/`, with the meaning of [`BinOp`]'s comparisons.
     Compare(BinOp),
+    /// `keys(map)`: the keys in order, as strings.
+    Keys,
+    /// `values(map)`.
+    Values,
+    /// `starts_with(s, prefix)`.
+    StartsWith,
+    /// `ends_with(s, suffix)`.
+    EndsWith,
+    /// `split(s, delimiter)` with a string delimiter.
+    Split,
+    /// `to_string(x)` of a number, string, boolean or timestamp.
+    ToString,
+    /// A money or timestamp helper the runtime registers (`money`, `percent_of`,
+    /// `days_until`, ...), run by the same code as its registration.
+    Helper(crate::policy::bridge::Helper),
 }
 
 /// One step of a property chain.
@@ -125,6 +143,8 @@ pub(crate) enum Node {
     And(Vec<Node>),
     /// `a || b || ...`
     Or(Vec<Node>),
+    /// `a ?? b ?? ...`: the first operand that is not `()`.
+    Coalesce(Vec<Node>),
     /// A unary operator on the fast path.
     Unary(UnOp, Box<Arg>),
     /// A binary operator on the fast path.
@@ -185,6 +205,9 @@ pub(crate) enum Stmt {
     Block(Vec<Stmt>),
     /// An empty statement.
     Noop,
+    /// The statement, run on a line that line coverage records (only in the programs
+    /// of runtimes that record coverage; it counts no operation of its own).
+    Line(u32, Box<Stmt>),
 }
 
 /// A literal string, shared.

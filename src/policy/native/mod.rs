@@ -10,16 +10,34 @@
 //! The evaluator works on rhai's own values (`Dynamic`), the arguments the hook session
 //! builds today; it does not read the engines' typed values directly yet.
 //!
+//! # Line coverage
+//!
+//! For a runtime recording coverage the program carries the lines rhai's debugger
+//! reports: each statement is wrapped in `Stmt::Line` (its position; for an expression
+//! statement, its expression's position and the line of its first operand), and each
+//! function keeps the line of its body's `{`, reported on entry. rhai also reports every
+//! expression it evaluates; an expression on a statement line other than its own
+//! statement's (`let x = f(a,` / `b); if c { 1 }`) is refused in coverage runtimes, so the
+//! lines a native call records are exactly those the interpreter records. They are kept
+//! only when the call finishes natively.
+//!
 //! # The subset
 //!
 //! `let`/`const` and shadowing, assignment and `+=`/`-=`/`*=` to local variables,
 //! `if`/`else`, `switch` on values (no range cases), `while`/`loop`, `for` over arrays and
-//! integer ranges with `break`/`continue`, `return`, `&&`/`||`/`!`, comparisons, `+ - * %`
-//! with checked integers and decimals, the runtime's exact `/`, `in`, property chains and
-//! indexing on variables, `.len()` (strings in characters), `.is_empty()`,
-//! `.contains()`, `.to_upper()`, `.to_lower()`, `.push()` on a local array, array and map
-//! literals, string interpolation, `type_of`, `print`/`debug` and calls of the policy's
-//! own functions.
+//! integer ranges with `break`/`continue`, `return`, `&&`/`||`/`!`, `??`, comparisons
+//! (timestamps included), `+ - * %` with checked integers and decimals, the runtime's
+//! exact `/`, `in`, property chains and indexing on variables, `.len()` (strings in
+//! characters), `.is_empty()`, `.contains()`, `.to_upper()`, `.to_lower()`,
+//! `.starts_with()`, `.ends_with()`, `.split()` (by a string), `.to_string()`, `.keys()`,
+//! `.values()`, `.push()` on a local array, array and map literals, string interpolation,
+//! `type_of`, `print`/`debug`, calls of the policy's own functions, and the runtime's
+//! money and timestamp helpers (`money`, `is_money`, `round_money`, `round_dp`,
+//! `percent_of`, `money_add`/`_sub`/`_mul`/`_min`/`_max`/`_sum`, `days_until`,
+//! `hours_until`, `minutes_until`, `add_days`, `add_hours`, `weekday`, `weekday_number`,
+//! `is_weekend`, `date`, `parse_timestamp`), as functions or methods: the evaluator runs
+//! the code of their registrations (`bridge::Helper`), with the same overloads. Not yet:
+//! `?.`/`?[`, assignment to properties and indexes, closures and `throw`.
 //!
 //! # Same results
 //!
@@ -60,6 +78,8 @@ pub(crate) struct NativeHooks {
     /// (hook name, function index) of every compiled hook.
     hooks: Vec<(String, usize)>,
     report: Vec<HookCompilation>,
+    /// Whether calls record the lines they run (a runtime recording coverage).
+    coverage: bool,
 }
 
 /// A native call's result: the value, the operations counted and the captured output.
@@ -68,12 +88,31 @@ pub(crate) struct NativeOutput {
     #[cfg_attr(not(test), allow(dead_code))]
     pub operations: u64,
     pub output: Vec<String>,
+    /// The lines run, for a runtime recording coverage (the lines rhai's debugger would
+    /// report; see `ast::Lowering::recording_lines`).
+    pub lines: Vec<u32>,
 }
 
 impl NativeHooks {
     /// Compiles every hook of `hooks` that `ast` defines.
+    #[cfg(test)]
     pub(crate) fn compile(ast: &AST, engine: &rhai::Engine, hooks: &[HookSpec]) -> NativeHooks {
-        let mut out = NativeHooks::default();
+        Self::compile_for(ast, engine, hooks, false)
+    }
+
+    /// Compiles every hook of `hooks` that `ast` defines; with `coverage`, its calls
+    /// record the lines they run (see [`NativeOutput::lines`]).
+    pub(crate) fn compile_for(
+        ast: &AST,
+        engine: &rhai::Engine,
+        hooks: &[HookSpec],
+        coverage: bool,
+    ) -> NativeHooks {
+        let mut out = NativeHooks {
+            coverage,
+            ..NativeHooks::default()
+        };
+        let statement_lines = coverage.then(|| super::checks::lines::statement_lines(ast));
         for spec in hooks {
             let Some(def) = ast.iter_fn_def().find(|f| f.name.as_str() == spec.name) else {
                 continue;
@@ -82,6 +121,9 @@ impl NativeHooks {
             // Each hook is lowered on its own, so that a helper that does not fit only
             // keeps the hooks calling it on the interpreter.
             let mut lowering = ast::Lowering::new(ast, engine);
+            if let Some(lines) = &statement_lines {
+                lowering = lowering.recording_lines(lines.clone());
+            }
             match lowering.function(spec.name, arity) {
                 Ok(_) => {
                     let offset = out.functions.len();
@@ -136,7 +178,10 @@ impl NativeHooks {
         limits: &Limits,
     ) -> Option<NativeOutput> {
         let index = self.hooks.iter().find(|(h, _)| h == hook)?.1;
-        let machine = eval::Machine::new(&self.functions, limits);
+        let mut machine = eval::Machine::new(&self.functions, limits);
+        if self.coverage {
+            machine = machine.recording_lines();
+        }
         let result = machine.run(index, args).ok();
         let [native, back] = &self.counts;
         let counter = if result.is_some() { native } else { back };
@@ -145,6 +190,7 @@ impl NativeHooks {
             value: o.value,
             operations: o.operations,
             output: o.output,
+            lines: o.lines,
         })
     }
 
@@ -171,11 +217,15 @@ impl NativeHooks {
             .find(|(h, _)| h == hook)
             .ok_or(eval::Bail::Unsupported)?
             .1;
-        let machine = eval::Machine::new(&self.functions, limits);
+        let mut machine = eval::Machine::new(&self.functions, limits);
+        if self.coverage {
+            machine = machine.recording_lines();
+        }
         machine.run(index, args).map(|o| NativeOutput {
             value: o.value,
             operations: o.operations,
             output: o.output,
+            lines: o.lines,
         })
     }
 }
@@ -187,9 +237,11 @@ fn shift(mut f: ir::Function, offset: usize) -> ir::Function {
         use ir::Node;
         match n {
             Node::Constant(_) | Node::Variable(_) => {}
-            Node::Array(items) | Node::And(items) | Node::Or(items) | Node::Interpolated(items) => {
-                items.iter_mut().for_each(|i| node(i, offset))
-            }
+            Node::Array(items)
+            | Node::And(items)
+            | Node::Or(items)
+            | Node::Coalesce(items)
+            | Node::Interpolated(items) => items.iter_mut().for_each(|i| node(i, offset)),
             Node::Map(_, values) => values.iter_mut().for_each(|(_, v)| node(v, offset)),
             Node::Unary(_, a) => arg(a, offset),
             Node::Binary(_, pair) => {
@@ -249,6 +301,7 @@ fn shift(mut f: ir::Function, offset: usize) -> ir::Function {
                 x.3.iter_mut().for_each(|s| stmt(s, offset));
             }
             Stmt::Return(Some(n)) => node(n, offset),
+            Stmt::Line(_, s) => stmt(s, offset),
             Stmt::Block(stmts) => stmts.iter_mut().for_each(|s| stmt(s, offset)),
             Stmt::Return(None) | Stmt::Break | Stmt::Continue | Stmt::Noop => {}
         }

@@ -41,6 +41,7 @@
 //! field out, so the engine's documented default applies (nullable integer columns stay
 //! integers: nothing goes through floats). Float columns are refused: amounts are decimal.
 
+use crate::arrow_de::Node;
 use crate::pyjson::Request;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -207,6 +208,10 @@ pub struct InputPlan {
     currency: Option<ArrayRef>,
     money: &'static [&'static str],
     rows: usize,
+    /// The columns as the request's object tree, for reading rows straight into typed
+    /// requests ([`crate::arrow_de`]); `None` when columns overlap (a struct column
+    /// merged with flat columns into one object), which only the value path merges.
+    tree: Option<Node>,
 }
 
 /// A schema-level problem (names the column); fails the whole call, not a row.
@@ -233,6 +238,7 @@ impl InputPlan {
             currency: None,
             money: spec.money,
             rows: batch.num_rows(),
+            tree: None,
         };
         for (field, array) in schema.fields().iter().zip(batch.columns()) {
             let name = field.name().as_str();
@@ -281,7 +287,30 @@ impl InputPlan {
                 message: "a batch with a `request` column (whole requests as JSON) has no other input columns; pass the others in `keep`".to_string(),
             });
         }
+        if plan.request.is_none() {
+            plan.tree = tree(&plan.columns);
+        }
         Ok(plan)
+    }
+
+    /// Row `row` read straight into a typed request, without a JSON value, when the
+    /// batch's columns allow it (`None`: a `request` column or overlapping columns). An
+    /// error means only that this path did not finish: the caller reads the row again
+    /// with [`InputPlan::request`], whose error is the row's.
+    pub fn typed<T: serde::de::DeserializeOwned>(
+        &self,
+        row: usize,
+    ) -> Option<Result<T, crate::pyserde::Fallback>> {
+        let tree = self.tree.as_ref()?;
+        let currency = self
+            .currency
+            .as_ref()
+            .and_then(|c| string_at(c.as_ref(), row));
+        let context = Context {
+            money: self.money,
+            currency,
+        };
+        Some(crate::arrow_de::from_row(tree, row, &context))
     }
 
     /// The number of rows.
@@ -320,6 +349,59 @@ impl InputPlan {
         }
         Ok(Request::Value(Value::Object(root)))
     }
+}
+
+/// The plan's columns as one object tree (children sorted by key, as the value path's
+/// maps are), or `None` if two columns go to the same place or one inside the other.
+fn tree(columns: &[ColumnPlan]) -> Option<Node> {
+    fn put(node: &mut Node, path: &[String], leaf: Node) -> Option<()> {
+        let Node::Object(children) = node else {
+            return None;
+        };
+        let (first, rest) = path.split_first()?;
+        let existing = children.iter_mut().find(|(key, _)| key == first);
+        match (existing, rest.is_empty(), &leaf) {
+            (None, true, _) => children.push((first.clone(), leaf)),
+            (None, false, _) => {
+                let mut object = Node::Object(Vec::new());
+                put(&mut object, rest, leaf)?;
+                children.push((first.clone(), object));
+            }
+            (Some((_, Node::Lines(arrays, _))), true, Node::Lines(more, _)) => {
+                arrays.extend(more.iter().cloned());
+            }
+            (Some((_, child @ Node::Object(_))), false, _) => put(child, rest, leaf)?,
+            _ => return None,
+        }
+        Some(())
+    }
+    fn sort(node: &mut Node) {
+        if let Node::Object(children) = node {
+            children.sort_by(|a, b| a.0.cmp(&b.0));
+            for (_, child) in children {
+                sort(child);
+            }
+        }
+    }
+    let mut root = Node::Object(Vec::new());
+    for column in columns {
+        let (path, leaf) = match &column.target {
+            Target::Path(path) => (
+                path,
+                Node::Column {
+                    array: column.array.clone(),
+                    key: column.key.clone(),
+                },
+            ),
+            Target::Line(path) => (
+                path,
+                Node::Lines(vec![column.array.clone()], column.key.clone()),
+            ),
+        };
+        put(&mut root, path, leaf)?;
+    }
+    sort(&mut root);
+    Some(root)
 }
 
 fn target(spec: &FlatSpec, name: &str) -> Option<Target> {
@@ -411,9 +493,13 @@ fn check_type(column: &str, data_type: &DataType) -> Result<(), SchemaError> {
     }
 }
 
-struct Context<'a> {
-    money: &'static [&'static str],
-    currency: Option<&'a str>,
+/// What a cell's value depends on besides the cell: the money fields and the row's
+/// currency.
+pub(crate) struct Context<'a> {
+    /// Field names whose plain decimals are money in the row's currency.
+    pub(crate) money: &'static [&'static str],
+    /// The row's currency, if the batch has one.
+    pub(crate) currency: Option<&'a str>,
 }
 
 fn insert(root: &mut Map<String, Value>, path: &[String], value: Value) {
@@ -465,7 +551,8 @@ fn append(root: &mut Map<String, Value>, path: &[String], value: Value) {
     }
 }
 
-fn string_at(array: &dyn Array, row: usize) -> Option<&str> {
+/// The string at `row` of a string column (`None`: null, or not a string column).
+pub(crate) fn string_at(array: &dyn Array, row: usize) -> Option<&str> {
     if row >= array.len() || array.is_null(row) {
         return None;
     }
@@ -495,7 +582,7 @@ macro_rules! primitive {
 }
 
 /// One cell as JSON (`None` for null).
-fn cell(
+pub(crate) fn cell(
     array: &dyn Array,
     row: usize,
     key: &str,

@@ -9,6 +9,7 @@
 //! (without the GIL) until every call already inside the engine has returned, and only then
 //! frees it. Calls after `close` raise `ValueError`. A call never sees a freed engine.
 
+mod arrow_de;
 mod arrow_in;
 mod arrow_out;
 mod bench;
@@ -492,6 +493,13 @@ fn decide_rows(
     let rows = plan.rows();
     let extract = arrow_out::plan(engine.kind());
     let one = |row: usize| -> arrow_out::RowResult {
+        if let Some((cells, text)) = engine.cells_typed(plan, row, options, &extract, include_json)
+        {
+            return arrow_out::RowResult::Decided {
+                text: text.unwrap_or_default(),
+                cells,
+            };
+        }
         let request = match plan.request(row) {
             Ok(request) => request,
             Err((field, message)) => {

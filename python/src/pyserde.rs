@@ -38,7 +38,7 @@ const RAW_TOKEN: &str = "$serde_json::private::RawValue";
 
 /// Why the fast path did not finish; the caller then takes the JSON path.
 #[derive(Debug)]
-pub struct Fallback(String);
+pub struct Fallback(pub String);
 
 impl fmt::Display for Fallback {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

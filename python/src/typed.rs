@@ -13,6 +13,7 @@
 //! from the Python objects and the decision written as Python objects ([`crate::pyserde`]),
 //! with the value path behind it for anything that path does not finish.
 
+use crate::arrow_in::InputPlan;
 use crate::extract::{Cell, Plan};
 use backoffice::engine::{
     config_from_json, from_json, from_json_value, visit_engine, Engine, EngineVisitor,
@@ -48,6 +49,19 @@ pub trait Decider: Send + Sync {
         plan: &Plan,
         text: bool,
     ) -> Result<(Vec<Cell>, Option<String>), Error>;
+    /// Row `row` of an Arrow batch read straight into the typed request
+    /// ([`crate::arrow_de`]), decided, and its result cells (as [`Decider::cells`]).
+    /// `None` when this path did not finish (the plan has no tree, the row did not read,
+    /// the engine refused it): the caller decides the row on the value path, whose result
+    /// and error are the reference.
+    fn cells_typed(
+        &self,
+        plan: &InputPlan,
+        row: usize,
+        options: &DecideOptions,
+        extract: &Plan,
+        text: bool,
+    ) -> Option<(Vec<Cell>, Option<String>)>;
     /// Python requests (dicts) to Python decisions without JSON in between (see
     /// [`crate::pyserde`]): each request is read with the GIL held, all are decided in
     /// one stretch without it, and the decisions are written as Python values. An
@@ -142,6 +156,25 @@ impl<E: Engine> Decider for Typed<E> {
             None
         };
         Ok((cells, text))
+    }
+
+    fn cells_typed(
+        &self,
+        plan: &InputPlan,
+        row: usize,
+        options: &DecideOptions,
+        extract: &Plan,
+        text: bool,
+    ) -> Option<(Vec<Cell>, Option<String>)> {
+        let request: E::Request = plan.typed(row)?.ok()?;
+        let decision = self.0.decide_with(&request, options).ok()?;
+        let cells = extract.extract(&decision).ok()?;
+        let text = if text {
+            Some(serde_json::to_string(&decision).ok()?)
+        } else {
+            None
+        };
+        Some((cells, text))
     }
 
     fn decide_py<'py>(

@@ -1510,14 +1510,14 @@ fn check_explain_says_which_hooks_run_natively() {
     let dir = scratch("check_explain");
     std::fs::write(
         dir.join("p.rhai"),
-        "// engine: returns\nfn window_days(item, request) { if item.sku == \"A\" { 60 } else { () } }\nfn settlement(request) {\n    let m = money(1, \"EUR\");\n    ()\n}\n",
+        "// engine: returns\nfn window_days(item, request) { if item.sku == \"A\" { 60 } else { () } }\nfn settlement(request) {\n    let n = 0;\n    do { n += 1; } while n < 2;\n    ()\n}\n",
     )
     .unwrap();
     let out = run(&dir, &["check", "--explain", "p.rhai"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "ok: p.rhai (returns engine; hooks: window_days, settlement)\n  window_days: native\n  settlement: interpreted (p.rhai:4:13: call of `money`)\n"
+        "ok: p.rhai (returns engine; hooks: window_days, settlement)\n  window_days: native\n  settlement: interpreted (p.rhai:5:5: `do` loop)\n"
     );
     let out = run(
         &dir,
@@ -1525,7 +1525,7 @@ fn check_explain_says_which_hooks_run_natively() {
     );
     let native = &json(&out)["files"][0]["native"];
     assert_eq!(native[0]["compiled"], true);
-    assert_eq!(native[1]["reason"], "call of `money`");
+    assert_eq!(native[1]["reason"], "`do` loop");
 }
 
 #[test]

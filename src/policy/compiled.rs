@@ -503,12 +503,12 @@ impl Policy {
     ///     HookSpec { name: "fee", params: &["x"], args: &[], returns: "", doc: "" },
     ///     HookSpec { name: "tag", params: &["x"], args: &[], returns: "", doc: "" },
     /// ];
-    /// let source = "fn fee(x) { if x > 10 { x * 2 } else { () } }\nfn tag(x) { x.to_string() }";
+    /// let source = "fn fee(x) { if x > 10 { x * 2 } else { () } }\nfn tag(x) { let n = x; do { n += 1; } while n < 3; n }";
     /// let policy = Policy::compile("p.rhai", source, &PolicyRuntime::new())?;
     /// policy.bind("demo", HOOKS)?;
     /// let report = policy.native_report();
     /// assert!(report[0].compiled);
-    /// assert_eq!(report[1].reason.as_deref(), Some("method `to_string`"));
+    /// assert_eq!(report[1].reason.as_deref(), Some("`do` loop"));
     /// assert_eq!(report[1].line, Some(2));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

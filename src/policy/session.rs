@@ -33,8 +33,8 @@
 //!   search or comparison);
 //! - nested records get the same treatment: a hook reading `request.customer.tier`, or
 //!   looping `for item in request.items` and reading only `item.sku` and `item.reason`,
-//!   gets nested maps with only those fields (the read analysis of `policy::checks::reads`); the returns
-//!   example policy went from 157,052 to 117,179 instructions per decision natively
+//!   gets nested maps with only those fields (the read analysis of
+//!   `policy::checks::reads`); the returns example policy went from 157,052 to 117,179 instructions per decision natively
 //!   (182,756 to 143,030 on the interpreter), `examples/policy_cost.rs`;
 //! - a parameter a hook never mentions is passed as `()` and costs nothing;
 //! - words from a fixed set (statuses, kinds) are strings made once per bound policy and
@@ -243,6 +243,8 @@ impl BoundHooks {
         let mut defined = 0u64;
         let mut plans = Vec::with_capacity(hooks.len());
         let mut tables: Vec<RecordTables> = Vec::new();
+        // Distinct argument shapes so far (each plan's `id`).
+        let mut shapes = 0u32;
         for (position, spec) in hooks.iter().enumerate() {
             let reads = if policy.has_hook(spec.name) {
                 defined |= u32::try_from(position)
@@ -257,15 +259,18 @@ impl BoundHooks {
             for (index, ty) in spec.args.iter().enumerate() {
                 let read = reads.get(index).cloned().unwrap_or_default();
                 let mut plan = plan(*ty, &read);
-                plan.id = plans
+                let equal = plans
                     .iter()
                     .flatten()
                     .chain(params.iter())
-                    .find(|p: &&ParamPlan| p.shape.same(&plan.shape))
-                    .map_or_else(
-                        || u32::try_from(plans.len() * 64 + params.len()).unwrap_or(u32::MAX),
-                        |p| p.id,
-                    );
+                    .find(|p: &&ParamPlan| p.shape.same(&plan.shape));
+                plan.id = match equal {
+                    Some(p) => p.id,
+                    None => {
+                        shapes = shapes.saturating_add(1);
+                        shapes
+                    }
+                };
                 params.push(plan);
                 if let Some(record) = ty.record() {
                     for r in record.reachable() {
@@ -319,7 +324,6 @@ impl BoundHooks {
     }
 }
 
-/// The plan for one parameter of type `ty` given what the hook reads of it.
 /// The plan for one parameter of type `ty` given what the hook reads of it (its `id` is
 /// set by [`BoundHooks::bind`]).
 fn plan(ty: FieldType, read: &ParamReads) -> ParamPlan {
@@ -366,7 +370,6 @@ pub trait HookArg {
 /// the hook reads the field.
 pub struct Fill<'a> {
     record: &'static Record,
-    mask: Mask,
     /// The fields to build, of nested records too (`None`: all).
     shape: Option<&'a Shape>,
     position: usize,
@@ -385,7 +388,10 @@ impl<'a> Fill<'a> {
             "fields of `{}` filled out of order",
             self.record.name
         );
-        self.mask.has(position).then_some(position)
+        self.shape
+            .map_or(Mask::ALL, |s| s.mask)
+            .has(position)
+            .then_some(position)
     }
 
     /// Writes the next wanted field (made read-only with the whole argument later).
@@ -571,19 +577,15 @@ fn money_map(value: &Money) -> Dynamic {
 /// recursive pass ([`HookSession::arguments`]), not once per nesting level.
 fn build(hooks: &BoundHooks, value: &dyn HookArg, shape: Option<&Shape>) -> Dynamic {
     let record = value.record();
-    let (mask, mut map) = match shape {
-        Some(s) => (s.mask, s.template.clone()),
-        None => (
-            Mask::ALL,
-            hooks
-                .tables(record)
-                .map_or_else(|| self::template(record, Mask::ALL), |t| t.full.clone()),
-        ),
+    let mut map = match shape {
+        Some(s) => s.template.clone(),
+        None => hooks
+            .tables(record)
+            .map_or_else(|| self::template(record, Mask::ALL), |t| t.full.clone()),
     };
     {
         let mut fill = Fill {
             record,
-            mask,
             shape,
             position: 0,
             slots: map.values_mut(),

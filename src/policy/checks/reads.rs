@@ -98,20 +98,21 @@ pub(crate) fn hook_reads(ast: &AST, hook: &str) -> Option<Vec<ParamReads>> {
     let def = function_defs(ast).find(|f| f.name.as_str() == hook)?;
     let params: Vec<&str> = def.params.iter().map(|p| p.as_str()).collect();
     // Loop variables declared once (by their loop) and named like no parameter: their
-    // property reads are what the loop reads of each element.
-    let mut declared: Vec<(String, usize)> = Vec::new();
-    let mut declare =
-        |name: &str, by_loop: usize| match declared.iter_mut().find(|(n, _)| n == name) {
-            Some((_, count)) => *count = usize::MAX,
-            None => declared.push((name.to_string(), by_loop)),
-        };
+    // property reads are what the loop reads of each element. Per name: declared by one
+    // loop and nothing else.
+    let mut declared: Vec<(String, bool)> = Vec::new();
+    let mut declare = |name: &str, by_loop: bool| match declared.iter_mut().find(|(n, _)| n == name)
+    {
+        Some((_, once_by_loop)) => *once_by_loop = false,
+        None => declared.push((name.to_string(), by_loop)),
+    };
     walk_body(ast, def, &mut |path: &[ASTNode]| {
         match path.last() {
-            Some(ASTNode::Stmt(Stmt::Var(var, ..))) => declare(&var.0.name, usize::MAX),
+            Some(ASTNode::Stmt(Stmt::Var(var, ..))) => declare(&var.0.name, false),
             Some(ASTNode::Stmt(Stmt::For(f, ..))) => {
-                declare(&f.0.name, 1);
+                declare(&f.0.name, true);
                 if let Some(counter) = &f.1 {
-                    declare(&counter.name, usize::MAX);
+                    declare(&counter.name, false);
                 }
             }
             _ => {}
@@ -122,7 +123,7 @@ pub(crate) fn hook_reads(ast: &AST, hook: &str) -> Option<Vec<ParamReads>> {
     names.extend(
         declared
             .into_iter()
-            .filter(|(n, count)| *count == 1 && !params.contains(&n.as_str()))
+            .filter(|(n, once_by_loop)| *once_by_loop && !params.contains(&n.as_str()))
             .map(|(n, _)| n),
     );
     let mut reads = vec![ParamReads::default(); names.len()];
